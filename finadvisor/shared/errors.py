@@ -78,6 +78,8 @@ def status_for(exc: BaseException) -> tuple[grpc.StatusCode, str]:
     """Map an exception to (status code, client-safe message)."""
     if isinstance(exc, FinadvisorError):
         return exc.code, str(exc) or exc.__class__.__name__
+    if isinstance(exc, NotImplementedError):
+        return grpc.StatusCode.UNIMPLEMENTED, "not implemented by this service yet"
     if isinstance(exc, TimeoutError):
         return grpc.StatusCode.DEADLINE_EXCEEDED, "deadline exceeded"
     return grpc.StatusCode.INTERNAL, "internal error"

@@ -17,6 +17,19 @@ from pathlib import Path
 from finadvisor.shared.errors import ConfigError
 
 
+def die_with_parent() -> None:
+    """preexec_fn: the child gets SIGTERM when the process that started it dies (Linux)."""
+    try:
+        import ctypes
+        import signal as _signal
+
+        libc = ctypes.CDLL("libc.so.6", use_errno=True)
+        PR_SET_PDEATHSIG = 1
+        libc.prctl(PR_SET_PDEATHSIG, _signal.SIGTERM)
+    except OSError:  # not Linux: best effort only
+        pass
+
+
 def find_redis_server() -> str:
     """Path of a redis-server binary, or ConfigError naming the fix."""
     env = os.environ.get("FINADVISOR_REDIS_SERVER")
@@ -98,7 +111,8 @@ class LocalRedis:
             *self.extra_args,
         ]
         self.proc = subprocess.Popen(
-            args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=False
+            args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True,
+            preexec_fn=die_with_parent,
         )
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:

@@ -1,0 +1,116 @@
+"""Server interceptors: request id, logging, metrics and the error table, in one place.
+
+Every unary RPC of every service goes through :class:`ServiceInterceptor`, so servicers stay
+proto <-> domain only: they raise domain exceptions and this maps them to status codes
+(``finadvisor.shared.errors.status_for``). INTERNAL never carries details; the full error goes
+to the log (redacted).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import grpc
+from google.protobuf import any_pb2, duration_pb2
+from google.rpc import code_pb2, error_details_pb2, status_pb2
+from grpc_status import rpc_status
+
+from finadvisor.shared import metrics
+from finadvisor.shared.errors import RateLimitedError, status_for
+from finadvisor.shared.logging import log_fields, request_id_var
+
+log = logging.getLogger("finadvisor.rpc")
+
+REQUEST_ID_HEADER = "x-request-id"
+_SAFE_ID_CHARS = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._:-")
+
+
+def clean_request_id(raw: str | None) -> str:
+    """Accept a caller's id only when short and plain; otherwise mint one."""
+    if raw and len(raw) <= 128 and set(raw) <= _SAFE_ID_CHARS:
+        return raw
+    return uuid.uuid4().hex
+
+
+def _metadata_value(metadata: Any, key: str) -> str | None:
+    for item in metadata or ():
+        k, v = item[0], item[1]
+        if k == key:
+            return v if isinstance(v, str) else v.decode(errors="replace")
+    return None
+
+
+class ServiceInterceptor(grpc.aio.ServerInterceptor):
+    """Request id, JSON access log, Prometheus metrics and exception -> status mapping."""
+
+    def __init__(self, service: str) -> None:
+        self.service = service
+
+    async def intercept_service(
+        self,
+        continuation: Callable[[grpc.HandlerCallDetails], Awaitable[grpc.RpcMethodHandler]],
+        details: grpc.HandlerCallDetails,
+    ) -> grpc.RpcMethodHandler:
+        handler = await continuation(details)
+        if handler is None or handler.unary_unary is None:
+            return handler  # streaming RPCs (health Watch, reflection) pass through untouched
+        inner = handler.unary_unary
+        method = details.method.rsplit("/", 1)[-1]
+        incoming_id = _metadata_value(details.invocation_metadata, REQUEST_ID_HEADER)
+        service = self.service
+
+        async def wrapper(request: Any, context: grpc.aio.ServicerContext) -> Any:
+            token = request_id_var.set(clean_request_id(incoming_id))
+            start = time.perf_counter()
+            code = grpc.StatusCode.OK
+            metrics.RPC_IN_FLIGHT.labels(service).inc()
+            try:
+                return await inner(request, context)
+            except grpc.aio.AbortError:
+                code = context.code() or grpc.StatusCode.UNKNOWN
+                raise
+            except BaseException as exc:  # noqa: BLE001 - this is the one place errors map
+                if isinstance(exc, (KeyboardInterrupt, SystemExit)):
+                    raise
+                code, message = status_for(exc)
+                if code == grpc.StatusCode.INTERNAL:
+                    log.error("unhandled error in %s", method, exc_info=exc)
+                elif isinstance(exc, BaseException) and code == grpc.StatusCode.CANCELLED:
+                    raise
+                if isinstance(exc, RateLimitedError):
+                    await context.abort_with_status(_rate_limited_status(message, exc))
+                await context.abort(code, message)
+            finally:
+                elapsed = time.perf_counter() - start
+                metrics.RPC_IN_FLIGHT.labels(service).dec()
+                metrics.RPC_LATENCY.labels(service, method).observe(elapsed)
+                metrics.RPC_REQUESTS.labels(service, method, code.name).inc()
+                log.info(
+                    "rpc",
+                    extra=log_fields(method=method, code=code.name,
+                                     duration_ms=round(elapsed * 1000, 2)),
+                )
+                request_id_var.reset(token)
+
+        return grpc.unary_unary_rpc_method_handler(
+            wrapper,
+            request_deserializer=handler.request_deserializer,
+            response_serializer=handler.response_serializer,
+        )
+
+
+def _rate_limited_status(message: str, exc: RateLimitedError) -> grpc.Status:
+    retry = error_details_pb2.RetryInfo(
+        retry_delay=duration_pb2.Duration(
+            seconds=int(exc.retry_after_s), nanos=int((exc.retry_after_s % 1) * 1e9)
+        )
+    )
+    detail = any_pb2.Any()
+    detail.Pack(retry)
+    return rpc_status.to_status(
+        status_pb2.Status(code=code_pb2.RESOURCE_EXHAUSTED, message=message, details=[detail])
+    )

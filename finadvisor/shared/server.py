@@ -1,0 +1,198 @@
+"""The gRPC server runtime every finadvisor service uses.
+
+A service is a :class:`ServiceApp`: it registers its servicers, ``start()`` loads models and
+opens connections (health turns SERVING only after it returns), ``check()`` is polled to keep
+health honest (e.g. Redis answers), ``stop()`` releases resources. :func:`create_server` binds
+the address it is given and returns the bound port, so tests bind ``127.0.0.1:0``;
+:func:`run_service` is the process entry point with graceful shutdown on SIGTERM/SIGINT.
+"""
+
+from __future__ import annotations
+
+import abc
+import asyncio
+import logging
+import signal
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import grpc
+from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+from grpc_reflection.v1alpha import reflection
+
+from finadvisor.shared import metrics
+from finadvisor.shared.client import channel_options
+from finadvisor.shared.config import ServerSettings
+from finadvisor.shared.interceptors import ServiceInterceptor
+from finadvisor.shared.logging import setup_logging
+
+log = logging.getLogger("finadvisor.server")
+
+SERVING = health_pb2.HealthCheckResponse.SERVING
+NOT_SERVING = health_pb2.HealthCheckResponse.NOT_SERVING
+
+
+class ServiceApp(abc.ABC):
+    """What a service provides to the runtime (KServe-style model contract)."""
+
+    #: short name: gateway, state, generator, vision, voice
+    name: str = ""
+    #: full proto service names registered (for health and reflection)
+    service_names: Sequence[str] = ()
+    #: how often ``check`` runs once SERVING
+    check_interval_s: float = 2.0
+
+    @abc.abstractmethod
+    def register(self, server: grpc.aio.Server) -> None:
+        """Add the servicers to ``server``."""
+
+    async def start(self) -> None:
+        """Load models and connect; the service is ready when this returns."""
+
+    async def check(self) -> bool:
+        """True while the service can serve (dependencies answer)."""
+        return True
+
+    async def stop(self) -> None:
+        """Release models and connections."""
+
+
+@dataclass
+class RunningServer:
+    server: grpc.aio.Server
+    port: int
+    app: ServiceApp
+    health: health.aio.HealthServicer
+    _watch: asyncio.Task[None] | None = field(default=None, repr=False)
+    serving: bool = False
+
+    async def set_serving(self, serving: bool) -> None:
+        status = SERVING if serving else NOT_SERVING
+        self.serving = serving
+        metrics.READY.labels(self.app.name).set(1 if serving else 0)
+        await self.health.set("", status)
+        for name in self.app.service_names:
+            await self.health.set(name, status)
+
+    async def start_app(self) -> None:
+        """Run the app's start(), then go SERVING and keep health in step with check()."""
+        await self.app.start()
+        await self.set_serving(await self.app.check())
+        self._watch = asyncio.create_task(self._watch_health())
+
+    async def _watch_health(self) -> None:
+        while True:
+            await asyncio.sleep(self.app.check_interval_s)
+            try:
+                ok = await asyncio.wait_for(self.app.check(), timeout=self.app.check_interval_s)
+            except Exception:  # noqa: BLE001 - a failing check means not serving
+                ok = False
+            if ok != self.serving:
+                log.warning("health of %s changed to %s", self.app.name,
+                            "SERVING" if ok else "NOT_SERVING")
+                await self.set_serving(ok)
+
+    async def stop(self, grace_s: float) -> None:
+        """Stop taking calls, let in-flight calls finish within ``grace_s``, then clean up."""
+        if self._watch:
+            self._watch.cancel()
+        await self.set_serving(False)
+        await self.server.stop(grace_s)
+        await self.app.stop()
+
+
+async def create_server(
+    app: ServiceApp,
+    address: str,
+    *,
+    max_message_bytes: int = 16 * 1024 * 1024,
+    credentials: grpc.ServerCredentials | None = None,
+    extra_interceptors: Sequence[grpc.aio.ServerInterceptor] = (),
+) -> RunningServer:
+    """Build and start a server for ``app`` on ``address``; health starts NOT_SERVING.
+
+    Returns the running server with the bound port (``address`` may end in ``:0``).
+    Call ``start_app()`` to load the app and turn SERVING.
+    """
+    server = grpc.aio.server(
+        interceptors=[*extra_interceptors, ServiceInterceptor(app.name)],
+        options=channel_options(max_message_bytes),
+        maximum_concurrent_rpcs=None,
+    )
+    app.register(server)
+    health_servicer = health.aio.HealthServicer()
+    health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
+    reflection.enable_server_reflection(
+        [*app.service_names, health.SERVICE_NAME, reflection.SERVICE_NAME], server
+    )
+    if credentials is not None:
+        port = server.add_secure_port(address, credentials)
+    else:
+        port = server.add_insecure_port(address)
+    if port == 0:
+        raise OSError(f"could not bind {address}")
+    await server.start()
+    running = RunningServer(server=server, port=port, app=app, health=health_servicer)
+    await running.set_serving(False)
+    return running
+
+
+async def serve(app: ServiceApp, settings: ServerSettings,
+                credentials: grpc.ServerCredentials | None = None) -> None:
+    """Serve until SIGTERM/SIGINT, then shut down gracefully."""
+    metrics_port = metrics.serve_metrics(settings.bind_metrics_port(), settings.host)
+    running = await create_server(app, settings.address,
+                                  max_message_bytes=settings.max_message_bytes,
+                                  credentials=credentials)
+    log.info("listening", extra={"fields": {"port": running.port, "metrics_port": metrics_port}})
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    starter = asyncio.create_task(running.start_app())
+    stopper = asyncio.create_task(stop.wait())
+    done, _ = await asyncio.wait({starter, stopper}, return_when=asyncio.FIRST_COMPLETED)
+    if starter in done:
+        starter.result()  # a failed start ends the process with its error
+        log.info("serving")
+        await stopper
+    else:
+        starter.cancel()
+    log.info("shutting down", extra={"fields": {"grace_seconds": settings.grace_seconds}})
+    await running.stop(settings.grace_seconds)
+    log.info("stopped")
+
+
+def run_service(app: ServiceApp, settings: ServerSettings,
+                credentials: grpc.ServerCredentials | None = None) -> None:
+    """Process entry point: settings are loaded by the caller; logging set here."""
+    setup_logging(app.name, settings.log_level)
+    asyncio.run(serve(app, settings, credentials))
+
+
+def main_for(settings_cls: type[ServerSettings], app_factory: "type[ServiceApp] | object") -> int:
+    """``python -m finadvisor.services.<name>``: load settings, build the app, serve.
+
+    A bad setting exits 2 with one readable line on stderr and no traceback.
+    """
+    import sys
+
+    from finadvisor.shared.config import load_settings
+    from finadvisor.shared.errors import ConfigError
+
+    try:
+        settings = load_settings(settings_cls)
+        app = app_factory(settings)  # type: ignore[operator]
+    except ConfigError as exc:
+        print(f"finadvisor {settings_cls.SERVICE}: {exc}", file=sys.stderr)
+        return 2
+    try:
+        run_service(app, settings)
+    except ConfigError as exc:
+        print(f"finadvisor {settings_cls.SERVICE}: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        print(f"finadvisor {settings_cls.SERVICE}: cannot serve on {settings.address}: {exc}",
+              file=sys.stderr)
+        return 2
+    return 0
