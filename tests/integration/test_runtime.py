@@ -1,0 +1,165 @@
+"""The shared runtime over real gRPC channels: health, reflection, errors, deadlines, shutdown."""
+
+from __future__ import annotations
+
+import asyncio
+
+import grpc
+import pytest
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
+
+from finadvisor.shared.client import make_channel
+from finadvisor.shared.errors import InvalidInputError
+from finadvisor.shared.logging import request_id_var
+from finadvisor.shared.server import RunningServer, ServiceApp, create_server
+from finadvisor.state.v1 import state_pb2, state_pb2_grpc
+
+pytestmark = pytest.mark.integration
+SERVICE = "finadvisor.state.v1.StateTracker"
+
+
+class Probe(state_pb2_grpc.StateTrackerServicer):
+    """A servicer whose behaviour the test drives through the request text."""
+
+    def __init__(self) -> None:
+        self.seen_deadline: float | None = None
+        self.seen_request_id = ""
+        self.entered = asyncio.Event()
+        self.release = asyncio.Event()
+
+    async def Understand(self, request, context):  # noqa: N802
+        self.seen_deadline = context.time_remaining()
+        self.seen_request_id = request_id_var.get()
+        if request.text == "bad":
+            raise InvalidInputError("text is not acceptable")
+        if request.text == "boom":
+            raise RuntimeError("secret customer detail")
+        if request.text == "slow":
+            self.entered.set()
+            await self.release.wait()
+        return state_pb2.UnderstandResponse(intent="greet")
+
+
+class ProbeApp(ServiceApp):
+    name = "probe"
+    service_names = (SERVICE,)
+    check_interval_s = 0.05
+
+    def __init__(self) -> None:
+        self.servicer = Probe()
+        self.healthy = True
+        self.stopped = False
+
+    def register(self, server: grpc.aio.Server) -> None:
+        state_pb2_grpc.add_StateTrackerServicer_to_server(self.servicer, server)
+
+    async def check(self) -> bool:
+        return self.healthy
+
+    async def stop(self) -> None:
+        self.stopped = True
+
+
+async def _health(channel: grpc.aio.Channel, service: str = "") -> int:
+    resp = await health_pb2_grpc.HealthStub(channel).Check(
+        health_pb2.HealthCheckRequest(service=service), timeout=2)
+    return resp.status
+
+
+@pytest.fixture()
+async def running():
+    app = ProbeApp()
+    srv = await create_server(app, "127.0.0.1:0", max_message_bytes=64 * 1024)
+    channel = make_channel(f"127.0.0.1:{srv.port}", default_timeout_s=3.0)
+    yield srv, app, channel
+    await channel.close()
+    await srv.stop(0)
+
+
+async def _wait_for(predicate, timeout: float = 5.0) -> None:
+    async with asyncio.timeout(timeout):
+        while not await predicate():
+            await asyncio.sleep(0.02)
+
+
+async def test_health_follows_readiness(running: tuple[RunningServer, ProbeApp, grpc.aio.Channel]) -> None:
+    srv, app, channel = running
+    assert srv.port > 0
+    assert await _health(channel, SERVICE) == health_pb2.HealthCheckResponse.NOT_SERVING
+    await srv.start_app()
+    assert await _health(channel, SERVICE) == health_pb2.HealthCheckResponse.SERVING
+    assert await _health(channel) == health_pb2.HealthCheckResponse.SERVING
+    app.healthy = False
+    await _wait_for(lambda: _is(channel, health_pb2.HealthCheckResponse.NOT_SERVING))
+    app.healthy = True
+    await _wait_for(lambda: _is(channel, health_pb2.HealthCheckResponse.SERVING))
+
+
+async def _is(channel: grpc.aio.Channel, status: int) -> bool:
+    return await _health(channel, SERVICE) == status
+
+
+async def test_reflection_lists_the_service(running) -> None:
+    srv, _, channel = running
+    stub = reflection_pb2_grpc.ServerReflectionStub(channel)
+    call = stub.ServerReflectionInfo(timeout=3)
+    await call.write(reflection_pb2.ServerReflectionRequest(list_services=""))
+    await call.done_writing()
+    names = [s.name async for r in call for s in r.list_services_response.service]
+    assert SERVICE in names and "grpc.health.v1.Health" in names
+
+
+async def test_domain_errors_map_to_status_codes(running) -> None:
+    srv, _, channel = running
+    stub = state_pb2_grpc.StateTrackerStub(channel)
+    with pytest.raises(grpc.aio.AioRpcError) as err:
+        await stub.Understand(state_pb2.UnderstandRequest(text="bad"))
+    assert err.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert err.value.details() == "text is not acceptable"
+    with pytest.raises(grpc.aio.AioRpcError) as err:
+        await stub.Understand(state_pb2.UnderstandRequest(text="boom"))
+    assert err.value.code() == grpc.StatusCode.INTERNAL
+    assert "secret" not in err.value.details()
+    with pytest.raises(grpc.aio.AioRpcError) as err:
+        await stub.GetState(state_pb2.GetStateRequest(session_id="x"))
+    assert err.value.code() == grpc.StatusCode.UNIMPLEMENTED
+
+
+async def test_client_sets_deadline_and_request_id(running) -> None:
+    srv, app, channel = running
+    stub = state_pb2_grpc.StateTrackerStub(channel)
+    token = request_id_var.set("turn-42")
+    try:
+        await stub.Understand(state_pb2.UnderstandRequest(text="hi"))
+    finally:
+        request_id_var.reset(token)
+    assert app.servicer.seen_deadline is not None and 0 < app.servicer.seen_deadline <= 3.0
+    assert app.servicer.seen_request_id == "turn-42"
+
+
+async def test_message_size_is_bounded(running) -> None:
+    srv, _, channel = running
+    stub = state_pb2_grpc.StateTrackerStub(channel)
+    with pytest.raises(grpc.aio.AioRpcError) as err:
+        await stub.Understand(state_pb2.UnderstandRequest(text="x" * 100_000))
+    assert err.value.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
+
+
+async def test_graceful_stop_finishes_in_flight_call() -> None:
+    app = ProbeApp()
+    srv = await create_server(app, "127.0.0.1:0")
+    await srv.start_app()
+    async with make_channel(f"127.0.0.1:{srv.port}", default_timeout_s=10) as channel:
+        stub = state_pb2_grpc.StateTrackerStub(channel)
+        async def slow_call() -> state_pb2.UnderstandResponse:
+            return await stub.Understand(state_pb2.UnderstandRequest(text="slow"))
+
+        call = asyncio.create_task(slow_call())
+        await asyncio.wait_for(app.servicer.entered.wait(), 5)
+        stopping = asyncio.create_task(srv.stop(grace_s=5))
+        await asyncio.sleep(0)  # the server is now draining
+        app.servicer.release.set()
+        resp = await asyncio.wait_for(call, 10)
+        await asyncio.wait_for(stopping, 10)
+    assert resp.intent == "greet" and app.stopped
