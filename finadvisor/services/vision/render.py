@@ -361,8 +361,10 @@ def _statement(rng: random.Random, st: _Style) -> RenderedSample:
     n_rows = rng.randint(6, 11)
     for i in range(n_rows):
         amount = _money(rng, 5, 900) * (1 if rng.random() < 0.3 else -1)
+        if balance + amount < 0:  # keep the account in credit: one sign convention to read
+            amount = -amount
         balance += amount
-        _text(d, (cols[0], y), f"{i * 3 + 1:02d} {month[:3]}", st.font, size - 2, ink)
+        _text(d, (cols[0], y), f"{min(i * 3 + 1, 28):02d} {month[:3]}", st.font, size - 2, ink)
         _text(d, (cols[1], y), rng.choice(descriptions), st.font, size - 2, ink)
         _text(d, (cols[2], y), f"{amount:,.2f}", st.font, size - 2, ink, anchor="ra")
         _text(d, (cols[3], y), f"{balance:,.2f}", st.font, size - 2, ink, anchor="ra")
