@@ -181,3 +181,23 @@ class UnderstandResponse(_message.Message):
     intent_probabilities: _containers.ScalarMap[str, float]
     mentions: _containers.RepeatedCompositeFieldContainer[SlotMention]
     def __init__(self, intent: _Optional[str] = ..., intent_confidence: _Optional[float] = ..., intent_probabilities: _Optional[_Mapping[str, float]] = ..., mentions: _Optional[_Iterable[_Union[SlotMention, _Mapping]]] = ...) -> None: ...
+
+class ListSessionsRequest(_message.Message):
+    __slots__ = ("limit",)
+    LIMIT_FIELD_NUMBER: _ClassVar[int]
+    limit: int
+    def __init__(self, limit: _Optional[int] = ...) -> None: ...
+
+class SessionSummary(_message.Message):
+    __slots__ = ("session_id", "last_active_ms")
+    SESSION_ID_FIELD_NUMBER: _ClassVar[int]
+    LAST_ACTIVE_MS_FIELD_NUMBER: _ClassVar[int]
+    session_id: str
+    last_active_ms: int
+    def __init__(self, session_id: _Optional[str] = ..., last_active_ms: _Optional[int] = ...) -> None: ...
+
+class ListSessionsResponse(_message.Message):
+    __slots__ = ("sessions",)
+    SESSIONS_FIELD_NUMBER: _ClassVar[int]
+    sessions: _containers.RepeatedCompositeFieldContainer[SessionSummary]
+    def __init__(self, sessions: _Optional[_Iterable[_Union[SessionSummary, _Mapping]]] = ...) -> None: ...

@@ -60,6 +60,11 @@ class StateTrackerStub:
                 request_serializer=finadvisor_dot_state_dot_v1_dot_state__pb2.EraseSessionRequest.SerializeToString,
                 response_deserializer=finadvisor_dot_state_dot_v1_dot_state__pb2.EraseSessionResponse.FromString,
                 _registered_method=True)
+        self.ListSessions = channel.unary_unary(
+                '/finadvisor.state.v1.StateTracker/ListSessions',
+                request_serializer=finadvisor_dot_state_dot_v1_dot_state__pb2.ListSessionsRequest.SerializeToString,
+                response_deserializer=finadvisor_dot_state_dot_v1_dot_state__pb2.ListSessionsResponse.FromString,
+                _registered_method=True)
         self.Understand = channel.unary_unary(
                 '/finadvisor.state.v1.StateTracker/Understand',
                 request_serializer=finadvisor_dot_state_dot_v1_dot_state__pb2.UnderstandRequest.SerializeToString,
@@ -110,6 +115,13 @@ class StateTrackerServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ListSessions(self, request, context):
+        """Recently active sessions, newest first (bounded index; no scans).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def Understand(self, request, context):
         """Understanding only: intent and slots of a text, no state change.
         """
@@ -150,6 +162,11 @@ def add_StateTrackerServicer_to_server(servicer, server):
                     servicer.EraseSession,
                     request_deserializer=finadvisor_dot_state_dot_v1_dot_state__pb2.EraseSessionRequest.FromString,
                     response_serializer=finadvisor_dot_state_dot_v1_dot_state__pb2.EraseSessionResponse.SerializeToString,
+            ),
+            'ListSessions': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListSessions,
+                    request_deserializer=finadvisor_dot_state_dot_v1_dot_state__pb2.ListSessionsRequest.FromString,
+                    response_serializer=finadvisor_dot_state_dot_v1_dot_state__pb2.ListSessionsResponse.SerializeToString,
             ),
             'Understand': grpc.unary_unary_rpc_method_handler(
                     servicer.Understand,
@@ -297,6 +314,33 @@ class StateTracker:
             '/finadvisor.state.v1.StateTracker/EraseSession',
             finadvisor_dot_state_dot_v1_dot_state__pb2.EraseSessionRequest.SerializeToString,
             finadvisor_dot_state_dot_v1_dot_state__pb2.EraseSessionResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListSessions(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/finadvisor.state.v1.StateTracker/ListSessions',
+            finadvisor_dot_state_dot_v1_dot_state__pb2.ListSessionsRequest.SerializeToString,
+            finadvisor_dot_state_dot_v1_dot_state__pb2.ListSessionsResponse.FromString,
             options,
             channel_credentials,
             insecure,
