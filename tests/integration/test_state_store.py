@@ -1,0 +1,465 @@
+"""The state store against a real redis-server and a real 3-master Redis Cluster.
+
+Behaviour tests run on every backend (memory, standalone Redis, Redis Cluster); the ones that
+inspect keys (TTL, erasure) run on the two Redis backends.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import time
+import uuid
+from collections.abc import AsyncIterator, Callable
+
+import pytest
+
+from finadvisor.services.state.store import (
+    INDEX_KEY,
+    PROFILE_TURN,
+    InMemoryStateStore,
+    RedisStateStore,
+    SlotUpdate,
+    StateStore,
+    StoreConfig,
+    TurnInput,
+    create_state_store,
+    session_keys,
+)
+from finadvisor.shared.errors import (
+    InvalidInputError,
+    SessionNotFoundError,
+    StoreUnavailableError,
+)
+from finadvisor.shared.redis_local import LocalRedis
+
+pytestmark = pytest.mark.integration
+
+TTL_S = 600
+# Turn timestamps: now-based (the index drops entries older than the TTL), strictly increasing.
+_ts = itertools.count(time.time_ns() // 1_000_000)
+
+
+def _url(backend: str, request: pytest.FixtureRequest) -> str:
+    if backend == "memory":
+        return "memory://"
+    if backend == "redis":
+        return request.getfixturevalue("redis_url")
+    return request.getfixturevalue("redis_cluster").url
+
+
+StoreFactory = Callable[..., StateStore]
+
+
+@pytest.fixture(params=["memory", "redis", "cluster"])
+async def make_store(request: pytest.FixtureRequest) -> AsyncIterator[StoreFactory]:
+    """Builds stores on the parametrised backend; closes them after the test."""
+    url = _url(request.param, request)
+    made: list[StateStore] = []
+
+    def factory(**overrides: object) -> StateStore:
+        store = create_state_store(StoreConfig(url=url, ttl_s=TTL_S, **overrides))  # type: ignore[arg-type]
+        made.append(store)
+        return store
+
+    yield factory
+    for s in made:
+        await s.close()
+
+
+@pytest.fixture()
+def store(make_store: StoreFactory) -> StateStore:
+    return make_store()
+
+
+@pytest.fixture(params=["redis", "cluster"])
+async def redis_store(request: pytest.FixtureRequest) -> AsyncIterator[RedisStateStore]:
+    store = create_state_store(StoreConfig(url=_url(request.param, request), ttl_s=TTL_S))
+    assert isinstance(store, RedisStateStore)
+    yield store
+    await store.close()
+
+
+def sid() -> str:
+    return "t-" + uuid.uuid4().hex
+
+
+def turn(
+    session_id: str,
+    request_id: str,
+    *updates: SlotUpdate,
+    text: str = "hello",
+    intent: str = "inform",
+    confidence: float = 0.9,
+    timestamp_ms: int | None = None,
+) -> TurnInput:
+    return TurnInput(
+        session_id=session_id,
+        request_id=request_id,
+        text=text,
+        text_source="text",
+        intent=intent,
+        intent_confidence=confidence,
+        updates=list(updates),
+        timestamp_ms=next(_ts) if timestamp_ms is None else timestamp_ms,
+    )
+
+
+def text_slot(slot: str, value: str, confidence: float = 0.95) -> SlotUpdate:
+    return SlotUpdate(slot=slot, value=value, confidence=confidence, source="text")
+
+
+async def existing_keys(client: object, session_id: str) -> set[str]:
+    """SCAN for the session's hash tag: test-only, to prove no key escapes the known names."""
+    pattern = f"fa:{{{session_id}}}:*".replace("{", "\\{").replace("}", "\\}")
+    found: set[str] = set()
+    async for k in client.scan_iter(match=pattern, count=1000):  # type: ignore[attr-defined]
+        found.add(k.decode() if isinstance(k, bytes) else k)
+    return found
+
+
+# ------------------------------------------------------------------------------------------
+# Behaviour on every backend
+# ------------------------------------------------------------------------------------------
+async def test_create_session_sets_profile_slots_and_meta(store: StateStore) -> None:
+    s = sid()
+    state = await store.create_session(
+        s, profile={"customer_id": "c-1", "locale": "en-GB"}, profile_slots={"currency": "GBP"}
+    )
+    assert state.turn_count == 0 and state.active_intent == ""
+    assert state.slots["currency"].value == "GBP"
+    assert state.slots["currency"].source == "backend"
+    assert state.slots["currency"].turn == PROFILE_TURN
+
+    snap = await store.get_state(s)
+    assert snap.profile == {"customer_id": "c-1", "locale": "en-GB"}
+    assert snap.created_ms > 0
+    assert 0 < snap.ttl_seconds <= TTL_S
+    assert snap.history == []
+
+    # Creating it again is idempotent: the first profile stays.
+    again = await store.create_session(s, profile={"customer_id": "other"}, profile_slots={})
+    assert again.slots["currency"].value == "GBP"
+    assert (await store.get_state(s)).profile["customer_id"] == "c-1"
+
+
+async def test_unknown_session_is_not_found(store: StateStore) -> None:
+    s = sid()
+    with pytest.raises(SessionNotFoundError):
+        await store.apply_turn(turn(s, "r1", text_slot("age", "30")))
+    with pytest.raises(SessionNotFoundError):
+        await store.get_state(s)
+    with pytest.raises(SessionNotFoundError):
+        await store.record_reply(s, "r1", "hi")
+    with pytest.raises(SessionNotFoundError):
+        await store.store_response(s, "r1", b"x")
+    with pytest.raises(SessionNotFoundError):
+        await store.get_response(s, "r1")
+    assert await store.erase(s) == 0
+
+
+async def test_merge_rule_overwrites_and_tracks_changes(store: StateStore) -> None:
+    s = sid()
+    await store.create_session(s)
+    r0 = await store.apply_turn(
+        turn(
+            s, "r0",
+            text_slot("loan_amount", "15000"), text_slot("currency", "USD"),
+            text_slot("loan_purpose", "car"),
+            text="I'd like to borrow 15,000 dollars to buy a car", intent="apply_loan",
+        )
+    )
+    assert r0.turn == 0 and not r0.replayed
+    assert r0.state.active_intent == "apply_loan"
+    assert r0.state.intent_confidence == pytest.approx(0.9)
+    assert set(r0.state.changed_slots) == {"loan_amount", "currency", "loan_purpose"}
+
+    r1 = await store.apply_turn(
+        turn(
+            s, "r1", text_slot("loan_amount", "12000", 0.8), text_slot("currency", "USD", 0.7),
+            text="actually make it 12000", intent="inform", confidence=0.6,
+        )
+    )
+    amount = r1.state.slots["loan_amount"]
+    assert (amount.value, amount.confidence, amount.source, amount.turn) == (
+        "12000", pytest.approx(0.8), "text", 1,
+    )
+    # currency was mentioned again with the same value: overwritten (turn, confidence), but
+    # not a change.
+    assert r1.state.slots["currency"].turn == 1
+    assert r1.state.slots["currency"].confidence == pytest.approx(0.7)
+    assert r1.state.changed_slots == ["loan_amount"]
+    assert r1.state.slots["loan_purpose"].turn == 0
+    assert r1.state.active_intent == "inform"
+
+    # A payslip's net pay: a new source; an empty intent keeps the active one.
+    r2 = await store.apply_turn(
+        turn(
+            s, "r2", SlotUpdate("monthly_income", "3850", 0.88, "image"),
+            text="", intent="", confidence=0.0,
+        )
+    )
+    assert r2.state.slots["monthly_income"].source == "image"
+    assert r2.state.active_intent == "inform"
+    assert r2.state.intent_confidence == pytest.approx(0.6)
+    assert r2.state.turn_count == 3
+
+    snap = await store.get_state(s)
+    assert snap.state == r2.state
+    assert [h.turn for h in snap.history] == [0, 1, 2]
+    assert snap.history[1].text == "actually make it 12000"
+    assert snap.history[1].changed_slots == ["loan_amount"]
+    assert snap.history[2].changed_slots == ["monthly_income"]
+    assert snap.history[0].intent == "apply_loan"
+
+
+async def test_fifty_concurrent_turns_lose_no_update(store: StateStore) -> None:
+    s = sid()
+    await store.create_session(s)
+    n = 50
+    results = await asyncio.gather(
+        *(
+            store.apply_turn(turn(s, f"req-{i}", text_slot(f"slot_{i:02d}", str(i))))
+            for i in range(n)
+        )
+    )
+    assert sorted(r.turn for r in results) == list(range(n))
+    assert not any(r.replayed for r in results)
+    snap = await store.get_state(s)
+    assert snap.state.turn_count == n
+    assert {k: v.value for k, v in snap.state.slots.items()} == {
+        f"slot_{i:02d}": str(i) for i in range(n)
+    }
+    # Each slot carries the turn index its own request got.
+    by_request = {f"slot_{i:02d}": r.turn for i, r in enumerate(results)}
+    assert {k: v.turn for k, v in snap.state.slots.items()} == by_request
+    assert sorted(h.turn for h in snap.history) == list(range(n))
+
+
+async def test_retried_request_applies_once(store: StateStore) -> None:
+    s = sid()
+    await store.create_session(s)
+    first = await store.apply_turn(turn(s, "same", text_slot("age", "29")))
+    # Concurrent retries and a retry carrying different content: all replay the stored result.
+    retries = await asyncio.gather(
+        *(store.apply_turn(turn(s, "same", text_slot("age", "99"))) for _ in range(5))
+    )
+    assert not first.replayed
+    assert all(r.replayed for r in retries)
+    assert all(r.turn == first.turn and r.state == first.state for r in retries)
+    snap = await store.get_state(s)
+    assert snap.state.turn_count == 1
+    assert snap.state.slots["age"].value == "29"
+    assert len(snap.history) == 1
+
+    # A replay returns the state as of the first apply, not today's state.
+    await store.apply_turn(turn(s, "next", text_slot("age", "30")))
+    replay = await store.apply_turn(turn(s, "same", text_slot("age", "29")))
+    assert replay.replayed and replay.state.slots["age"].value == "29"
+    assert (await store.get_state(s)).state.turn_count == 2
+
+
+async def test_history_and_request_window_are_bounded(make_store: StoreFactory) -> None:
+    store = make_store(history_max=5, request_window=5)
+    s = sid()
+    await store.create_session(s)
+    for i in range(8):
+        await store.apply_turn(turn(s, f"r{i}", text_slot("age", str(20 + i)), text=f"t{i}"))
+    snap = await store.get_state(s)
+    assert [h.turn for h in snap.history] == [3, 4, 5, 6, 7]
+    assert [h.text for h in snap.history] == ["t3", "t4", "t5", "t6", "t7"]
+    assert [h.turn for h in (await store.get_state(s, history_limit=2)).history] == [6, 7]
+    assert (await store.get_state(s, history_limit=0)).history == []
+    # A request inside the window replays; its state is the one after that turn.
+    replay = await store.apply_turn(turn(s, "r4", text_slot("age", "0")))
+    assert replay.replayed and replay.turn == 4 and replay.state.slots["age"].value == "24"
+    assert (await store.get_state(s)).state.turn_count == 8
+
+
+async def test_record_reply_updates_the_history_entry(make_store: StoreFactory) -> None:
+    store = make_store(history_max=3, request_window=3)
+    s = sid()
+    await store.create_session(s)
+    for i in range(4):
+        await store.apply_turn(turn(s, f"r{i}", text=f"t{i}"))
+    for _ in range(2):  # idempotent
+        assert await store.record_reply(
+            s, "r2", "You asked for [loan_amount].", ["vision"], image_type="payslip"
+        )
+    assert not await store.record_reply(s, "r0", "gone")  # trimmed from the history
+    assert not await store.record_reply(s, "never", "x")
+    hist = {h.request_id: h for h in (await store.get_state(s)).history}
+    assert set(hist) == {"r1", "r2", "r3"}
+    assert hist["r2"].reply == "You asked for [loan_amount]."
+    assert hist["r2"].degraded == ["vision"]
+    assert hist["r2"].image_type == "payslip"
+    assert hist["r2"].text == "t2" and hist["r2"].turn == 2
+    assert hist["r3"].reply == "" and hist["r3"].degraded == []
+    # An empty degraded list stays a list after a rewrite.
+    assert await store.record_reply(s, "r3", "ok", [])
+    assert (await store.get_state(s)).history[-1].degraded == []
+
+
+async def test_text_round_trips_exactly(store: StateStore) -> None:
+    s = sid()
+    await store.create_session(s)
+    text = 'Ünïcödé 💶 "quoted" \\ back/slash\nnew line \u2028 £3,850'
+    await store.apply_turn(turn(s, "r0", text_slot("loan_amount", "3850"), text=text))
+    await store.record_reply(s, "r0", text)
+    (entry,) = (await store.get_state(s)).history
+    assert entry.text == text and entry.reply == text
+
+
+async def test_stored_responses_replay_and_are_bounded(make_store: StoreFactory) -> None:
+    store = make_store(history_max=2, request_window=2)
+    s = sid()
+    await store.create_session(s)
+    payload = bytes(range(256)) * 4  # binary-safe
+    await store.store_response(s, "a", payload)
+    assert await store.get_response(s, "a") == payload
+    assert await store.get_response(s, "missing") is None
+    await store.store_response(s, "b", b"B")
+    await store.store_response(s, "c", b"C")
+    assert await store.get_response(s, "a") is None  # out of the window of 2
+    assert await store.get_response(s, "c") == b"C"
+    with pytest.raises(InvalidInputError):
+        await store.store_response(s, "d", b"x" * (store.config.max_response_bytes + 1))
+
+
+async def test_list_sessions_is_recent_first_and_bounded(make_store: StoreFactory) -> None:
+    store = make_store(index_max=3)
+    ids = [sid() for _ in range(5)]
+    base = next(_ts) + 10_000_000
+    for i, s in enumerate(ids):
+        await store.create_session(s)
+        await store.apply_turn(turn(s, "r", timestamp_ms=base + i))
+    listed = await store.list_sessions(limit=10)
+    assert [x.session_id for x in listed] == ids[::-1][:3]
+    assert [x.last_active_ms for x in listed] == [base + 4, base + 3, base + 2]
+    await store.erase(ids[-1])
+    assert ids[-1] not in [x.session_id for x in await store.list_sessions(limit=10)]
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        lambda s: turn("bad{tag}", "r"),
+        lambda s: turn(s, ""),
+        lambda s: turn(s, "r", text="x" * 5000),
+        lambda s: turn(s, "r", confidence=1.5),
+        lambda s: turn(s, "r", confidence=float("nan")),
+        lambda s: turn(s, "r", SlotUpdate("age", "30", 0.5, "fax")),
+        lambda s: turn(s, "r", SlotUpdate("Age!", "30", 0.5, "text")),
+        lambda s: turn(s, "r", SlotUpdate("age", "", 0.5, "text")),
+        lambda s: turn(s, "r", intent="Not An Intent"),
+        lambda s: turn(s, "r", text="\ud800"),
+    ],
+)
+async def test_invalid_turns_are_rejected_and_change_nothing(
+    store: StateStore, bad: Callable[[str], TurnInput]
+) -> None:
+    s = sid()
+    await store.create_session(s)
+    with pytest.raises(InvalidInputError):
+        await store.apply_turn(bad(s))
+    assert (await store.get_state(s)).state.turn_count == 0
+
+
+# ------------------------------------------------------------------------------------------
+# Keys on the Redis backends
+# ------------------------------------------------------------------------------------------
+async def _use_every_key(store: StateStore, s: str) -> None:
+    await store.create_session(s, profile={"customer_id": "c"}, profile_slots={"age": "41"})
+    await store.apply_turn(turn(s, "r0", text_slot("loan_amount", "5000")))
+    await store.apply_turn(turn(s, "r1", text_slot("currency", "EUR")))
+    await store.record_reply(s, "r1", "ok")
+    await store.store_response(s, "r1", b"response")
+
+
+async def test_every_key_has_a_ttl_refreshed_on_each_turn(redis_store: RedisStateStore) -> None:
+    s = sid()
+    client = redis_store.client
+    await _use_every_key(redis_store, s)
+    keys = set(session_keys(s))
+    assert await existing_keys(client, s) == keys  # every key is one we know the name of
+    for k in keys:
+        assert 0 < await client.ttl(k) <= TTL_S, k
+    assert 0 < await client.ttl(INDEX_KEY) <= TTL_S
+
+    for k in keys:
+        await client.expire(k, 5)
+    await redis_store.apply_turn(turn(s, "r2", text_slot("age", "42")))
+    for k in keys:
+        assert await client.ttl(k) > 5, k
+
+
+async def test_erase_leaves_no_key(redis_store: RedisStateStore) -> None:
+    s = sid()
+    other = sid()
+    await _use_every_key(redis_store, s)
+    await _use_every_key(redis_store, other)
+    assert await redis_store.erase(s) == len(session_keys(s))
+    assert await existing_keys(redis_store.client, s) == set()
+    assert await redis_store.client.zscore(INDEX_KEY, s) is None
+    with pytest.raises(SessionNotFoundError):
+        await redis_store.get_state(s)
+    assert await redis_store.erase(s) == 0
+    # The neighbour is untouched.
+    assert (await redis_store.get_state(other)).state.turn_count == 2
+
+
+async def test_script_cache_flush_falls_back_to_eval(redis_store: RedisStateStore) -> None:
+    s = sid()
+    await redis_store.create_session(s)
+    await redis_store.client.script_flush()
+    result = await redis_store.apply_turn(turn(s, "r0", text_slot("age", "30")))
+    assert result.state.slots["age"].value == "30"
+    assert (await redis_store.get_state(s)).state.turn_count == 1
+
+
+async def test_ping_answers(redis_store: RedisStateStore) -> None:
+    assert await redis_store.ping()
+
+
+# ------------------------------------------------------------------------------------------
+# Redis down, then back
+# ------------------------------------------------------------------------------------------
+async def _down_then_back(store: StateStore, stop: Callable[[], None], start: Callable[[], None]) -> None:
+    s = sid()
+    await store.create_session(s)
+    await store.apply_turn(turn(s, "r0", text_slot("loan_amount", "9000")))
+    stop()
+    # Bounded by a timeout here; the store's own deadline must fire well inside it.
+    with pytest.raises(StoreUnavailableError):
+        await asyncio.wait_for(store.apply_turn(turn(s, "r1", text_slot("age", "30"))), 20)
+    with pytest.raises(StoreUnavailableError):
+        await asyncio.wait_for(store.get_state(s), 20)
+    assert not await asyncio.wait_for(store.ping(), 20)
+    start()
+    assert await store.ping()
+    # Nothing of the failed turn was written: r1 applies now, as turn 1.
+    result = await store.apply_turn(turn(s, "r1", text_slot("age", "30")))
+    assert not result.replayed and result.turn == 1
+    assert {k: v.value for k, v in result.state.slots.items()} == {
+        "loan_amount": "9000", "age": "30",
+    }
+
+
+async def test_redis_down_is_unavailable_then_session_resumes(fresh_redis: LocalRedis) -> None:
+    store = create_state_store(StoreConfig(url=fresh_redis.url, op_timeout_s=2.0))
+    try:
+        await _down_then_back(store, fresh_redis.stop, fresh_redis.start)
+    finally:
+        await store.close()
+
+
+async def test_cluster_down_is_unavailable_then_session_resumes(fresh_cluster: object) -> None:
+    store = create_state_store(StoreConfig(url=fresh_cluster.url, op_timeout_s=2.0))  # type: ignore[attr-defined]
+    try:
+        await _down_then_back(store, fresh_cluster.stop, fresh_cluster.restart)  # type: ignore[attr-defined]
+    finally:
+        await store.close()
+
+
+def test_memory_url_gives_the_in_memory_store() -> None:
+    assert isinstance(create_state_store(StoreConfig(url="memory://")), InMemoryStateStore)
