@@ -135,3 +135,61 @@ def fresh_cluster(tmp_path: Path) -> Iterator[LocalCluster]:
         yield cluster
     finally:
         cluster.stop()
+
+
+class LocalSentinel:
+    """A redis-server in sentinel mode watching one master under a service name."""
+
+    def __init__(self, data_dir: Path, master_port: int, service: str = "finadvisor") -> None:
+        self.data_dir = Path(data_dir)
+        self.master_port = master_port
+        self.service = service
+        self.port = cluster_port(set())
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis+sentinel://127.0.0.1:{self.port}/{self.service}/0"
+
+    def start(self, timeout_s: float = 10.0) -> LocalSentinel:
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        conf = self.data_dir / "sentinel.conf"  # sentinel rewrites its config: ours alone
+        conf.write_text(
+            f"port {self.port}\nbind 127.0.0.1\ndir {self.data_dir}\n"
+            f"sentinel monitor {self.service} 127.0.0.1 {self.master_port} 1\n"
+            f"sentinel down-after-milliseconds {self.service} 5000\n"
+        )
+        self.proc = subprocess.Popen(
+            [find_redis_server(), str(conf), "--sentinel"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        cli = find_redis_cli()
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            out = subprocess.run(
+                [cli, "-p", str(self.port), "sentinel", "get-master-addr-by-name", self.service],
+                capture_output=True,
+                timeout=5,
+            ).stdout
+            if str(self.master_port).encode() in out:
+                return self
+            time.sleep(0.05)
+        self.stop()
+        raise RuntimeError("redis sentinel did not start")
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait(10)
+        self.proc = None
+
+
+@pytest.fixture()
+def redis_sentinel(tmp_path: Path, redis_server: LocalRedis) -> Iterator[LocalSentinel]:
+    """A sentinel that names the session's redis-server as master of service "finadvisor"."""
+    sentinel = LocalSentinel(tmp_path / "sentinel", redis_server.port).start()
+    try:
+        yield sentinel
+    finally:
+        sentinel.stop()

@@ -463,3 +463,43 @@ async def test_cluster_down_is_unavailable_then_session_resumes(fresh_cluster: o
 
 def test_memory_url_gives_the_in_memory_store() -> None:
     assert isinstance(create_state_store(StoreConfig(url="memory://")), InMemoryStateStore)
+
+
+async def test_sentinel_url_reaches_the_master(redis_sentinel: object, redis_url: str) -> None:
+    via_sentinel = create_state_store(StoreConfig(url=redis_sentinel.url))  # type: ignore[attr-defined]
+    direct = create_state_store(StoreConfig(url=redis_url))
+    try:
+        s = sid()
+        await via_sentinel.create_session(s)
+        result = await via_sentinel.apply_turn(turn(s, "r0", text_slot("age", "33")))
+        assert result.state.slots["age"].value == "33"
+        assert (await direct.get_state(s)).state.slots["age"].value == "33"
+        assert await via_sentinel.ping()
+    finally:
+        await via_sentinel.close()
+        await direct.close()
+
+
+async def test_hung_redis_is_unavailable_within_the_deadline(fresh_redis: LocalRedis) -> None:
+    """A server that accepts but never answers (SIGSTOP) must not hang a request."""
+    import os
+    import signal
+
+    store = create_state_store(StoreConfig(url=fresh_redis.url, op_timeout_s=1.0))
+    try:
+        s = sid()
+        await store.create_session(s)
+        assert fresh_redis.proc is not None
+        os.kill(fresh_redis.proc.pid, signal.SIGSTOP)
+        try:
+            with pytest.raises(StoreUnavailableError):
+                await asyncio.wait_for(store.apply_turn(turn(s, "r0")), 20)
+        finally:
+            os.kill(fresh_redis.proc.pid, signal.SIGCONT)
+        # The timed-out command may still run once the server wakes; a retry of the same
+        # request_id is safe either way: the turn is applied exactly once.
+        await store.apply_turn(turn(s, "r0"))
+        await store.apply_turn(turn(s, "r0"))
+        assert (await store.get_state(s)).state.turn_count == 1
+    finally:
+        await store.close()
