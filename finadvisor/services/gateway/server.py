@@ -1,14 +1,21 @@
-"""Wiring of the gateway: settings -> backends -> servicer."""
+"""Wiring of the gateway: settings -> backends, Redis, credit model -> servicer."""
 
 from __future__ import annotations
+
+import asyncio
 
 import grpc
 
 from finadvisor.gateway.v1 import gateway_pb2_grpc
 from finadvisor.services import GRPC_SERVICES
+from finadvisor.services.gateway.audit import AuditLog
 from finadvisor.services.gateway.clients import Backends
 from finadvisor.services.gateway.config import GatewaySettings
+from finadvisor.services.gateway.converse import Converser
+from finadvisor.services.gateway.credit import CreditScorer
 from finadvisor.services.gateway.servicer import AdvisoryGatewayServicer
+from finadvisor.services.state.store import RedisStateStore, StoreConfig
+from finadvisor.shared import paths
 from finadvisor.shared.server import ServiceApp
 
 
@@ -19,14 +26,32 @@ class GatewayApp(ServiceApp):
     def __init__(self, settings: GatewaySettings) -> None:
         self.settings = settings
         self.servicer = AdvisoryGatewayServicer()
+        self.store: RedisStateStore | None = None
 
     def register(self, server: grpc.aio.Server) -> None:
         gateway_pb2_grpc.add_AdvisoryGatewayServicer_to_server(self.servicer, server)
 
     async def start(self) -> None:
-        # Channels belong to the running event loop, so they are made here, not in __init__.
-        self.servicer.backends = Backends.connect(self.settings)
+        from finadvisor.services.gateway.risk.model import CreditRiskModel
+
+        s = self.settings
+        folder = (s.models_dir or paths.models_dir()) / "risk"
+        credit = CreditScorer(await asyncio.to_thread(CreditRiskModel.load, folder))
+        # Channels and Redis clients belong to the running loop, so they are made here.
+        backends = Backends.connect(s)
+        self.store = RedisStateStore(StoreConfig(url=s.redis_url, ttl_s=s.session_ttl_s))
+        audit = AuditLog(self.store.client, max_records=s.audit_max_records,
+                         session_ttl_s=s.session_ttl_s)
+        self.servicer.backends = backends
+        self.servicer.audit = audit
+        self.servicer.credit = credit
+        self.servicer.converser = Converser(s, backends, self.store, audit, credit)
+
+    async def check(self) -> bool:
+        return self.store is not None and await self.store.ping()
 
     async def stop(self) -> None:
         if self.servicer.backends is not None:
             await self.servicer.backends.close()
+        if self.store is not None:
+            await self.store.close()

@@ -1,22 +1,157 @@
-"""gRPC servicer of the public AdvisoryGateway: proto <-> domain only."""
+"""gRPC servicer of the public AdvisoryGateway: proto <-> use cases only."""
 
 from __future__ import annotations
+
+import asyncio
+import uuid
 
 import grpc
 
 from finadvisor.gateway.v1 import gateway_pb2, gateway_pb2_grpc
+from finadvisor.services.gateway.audit import AuditEntry, AuditLog
 from finadvisor.services.gateway.clients import Backends
+from finadvisor.services.gateway.converse import Converser, _rpc_error
+from finadvisor.services.gateway.credit import CreditScorer
+from finadvisor.services.gateway.validation import check_id, check_profile
+from finadvisor.shared.errors import InvalidInputError, ModelNotReadyError
 from finadvisor.shared.info import service_info
+from finadvisor.shared.logging import session_id_var
+from finadvisor.state.v1 import state_pb2
+
+STATE_CALL_S = 2.0
+
+
+def _history(h: state_pb2.HistoryEntry) -> gateway_pb2.HistoryTurn:
+    return gateway_pb2.HistoryTurn(
+        turn=h.turn, request_id=h.request_id, text=h.text, reply=h.reply, intent=h.intent,
+        changed_slots=h.changed_slots, degraded=h.degraded, timestamp_ms=h.timestamp_ms,
+        text_source=h.text_source, image_type=h.image_type)
+
+
+def _audit(e: AuditEntry) -> gateway_pb2.AuditRecord:
+    return gateway_pb2.AuditRecord(
+        id=e.id, session_id=e.session_id, request_id=e.request_id, kind=e.kind,
+        timestamp_ms=e.timestamp_ms, input_hashes=dict(e.input_hashes),
+        model_versions=dict(e.model_versions), decision=e.decision, reasons=list(e.reasons),
+        probability_of_default=e.probability_of_default, degraded=list(e.degraded))
 
 
 class AdvisoryGatewayServicer(gateway_pb2_grpc.AdvisoryGatewayServicer):
-    """RPCs whose capability is not built yet answer UNIMPLEMENTED (the base class does)."""
-
     def __init__(self) -> None:
         #: set by GatewayApp.start(), inside the serving event loop
         self.backends: Backends | None = None
+        self.converser: Converser | None = None
+        self.audit: AuditLog | None = None
+        self.credit: CreditScorer | None = None
+
+    def _ready(self) -> tuple[Backends, Converser, AuditLog, CreditScorer]:
+        if not (self.backends and self.converser and self.audit and self.credit):
+            raise ModelNotReadyError("gateway is starting")
+        return self.backends, self.converser, self.audit, self.credit
+
+    async def _state(self, call, name: str = "state"):  # type: ignore[no-untyped-def]
+        try:
+            return await call
+        except grpc.aio.AioRpcError as exc:
+            raise _rpc_error(exc, name) from None
+
+    async def StartSession(self, request, context):  # noqa: N802
+        from finadvisor.corpus.ontology import SLOTS
+
+        backends, *_ = self._ready()
+        profile = dict(request.profile)
+        check_profile(profile, frozenset(SLOTS))
+        if request.currency:
+            if len(request.currency) != 3 or not request.currency.isalpha():
+                raise InvalidInputError("currency must be an ISO 4217 code such as EUR")
+            profile.setdefault("currency", request.currency.upper())
+        if request.locale:
+            if len(request.locale) > 35:
+                raise InvalidInputError("locale is longer than 35 characters")
+        session_id = uuid.uuid4().hex
+        session_id_var.set(session_id)
+        created = await self._state(backends.state.CreateSession(
+            state_pb2.CreateSessionRequest(session_id=session_id, profile=profile),
+            timeout=STATE_CALL_S))
+        return gateway_pb2.StartSessionResponse(session_id=session_id, state=created.state,
+                                                ttl_seconds=created.ttl_seconds)
+
+    async def Converse(self, request, context):  # noqa: N802
+        _, converser, *_ = self._ready()
+        session_id_var.set(request.session_id)
+        return await converser.converse(request, context.time_remaining())
+
+    async def GetSession(self, request, context):  # noqa: N802
+        backends, *_ = self._ready()
+        check_id(request.session_id, "session_id")
+        if request.history_limit < 0:
+            raise InvalidInputError("history_limit must not be negative")
+        session_id_var.set(request.session_id)
+        got = await self._state(backends.state.GetState(state_pb2.GetStateRequest(
+            session_id=request.session_id, history_limit=request.history_limit),
+            timeout=STATE_CALL_S))
+        return gateway_pb2.GetSessionResponse(
+            session_id=request.session_id, state=got.state,
+            history=[_history(h) for h in got.history], profile=got.profile,
+            created_ms=got.created_ms, ttl_seconds=got.ttl_seconds)
+
+    async def EndSession(self, request, context):  # noqa: N802
+        backends, _, audit, _ = self._ready()
+        check_id(request.session_id, "session_id")
+        session_id_var.set(request.session_id)
+        if not request.erase:
+            # Closing without erasure: the session expires by its TTL; check that it exists.
+            await self._state(backends.state.GetState(state_pb2.GetStateRequest(
+                session_id=request.session_id, history_limit=1), timeout=STATE_CALL_S))
+            return gateway_pb2.EndSessionResponse(erased=False)
+        await audit.erase_session(request.session_id)
+        await self._state(backends.state.EraseSession(
+            state_pb2.EraseSessionRequest(session_id=request.session_id), timeout=STATE_CALL_S))
+        return gateway_pb2.EndSessionResponse(erased=True)
+
+    async def AssessCredit(self, request, context):  # noqa: N802
+        _, _, audit, credit = self._ready()
+        if not request.HasField("applicant"):
+            raise InvalidInputError("applicant is required")
+        result = await asyncio.to_thread(credit.assess_applicant, request.applicant)
+        await audit.append(AuditEntry(
+            session_id="", request_id=uuid.uuid4().hex, kind="credit_decision",
+            model_versions={"credit": result.model_version}, decision=result.decision,
+            reasons=[r.code for r in result.reasons],
+            probability_of_default=result.probability_of_default))
+        return gateway_pb2.AssessCreditResponse(credit=result)
+
+    async def ListSessions(self, request, context):  # noqa: N802
+        backends, *_ = self._ready()
+        if request.limit < 0:
+            raise InvalidInputError("limit must not be negative")
+        listing = await self._state(backends.state.ListSessions(
+            state_pb2.ListSessionsRequest(limit=min(request.limit or 50, 500)),
+            timeout=STATE_CALL_S))
+
+        async def summary(s: state_pb2.SessionSummary) -> gateway_pb2.SessionSummary | None:
+            try:
+                got = await backends.state.GetState(state_pb2.GetStateRequest(
+                    session_id=s.session_id, history_limit=1), timeout=STATE_CALL_S)
+            except grpc.aio.AioRpcError:
+                return None  # expired between the listing and now
+            return gateway_pb2.SessionSummary(
+                session_id=s.session_id, updated_ms=s.last_active_ms,
+                turn_count=got.state.turn_count, active_intent=got.state.active_intent)
+
+        found = await asyncio.gather(*(summary(s) for s in listing.sessions))
+        return gateway_pb2.ListSessionsResponse(sessions=[s for s in found if s is not None])
+
+    async def GetAuditRecords(self, request, context):  # noqa: N802
+        _, _, audit, _ = self._ready()
+        check_id(request.session_id, "session_id")
+        if request.limit < 0:
+            raise InvalidInputError("limit must not be negative")
+        entries = await audit.for_session(request.session_id, min(request.limit or 100, 1000))
+        return gateway_pb2.GetAuditRecordsResponse(records=[_audit(e) for e in entries])
 
     async def GetInfo(self, request, context: grpc.aio.ServicerContext):  # noqa: N802
+        versions = {"credit": self.credit.version} if self.credit else {}
         return gateway_pb2.GatewayInfo(
-            gateway=service_info("gateway"), services=await self.backends.infos() if self.backends else {}
-        )
+            gateway=service_info("gateway", versions),
+            services=await self.backends.infos() if self.backends else {})

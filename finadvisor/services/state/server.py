@@ -1,14 +1,19 @@
-"""Wiring of the state service: settings -> dependencies -> servicer."""
+"""Wiring of the state service: settings -> NLU model + Redis store -> servicer."""
 
 from __future__ import annotations
 
+import asyncio
+
 import grpc
 
-from finadvisor.state.v1 import state_pb2_grpc
 from finadvisor.services import GRPC_SERVICES
 from finadvisor.services.state.config import StateSettings
 from finadvisor.services.state.servicer import StateTrackerServicer
+from finadvisor.services.state.store import StoreConfig, create_state_store
+from finadvisor.services.state.tracker import DialogueTracker
+from finadvisor.shared import paths
 from finadvisor.shared.server import ServiceApp
+from finadvisor.state.v1 import state_pb2_grpc
 
 
 class StateApp(ServiceApp):
@@ -17,7 +22,25 @@ class StateApp(ServiceApp):
 
     def __init__(self, settings: StateSettings) -> None:
         self.settings = settings
+        self.store_config = StoreConfig.from_env()
         self.servicer = StateTrackerServicer()
 
     def register(self, server: grpc.aio.Server) -> None:
         state_pb2_grpc.add_StateTrackerServicer_to_server(self.servicer, server)
+
+    async def start(self) -> None:
+        from finadvisor.services.state.nlu import Understanding
+
+        folder = (self.settings.models_dir or paths.models_dir()) / "nlu"
+        nlu = await asyncio.to_thread(Understanding.load, folder)
+        store = create_state_store(self.store_config)
+        self.servicer.tracker = DialogueTracker(store, nlu, getattr(nlu, "version", ""))
+
+    async def check(self) -> bool:
+        """SERVING only while Redis answers (and the models are loaded)."""
+        tracker = self.servicer.tracker
+        return tracker is not None and await tracker.store.ping()
+
+    async def stop(self) -> None:
+        if self.servicer.tracker is not None:
+            await self.servicer.tracker.store.close()

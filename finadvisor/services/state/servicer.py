@@ -4,12 +4,125 @@ from __future__ import annotations
 
 import grpc
 
-from finadvisor.state.v1 import state_pb2_grpc
+from finadvisor.common.v1 import common_pb2
+from finadvisor.services.state.store import HistoryEntry, SessionState
+from finadvisor.services.state.tracker import DialogueTracker, FactInput
 from finadvisor.shared.info import service_info
+from finadvisor.shared.logging import session_id_var
+from finadvisor.state.v1 import state_pb2, state_pb2_grpc
+
+#: Largest history a caller may ask for in one call.
+MAX_HISTORY = 200
+
+
+def state_to_proto(state: SessionState) -> common_pb2.DialogueState:
+    return common_pb2.DialogueState(
+        active_intent=state.active_intent,
+        intent_confidence=state.intent_confidence,
+        turn_count=state.turn_count,
+        changed_slots=list(state.changed_slots),
+        slots={
+            name: common_pb2.SlotValue(value=r.value, confidence=r.confidence, source=r.source,
+                                       turn=r.turn)
+            for name, r in state.slots.items()
+        },
+    )
+
+
+def history_to_proto(h: HistoryEntry) -> state_pb2.HistoryEntry:
+    return state_pb2.HistoryEntry(
+        turn=h.turn, request_id=h.request_id, text=h.text, text_source=h.text_source,
+        intent=h.intent, changed_slots=list(h.changed_slots), reply=h.reply,
+        degraded=list(h.degraded), timestamp_ms=h.timestamp_ms, image_type=h.image_type,
+    )
 
 
 class StateTrackerServicer(state_pb2_grpc.StateTrackerServicer):
-    """RPCs whose capability is not built yet answer UNIMPLEMENTED (the base class does)."""
+    def __init__(self) -> None:
+        #: set by StateApp.start() once the models are loaded and Redis is connected
+        self.tracker: DialogueTracker | None = None
+
+    def _tracker(self) -> DialogueTracker:
+        if self.tracker is None:
+            from finadvisor.shared.errors import ModelNotReadyError
+
+            raise ModelNotReadyError("state service is starting")
+        return self.tracker
+
+    async def CreateSession(self, request, context):  # noqa: N802
+        from finadvisor.corpus.ontology import SLOTS
+
+        session_id_var.set(request.session_id)
+        profile = dict(request.profile)
+        slots = {k: v for k, v in profile.items() if k in SLOTS}
+        snap = await self._tracker().store.create_session(request.session_id, profile, slots)
+        return state_pb2.CreateSessionResponse(state=state_to_proto(snap.state),
+                                               ttl_seconds=snap.ttl_seconds)
+
+    async def ApplyTurn(self, request, context):  # noqa: N802
+        session_id_var.set(request.session_id)
+        applied = await self._tracker().apply(
+            session_id=request.session_id,
+            request_id=request.request_id,
+            text=request.text,
+            text_source=request.text_source or "text",
+            facts=[FactInput(f.slot, f.value, f.confidence, f.source or "image")
+                   for f in request.facts],
+            backup_intent=request.backup_intent,
+            backup_intent_confidence=request.backup_intent_confidence,
+        )
+        return state_pb2.ApplyTurnResponse(
+            state=state_to_proto(applied.result.state),
+            turn=applied.result.turn,
+            replayed=applied.result.replayed,
+            mentions=[state_pb2.SlotMention(slot=m.slot, value=m.value, confidence=m.confidence,
+                                            start=m.start, end=m.end)
+                      for m in applied.mentions],
+        )
+
+    async def RecordReply(self, request, context):  # noqa: N802
+        session_id_var.set(request.session_id)
+        await self._tracker().store.record_reply(
+            request.session_id, request.request_id, request.reply, list(request.degraded),
+            request.image_type)
+        return state_pb2.RecordReplyResponse()
+
+    async def GetState(self, request, context):  # noqa: N802
+        session_id_var.set(request.session_id)
+        limit = min(request.history_limit, MAX_HISTORY) if request.history_limit > 0 else None
+        snap = await self._tracker().store.get_state(request.session_id, limit)
+        return state_pb2.GetStateResponse(
+            state=state_to_proto(snap.state),
+            history=[history_to_proto(h) for h in snap.history],
+            profile=snap.profile, created_ms=snap.created_ms, ttl_seconds=snap.ttl_seconds,
+        )
+
+    async def EraseSession(self, request, context):  # noqa: N802
+        session_id_var.set(request.session_id)
+        deleted = await self._tracker().store.erase(request.session_id)
+        return state_pb2.EraseSessionResponse(deleted_keys=deleted)
+
+    async def ListSessions(self, request, context):  # noqa: N802
+        limit = max(1, min(request.limit or 50, 500))
+        listing = await self._tracker().store.list_sessions(limit)
+        return state_pb2.ListSessionsResponse(sessions=[
+            state_pb2.SessionSummary(session_id=s.session_id, last_active_ms=s.last_active_ms)
+            for s in listing
+        ])
+
+    async def Understand(self, request, context):  # noqa: N802
+        from finadvisor.shared.errors import InvalidInputError
+
+        if len(request.text) > 4000:
+            raise InvalidInputError("text is longer than 4000 characters")
+        nlu = self._tracker().nlu.understand(request.text)
+        return state_pb2.UnderstandResponse(
+            intent=nlu.intent, intent_confidence=nlu.intent_confidence,
+            intent_probabilities=dict(nlu.intent_probabilities),
+            mentions=[state_pb2.SlotMention(slot=m.slot, value=m.value, confidence=m.confidence,
+                                            start=m.start, end=m.end) for m in nlu.mentions],
+        )
 
     async def GetInfo(self, request, context: grpc.aio.ServicerContext):  # noqa: N802
-        return service_info("state")
+        versions = {"nlu": self.tracker.version} if self.tracker else {}
+        return service_info("state", versions)

@@ -1,0 +1,129 @@
+"""Audit records of every turn and every credit decision, on a Redis stream.
+
+One global stream ``fa:audit`` (bounded by MAXLEN, with a TTL refreshed on write) is the
+regulator's log: request id, session, sha256 of each input (never the raw text, image or
+audio), model versions, decision and reason codes. Each session keeps the ids of its records in
+``fa:{<session>}:audit_ids`` (same TTL as the session) so an analyst reads a session's records
+without scanning, and erasure deletes exactly those entries.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import time
+from collections.abc import Mapping, Sequence
+
+from redis.asyncio import Redis
+from redis.exceptions import RedisError
+
+from finadvisor.shared.errors import StoreUnavailableError
+
+AUDIT_STREAM = "fa:audit"
+SESSION_AUDIT_SUFFIX = "audit_ids"
+#: How long the global stream lives without writes.
+AUDIT_STREAM_TTL_S = 400 * 24 * 3600
+
+
+def sha256_hex(data: bytes | str) -> str:
+    return hashlib.sha256(data.encode() if isinstance(data, str) else data).hexdigest()
+
+
+@dataclasses.dataclass(frozen=True)
+class AuditEntry:
+    session_id: str
+    request_id: str
+    kind: str  # "turn" or "credit_decision"
+    input_hashes: Mapping[str, str] = dataclasses.field(default_factory=dict)
+    model_versions: Mapping[str, str] = dataclasses.field(default_factory=dict)
+    decision: str = ""
+    reasons: Sequence[str] = ()
+    probability_of_default: float = 0.0
+    degraded: Sequence[str] = ()
+    timestamp_ms: int = 0
+    id: str = ""
+
+
+def session_audit_key(session_id: str) -> str:
+    return f"fa:{{{session_id}}}:{SESSION_AUDIT_SUFFIX}"
+
+
+class AuditLog:
+    def __init__(self, redis: Redis, max_records: int = 100_000, session_ttl_s: int = 86_400,
+                 per_session_max: int = 1000) -> None:
+        self.redis = redis
+        self.max_records = max_records
+        self.session_ttl_s = session_ttl_s
+        self.per_session_max = per_session_max
+
+    async def append(self, entry: AuditEntry) -> str:
+        fields = {
+            "session_id": entry.session_id,
+            "request_id": entry.request_id,
+            "kind": entry.kind,
+            "ts": str(entry.timestamp_ms or int(time.time() * 1000)),
+            "input_hashes": json.dumps(dict(entry.input_hashes), sort_keys=True),
+            "model_versions": json.dumps(dict(entry.model_versions), sort_keys=True),
+            "decision": entry.decision,
+            "reasons": json.dumps(list(entry.reasons)),
+            "pd": repr(float(entry.probability_of_default)),
+            "degraded": json.dumps(list(entry.degraded)),
+        }
+        try:
+            entry_id = await self.redis.xadd(AUDIT_STREAM, fields, maxlen=self.max_records,
+                                             approximate=True)
+            entry_id = entry_id.decode() if isinstance(entry_id, bytes) else entry_id
+            key = session_audit_key(entry.session_id) if entry.session_id else None
+            async with self.redis.pipeline(transaction=False) as pipe:
+                pipe.expire(AUDIT_STREAM, AUDIT_STREAM_TTL_S)
+                if key:
+                    pipe.rpush(key, entry_id)
+                    pipe.ltrim(key, -self.per_session_max, -1)
+                    pipe.expire(key, self.session_ttl_s)
+                await pipe.execute()
+        except (RedisError, OSError) as exc:
+            raise StoreUnavailableError("audit log unavailable") from exc
+        return entry_id
+
+    async def for_session(self, session_id: str, limit: int = 100) -> list[AuditEntry]:
+        try:
+            ids = await self.redis.lrange(session_audit_key(session_id), -limit, -1)
+            out: list[AuditEntry] = []
+            for raw_id in ids:
+                entry_id = raw_id.decode() if isinstance(raw_id, bytes) else raw_id
+                rows = await self.redis.xrange(AUDIT_STREAM, entry_id, entry_id)
+                if rows:
+                    out.append(_entry_from_fields(entry_id, rows[0][1]))
+            return out
+        except (RedisError, OSError) as exc:
+            raise StoreUnavailableError("audit log unavailable") from exc
+
+    async def erase_session(self, session_id: str) -> int:
+        """Delete the session's audit entries and their index; return how many went."""
+        key = session_audit_key(session_id)
+        try:
+            ids = await self.redis.lrange(key, 0, -1)
+            deleted = await self.redis.xdel(AUDIT_STREAM, *ids) if ids else 0
+            await self.redis.delete(key)
+            return int(deleted)
+        except (RedisError, OSError) as exc:
+            raise StoreUnavailableError("audit log unavailable") from exc
+
+
+def _entry_from_fields(entry_id: str, raw: Mapping[bytes | str, bytes | str]) -> AuditEntry:
+    f = {(k.decode() if isinstance(k, bytes) else k): (v.decode() if isinstance(v, bytes) else v)
+         for k, v in raw.items()}
+    return AuditEntry(
+        id=entry_id,
+        session_id=f.get("session_id", ""),
+        request_id=f.get("request_id", ""),
+        kind=f.get("kind", ""),
+        timestamp_ms=int(f.get("ts", "0")),
+        input_hashes=json.loads(f.get("input_hashes", "{}")),
+        model_versions=json.loads(f.get("model_versions", "{}")),
+        decision=f.get("decision", ""),
+        reasons=json.loads(f.get("reasons", "[]")),
+        probability_of_default=float(f.get("pd", "0")),
+        degraded=json.loads(f.get("degraded", "[]")),
+    )

@@ -1,0 +1,336 @@
+"""One customer turn through every service, under one deadline.
+
+Order of a turn:
+1. a stored answer for this request_id is returned as it was (idempotent retries);
+2. vision (image) and voice (audio) run in parallel within a share of the budget; a slow, down
+   or unbuilt one is listed in ``degraded`` and the turn goes on without it;
+3. the state service understands the text (or the transcript) and merges it with the facts of
+   the image and the voice note, atomically and idempotently;
+4. the credit-risk models score the applicant when the state holds what they need (or when
+   asked);
+5. the generator writes the reply (a safe template when it is unavailable);
+6. the reply joins the history, the audit record is appended, the answer is stored for replays.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+import grpc
+
+from finadvisor.common.v1 import common_pb2
+from finadvisor.gateway.v1 import gateway_pb2
+from finadvisor.generator.v1 import generator_pb2
+from finadvisor.services.gateway.audit import AuditEntry, AuditLog, sha256_hex
+from finadvisor.services.gateway.clients import Backends
+from finadvisor.services.gateway.config import GatewaySettings
+from finadvisor.services.gateway.credit import CreditScorer
+from finadvisor.services.gateway.validation import (
+    AUDIO_MIME,
+    IMAGE_MIME,
+    check_attachment,
+    check_id,
+    check_text,
+)
+from finadvisor.services.state.store import StateStore
+from finadvisor.shared.errors import (
+    FinadvisorError,
+    InvalidInputError,
+    ServiceUnavailableError,
+    SessionNotFoundError,
+)
+from finadvisor.state.v1 import state_pb2
+from finadvisor.vision.v1 import vision_pb2
+from finadvisor.voice.v1 import voice_pb2
+
+log = logging.getLogger("finadvisor.gateway")
+T = TypeVar("T")
+
+#: Status codes of a backend that mean "skip it this turn" rather than "fail the turn".
+_SKIPPABLE = {
+    grpc.StatusCode.UNAVAILABLE,
+    grpc.StatusCode.DEADLINE_EXCEEDED,
+    grpc.StatusCode.UNIMPLEMENTED,
+    grpc.StatusCode.RESOURCE_EXHAUSTED,
+    grpc.StatusCode.CANCELLED,
+    grpc.StatusCode.INTERNAL,
+    grpc.StatusCode.UNKNOWN,
+}
+#: Turns of context handed to the generator.
+CONTEXT_TURNS = 3
+SAFE_REPLY = ("Thank you, I have noted that. I cannot prepare a full answer right now; "
+              "an advisor can follow up with you.")
+
+
+@dataclass
+class Budget:
+    """The time left of one turn, shared by every call it makes."""
+
+    deadline: float
+
+    @classmethod
+    def from_context(cls, remaining: float | None, default_s: float) -> "Budget":
+        total = default_s if remaining is None else min(remaining, 120.0)
+        return cls(time.monotonic() + max(total - 0.02, 0.01))  # keep a margin for the answer
+
+    def left(self) -> float:
+        return max(self.deadline - time.monotonic(), 0.001)
+
+    def share(self, fraction: float) -> float:
+        return max(self.left() * fraction, 0.001)
+
+
+@dataclass
+class TurnWork:
+    """What a turn has gathered so far."""
+
+    degraded: list[str] = field(default_factory=list)
+    model_versions: dict[str, str] = field(default_factory=dict)
+    findings: common_pb2.Findings = field(default_factory=common_pb2.Findings)
+    facts: list[common_pb2.Fact] = field(default_factory=list)
+    transcript: str = ""
+    voice_intent: str = ""
+    voice_intent_confidence: float = 0.0
+
+    def degrade(self, name: str) -> None:
+        if name not in self.degraded:
+            self.degraded.append(name)
+
+
+def _rpc_error(exc: grpc.aio.AioRpcError, service: str) -> FinadvisorError:
+    """Map a backend's error that must fail the turn to the matching domain error."""
+    code = exc.code()
+    if code == grpc.StatusCode.INVALID_ARGUMENT:
+        return InvalidInputError(f"{service}: {exc.details()}")
+    if code == grpc.StatusCode.NOT_FOUND:
+        return SessionNotFoundError("session not found or expired")
+    if code == grpc.StatusCode.ABORTED:
+        from finadvisor.shared.errors import ConflictError
+
+        return ConflictError(exc.details() or "conflict")
+    return ServiceUnavailableError(f"{service} unavailable")
+
+
+class Converser:
+    """The Converse use case; collaborators are passed in (KServe style)."""
+
+    def __init__(self, settings: GatewaySettings, backends: Backends, store: StateStore,
+                 audit: AuditLog, credit: CreditScorer) -> None:
+        self.settings = settings
+        self.backends = backends
+        self.store = store
+        self.audit = audit
+        self.credit = credit
+
+    # -- validation ---------------------------------------------------------------------------
+    def validate(self, req: gateway_pb2.ConverseRequest) -> None:
+        s = self.settings
+        check_id(req.session_id, "session_id")
+        check_id(req.request_id, "request_id")
+        check_text(req.text, s.max_text_chars)
+        check_attachment(req.image.data, req.image.mime_type, "image", IMAGE_MIME,
+                         s.max_image_bytes)
+        check_attachment(req.audio.data, req.audio.mime_type, "audio", AUDIO_MIME,
+                         s.max_audio_bytes)
+        if not req.text.strip() and not req.image.data and not req.audio.data:
+            raise InvalidInputError("a turn needs text, an image or an audio note")
+        if not 0 <= req.n_best <= 5:
+            raise InvalidInputError("n_best must be between 0 and 5")
+
+    # -- the turn -------------------------------------------------------------------------------
+    async def converse(self, req: gateway_pb2.ConverseRequest,
+                       remaining_s: float | None) -> gateway_pb2.ConverseResponse:
+        self.validate(req)
+        budget = Budget.from_context(remaining_s, self.settings.turn_deadline_s)
+        stored = await self.store.get_response(req.session_id, req.request_id)
+        if stored is not None:
+            resp = gateway_pb2.ConverseResponse.FromString(stored)
+            resp.replayed = True
+            return resp
+
+        work = TurnWork()
+        await self._modalities(req, work, budget)
+
+        text, text_source = req.text, "text"
+        if not text.strip() and work.transcript:
+            text, text_source = work.transcript, "audio"
+        elif work.transcript:
+            await self._transcript_facts(work, budget)
+
+        applied = await self._call(
+            self.backends.state.ApplyTurn(state_pb2.ApplyTurnRequest(
+                session_id=req.session_id, request_id=req.request_id, text=text,
+                text_source=text_source, facts=work.facts,
+                backup_intent=work.voice_intent,
+                backup_intent_confidence=work.voice_intent_confidence,
+            ), timeout=budget.share(0.5)), "state")
+        context = await self._call(
+            self.backends.state.GetState(state_pb2.GetStateRequest(
+                session_id=req.session_id, history_limit=CONTEXT_TURNS),
+                timeout=budget.share(0.3)), "state")
+
+        credit = None
+        if self.credit.should_assess(applied.state, req.assess_credit):
+            credit = await self._assess(applied.state, dict(context.profile), work)
+
+        reply, gen = await self._generate(req, applied.state, context, work, credit, budget)
+
+        resp = gateway_pb2.ConverseResponse(
+            reply=reply, state=applied.state, degraded=work.degraded, findings=work.findings,
+            model_versions=work.model_versions, session_id=req.session_id,
+            request_id=req.request_id, turn=applied.turn,
+        )
+        if credit is not None:
+            resp.credit.CopyFrom(credit)
+        if gen is not None:
+            resp.alternatives.extend(gen.alternatives[: req.n_best])
+            resp.attention.CopyFrom(gen.attention)
+            resp.fallback = gen.fallback
+        else:
+            resp.fallback = True
+        await self._finish(req, resp, work, credit, budget)
+        return resp
+
+    async def _call(self, call: Awaitable[T], service: str) -> T:
+        """A call that must succeed for the turn to succeed."""
+        try:
+            return await call
+        except grpc.aio.AioRpcError as exc:
+            raise _rpc_error(exc, service) from None
+
+    async def _optional(self, call: Awaitable[T], name: str, work: TurnWork) -> T | None:
+        """A call the turn can do without: a failure is listed in ``degraded``."""
+        try:
+            return await call
+        except grpc.aio.AioRpcError as exc:
+            if exc.code() == grpc.StatusCode.INVALID_ARGUMENT:
+                raise InvalidInputError(f"{name}: {exc.details()}") from None
+            if exc.code() in _SKIPPABLE:
+                log.warning("%s skipped this turn: %s", name, exc.code().name)
+                work.degrade(name)
+                return None
+            raise _rpc_error(exc, name) from None
+
+    async def _modalities(self, req: gateway_pb2.ConverseRequest, work: TurnWork,
+                          budget: Budget) -> None:
+        timeout = budget.share(self.settings.modality_budget_share)
+        tasks: list[asyncio.Task[Any]] = []
+        if req.image.data:
+            tasks.append(asyncio.create_task(self._vision(req, work, timeout)))
+        if req.audio.data:
+            tasks.append(asyncio.create_task(self._voice(req, work, timeout)))
+        if tasks:
+            try:
+                await asyncio.gather(*tasks)
+            except BaseException:
+                for t in tasks:
+                    t.cancel()
+                raise
+
+    async def _vision(self, req: gateway_pb2.ConverseRequest, work: TurnWork,
+                      timeout: float) -> None:
+        resp = await self._optional(self.backends.vision.AnalyzeImage(
+            vision_pb2.AnalyzeImageRequest(image=req.image, request_id=req.request_id),
+            timeout=timeout), "vision", work)
+        if resp is None:
+            return
+        work.findings.image.CopyFrom(resp.findings)
+        work.facts.extend(resp.facts)
+        work.model_versions["vision"] = resp.model_version
+        if not resp.ocr_available:
+            work.degrade("ocr")
+
+    async def _voice(self, req: gateway_pb2.ConverseRequest, work: TurnWork,
+                     timeout: float) -> None:
+        resp = await self._optional(self.backends.voice.AnalyzeAudio(
+            voice_pb2.AnalyzeAudioRequest(audio=req.audio, request_id=req.request_id),
+            timeout=timeout), "voice", work)
+        if resp is None:
+            return
+        work.findings.voice.CopyFrom(resp.findings)
+        work.model_versions["voice"] = resp.model_version
+        work.transcript = resp.findings.transcript.strip()
+        work.voice_intent = resp.findings.intent
+        work.voice_intent_confidence = resp.findings.intent_confidence
+        if not work.transcript:
+            work.degrade("asr")
+
+    async def _transcript_facts(self, work: TurnWork, budget: Budget) -> None:
+        """Typed text and a voice note together: the voice note's slots come in as facts."""
+        nlu = await self._optional(self.backends.state.Understand(
+            state_pb2.UnderstandRequest(text=work.transcript), timeout=budget.share(0.3)),
+            "state", work)
+        if nlu is None:
+            return
+        work.facts.extend(common_pb2.Fact(slot=m.slot, value=m.value, confidence=m.confidence,
+                                          source="audio") for m in nlu.mentions)
+
+    async def _assess(self, state: common_pb2.DialogueState, profile: dict[str, str],
+                      work: TurnWork) -> common_pb2.CreditAssessment | None:
+        try:
+            credit = await asyncio.to_thread(self.credit.assess_state, state, profile)
+        except InvalidInputError as exc:
+            log.info("credit not assessed: %s", exc)
+            work.degrade("credit")
+            return None
+        work.model_versions["credit"] = credit.model_version
+        return credit
+
+    async def _generate(self, req: gateway_pb2.ConverseRequest, state: common_pb2.DialogueState,
+                        context: state_pb2.GetStateResponse, work: TurnWork,
+                        credit: common_pb2.CreditAssessment | None, budget: Budget,
+                        ) -> tuple[str, generator_pb2.GenerateResponse | None]:
+        turns = []
+        for h in context.history:
+            if h.text:
+                turns.append(generator_pb2.ContextTurn(speaker="user", text=h.text))
+            if h.reply:
+                turns.append(generator_pb2.ContextTurn(speaker="advisor", text=h.reply))
+        gen_req = generator_pb2.GenerateRequest(
+            context=turns, state=state, findings=work.findings,
+            num_beams=max(1, req.n_best), n_best=req.n_best, return_attention=True,
+            request_id=req.request_id,
+        )
+        if credit is not None:
+            gen_req.credit.CopyFrom(credit)
+        gen = await self._optional(self.backends.generator.Generate(
+            gen_req, timeout=budget.share(0.8)), "generator", work)
+        if gen is None:
+            return SAFE_REPLY, None
+        work.model_versions["generator"] = gen.model_version
+        return gen.reply, gen
+
+    async def _finish(self, req: gateway_pb2.ConverseRequest,
+                      resp: gateway_pb2.ConverseResponse, work: TurnWork,
+                      credit: common_pb2.CreditAssessment | None, budget: Budget) -> None:
+        """History, audit and the stored answer; a failure here fails the turn (retryable)."""
+        await self._call(self.backends.state.RecordReply(state_pb2.RecordReplyRequest(
+            session_id=req.session_id, request_id=req.request_id, reply=resp.reply,
+            degraded=work.degraded, image_type=work.findings.image.image_type,
+        ), timeout=budget.share(0.5)), "state")
+        hashes = {}
+        if req.text:
+            hashes["text"] = sha256_hex(req.text)
+        if req.image.data:
+            hashes["image"] = sha256_hex(req.image.data)
+        if req.audio.data:
+            hashes["audio"] = sha256_hex(req.audio.data)
+        await self.audit.append(AuditEntry(
+            session_id=req.session_id, request_id=req.request_id, kind="turn",
+            input_hashes=hashes, model_versions=work.model_versions,
+            degraded=work.degraded,
+        ))
+        if credit is not None:
+            await self.audit.append(AuditEntry(
+                session_id=req.session_id, request_id=req.request_id, kind="credit_decision",
+                input_hashes=hashes, model_versions={"credit": credit.model_version},
+                decision=credit.decision, reasons=[r.code for r in credit.reasons],
+                probability_of_default=credit.probability_of_default,
+            ))
+        await self.store.store_response(req.session_id, req.request_id,
+                                        resp.SerializeToString())
