@@ -424,7 +424,9 @@ async def test_ping_answers(redis_store: RedisStateStore) -> None:
 # ------------------------------------------------------------------------------------------
 # Redis down, then back
 # ------------------------------------------------------------------------------------------
-async def _down_then_back(store: StateStore, stop: Callable[[], None], start: Callable[[], None]) -> None:
+async def _down_then_back(
+    store: StateStore, stop: Callable[[], None], start: Callable[[], None]
+) -> None:
     s = sid()
     await store.create_session(s)
     await store.apply_turn(turn(s, "r0", text_slot("loan_amount", "9000")))
@@ -503,3 +505,13 @@ async def test_hung_redis_is_unavailable_within_the_deadline(fresh_redis: LocalR
         assert (await store.get_state(s)).state.turn_count == 1
     finally:
         await store.close()
+
+
+async def test_index_can_be_turned_off(make_store: StoreFactory) -> None:
+    store = make_store(index_max=0)
+    s = sid()
+    await store.create_session(s)
+    await store.apply_turn(turn(s, "r0"))
+    assert await store.list_sessions(limit=10) == []
+    if isinstance(store, RedisStateStore):
+        assert await store.client.zscore(INDEX_KEY, s) is None

@@ -222,7 +222,8 @@ class StoreConfig:
     history_max: int = 50
     #: How many recent request ids (and stored responses) a session remembers for replays.
     request_window: int = 256
-    #: Bound of the global recent-sessions index.
+    #: Bound of the global recent-sessions index; 0 turns the index off (it is one key that
+    #: every turn writes: a hot key on a large cluster).
     index_max: int = 10_000
     socket_timeout_s: float = 1.0
     connect_timeout_s: float = 0.5
@@ -240,8 +241,8 @@ class StoreConfig:
             raise ConfigError("state store history_max must be >= 1")
         if self.request_window < self.history_max:
             raise ConfigError("state store request_window must be >= history_max")
-        if self.index_max < 1:
-            raise ConfigError("state store index_max must be >= 1")
+        if self.index_max < 0:
+            raise ConfigError("state store index_max must be >= 0")
         if min(self.socket_timeout_s, self.connect_timeout_s, self.op_timeout_s) <= 0:
             raise ConfigError("state store timeouts must be > 0")
 
@@ -971,9 +972,8 @@ class RedisStateStore(StateStore):
         user, password, hosts = _userinfo(parts.netloc)
         ssl = scheme.startswith("rediss+")
         if scheme in ("redis+cluster", "rediss+cluster"):
-            from redis.asyncio.cluster import ClusterNode, RedisCluster
-
             import redis
+            from redis.asyncio.cluster import ClusterNode, RedisCluster
 
             nodes = [ClusterNode(h, p) for h, p in _split_hosts(hosts, 6379)]
             extra: dict[str, Any] = {}
@@ -1051,6 +1051,8 @@ class RedisStateStore(StateStore):
             await closer()
 
     async def _touch_index(self, session_id: str, now_ms: int) -> None:
+        if self.config.index_max == 0:
+            return
         await self._index(
             self._client,
             [INDEX_KEY],
