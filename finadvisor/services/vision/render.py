@@ -580,13 +580,13 @@ def _bar_chart(rng: random.Random, st: _Style, nrng: np.random.Generator) -> Ren
             slot = (y1 - y0) / k
             top = y0 + slot * i + slot * 0.15
             right = x0 + (x1 - x0) * float(v) / vmax
-            d.rectangle([x0 + 1, top, right, top + slot * 0.7], fill=col)
+            d.rectangle([x0 + 1, top, max(right, x0 + 3), top + slot * 0.7], fill=col)
             _text(d, (x0 - 6, top + slot * 0.35), cat, st.font, 13, ink, anchor="rm")
         else:
             slot = (x1 - x0) / k
             left = x0 + slot * i + slot * 0.15
             top = y1 - (y1 - y0) * float(v) / vmax
-            d.rectangle([left, top, left + slot * 0.7, y1 - 1], fill=col)
+            d.rectangle([left, min(top, y1 - 3), left + slot * 0.7, y1 - 1], fill=col)
             _text(d, (left + slot * 0.35, y1 + 8), cat, st.font, 13, ink, anchor="ma")
             _text(d, (left + slot * 0.35, top - 4), f"{v:.0f}%", st.font, 13, ink, anchor="md")
     return RenderedSample(img, "bar_chart", None, {})
@@ -682,7 +682,7 @@ def photo_degrade(img: Image.Image, rng: random.Random, nrng: np.random.Generato
         fill = img.getpixel((1, 1))
     max_rot = (2.0 if document else 4.0) * strength
     if rng.random() < 0.7:
-        img = img.rotate(rng.uniform(-max_rot, max_rot), resample=Image.Resampling.BICUBIC, expand=True,
+        img = img.rotate(rng.uniform(-max_rot, max_rot), resample=Image.Resampling.BILINEAR, expand=True,
                          fillcolor=fill)
     w, h = img.size
     max_crop = 0.03 if document else 0.06
@@ -693,13 +693,14 @@ def photo_degrade(img: Image.Image, rng: random.Random, nrng: np.random.Generato
     H, W = arr.shape[:2]
     if rng.random() < 0.6 * strength:  # uneven lighting: a linear shadow across the page
         gx, gy = nrng.uniform(-1, 1, 2)
-        yy, xx = np.mgrid[0:H, 0:W].astype(np.float32)
-        ramp = (gx * xx / W + gy * yy / H)
+        yy = np.arange(H, dtype=np.float32)[:, None] / H  # [H,1]
+        xx = np.arange(W, dtype=np.float32)[None, :] / W  # [1,W]
+        ramp = gx * xx + gy * yy  # [H,W]
         ramp = (ramp - ramp.min()) / (np.ptp(ramp) + 1e-6)  # [H,W] in 0..1
         dark = rng.uniform(0.0, 0.28) * strength
         arr = arr * (1.0 - dark * ramp)[..., None]
     if rng.random() < 0.6 * strength:
-        arr = arr + nrng.normal(0, rng.uniform(2, 9) * strength, arr.shape)
+        arr = arr + nrng.standard_normal(arr.shape, dtype=np.float32) * (rng.uniform(2, 9) * strength)
     img = Image.fromarray(arr.clip(0, 255).astype(np.uint8))
     if rng.random() < 0.4 * strength:
         img = img.filter(ImageFilter.GaussianBlur(rng.uniform(0.3, 1.0 if document else 1.4)))
