@@ -16,12 +16,14 @@ DEFAULT_DEADLINE_S = 5.0
 class DeadlineInterceptor(grpc.aio.UnaryUnaryClientInterceptor):
     """Give every call a deadline (the default when the caller set none) and the request id."""
 
-    def __init__(self, default_timeout_s: float = DEFAULT_DEADLINE_S) -> None:
+    def __init__(self, default_timeout_s: float = DEFAULT_DEADLINE_S,
+                 metadata: tuple[tuple[str, str], ...] = ()) -> None:
         self.default_timeout_s = default_timeout_s
+        self.metadata = metadata
 
     async def intercept_unary_unary(self, continuation: Any, details: Any, request: Any) -> Any:
         timeout = details.timeout if details.timeout is not None else self.default_timeout_s
-        metadata = list(details.metadata or [])
+        metadata = list(details.metadata or []) + list(self.metadata)
         rid = request_id_var.get()
         if rid and not any(k == REQUEST_ID_HEADER for k, _ in metadata):
             metadata.append((REQUEST_ID_HEADER, rid))
@@ -54,10 +56,12 @@ def make_channel(
     default_timeout_s: float = DEFAULT_DEADLINE_S,
     max_message_bytes: int = 16 * 1024 * 1024,
     credentials: grpc.ChannelCredentials | None = None,
+    api_key: str | None = None,
 ) -> grpc.aio.Channel:
-    """An aio channel whose every unary call carries a deadline."""
+    """An aio channel whose every unary call carries a deadline (and the API key, if given)."""
     opts = channel_options(max_message_bytes)
-    interceptors = [DeadlineInterceptor(default_timeout_s)]
+    metadata = (("authorization", f"Bearer {api_key}"),) if api_key else ()
+    interceptors = [DeadlineInterceptor(default_timeout_s, metadata)]
     if credentials is not None:
         return grpc.aio.secure_channel(target, credentials, options=opts,
                                        interceptors=interceptors)

@@ -148,12 +148,27 @@ class ServerSettings:
                                choices=("DEBUG", "INFO", "WARNING", "ERROR"), absolute=True)
     models_dir: Path | None = env_field("FINADVISOR_MODELS_DIR", None, "model folders",
                                         absolute=True)
+    tls_dir: Path | None = env_field("FINADVISOR_TLS_DIR", None, "ca.pem and <service>.pem/"
+                                     "<service>-key.pem", absolute=True)
+    insecure: bool = env_field("FINADVISOR_INSECURE", False, "plain text, no client "
+                               "credentials: local development only", absolute=True)
+    health_port: int = env_field("HEALTH_PORT", 0, "plain-text port serving only "
+                                 "grpc.health.v1, for probes that cannot speak TLS (0 = off)",
+                                 min=0, max=65535)
 
     def bind_port(self) -> int:
         return self.DEFAULT_PORT if self.port < 0 else self.port
 
     def bind_metrics_port(self) -> int:
         return self.DEFAULT_PORT - 50051 + 9101 if self.metrics_port < 0 else self.metrics_port
+
+    def check_transport(self) -> None:
+        """TLS unless plain text is asked for explicitly (ConfigError otherwise)."""
+        if self.tls_dir is None and not self.insecure:
+            raise ConfigError(
+                "TLS is not configured: set FINADVISOR_TLS_DIR to a folder with ca.pem and "
+                f"{self.SERVICE}.pem/{self.SERVICE}-key.pem, or FINADVISOR_INSECURE=1 for "
+                "plain text in local development")
 
     @property
     def address(self) -> str:

@@ -41,6 +41,12 @@ class ServiceApp(abc.ABC):
     service_names: Sequence[str] = ()
     #: how often ``check`` runs once SERVING
     check_interval_s: float = 2.0
+    #: internal services accept only callers with a certificate of our CA (mutual TLS)
+    require_client_cert: bool = True
+
+    def interceptors(self) -> Sequence[grpc.aio.ServerInterceptor]:
+        """Extra interceptors (run before the shared one), e.g. authentication."""
+        return ()
 
     @abc.abstractmethod
     def register(self, server: grpc.aio.Server) -> None:
@@ -63,6 +69,8 @@ class RunningServer:
     port: int
     app: ServiceApp
     health: health.aio.HealthServicer
+    health_server: grpc.aio.Server | None = None
+    health_port: int = 0
     _watch: asyncio.Task[None] | None = field(default=None, repr=False)
     serving: bool = False
 
@@ -98,6 +106,8 @@ class RunningServer:
             self._watch.cancel()
         await self.set_serving(False)
         await self.server.stop(grace_s)
+        if self.health_server is not None:
+            await self.health_server.stop(0)
         await self.app.stop()
 
 
@@ -107,15 +117,16 @@ async def create_server(
     *,
     max_message_bytes: int = 16 * 1024 * 1024,
     credentials: grpc.ServerCredentials | None = None,
-    extra_interceptors: Sequence[grpc.aio.ServerInterceptor] = (),
+    health_address: str | None = None,
 ) -> RunningServer:
     """Build and start a server for ``app`` on ``address``; health starts NOT_SERVING.
 
     Returns the running server with the bound port (``address`` may end in ``:0``).
-    Call ``start_app()`` to load the app and turn SERVING.
+    ``health_address`` adds a plain-text server with only grpc.health.v1 (for probes that
+    cannot speak TLS). Call ``start_app()`` to load the app and turn SERVING.
     """
     server = grpc.aio.server(
-        interceptors=[*extra_interceptors, ServiceInterceptor(app.name)],
+        interceptors=[ServiceInterceptor(app.name), *app.interceptors()],
         options=channel_options(max_message_bytes),
         maximum_concurrent_rpcs=None,
     )
@@ -133,17 +144,36 @@ async def create_server(
         raise OSError(f"could not bind {address}")
     await server.start()
     running = RunningServer(server=server, port=port, app=app, health=health_servicer)
+    if health_address:
+        running.health_server = grpc.aio.server(options=channel_options(64 * 1024))
+        health_pb2_grpc.add_HealthServicer_to_server(health_servicer, running.health_server)
+        running.health_port = running.health_server.add_insecure_port(health_address)
+        await running.health_server.start()
     await running.set_serving(False)
     return running
 
 
-async def serve(app: ServiceApp, settings: ServerSettings,
-                credentials: grpc.ServerCredentials | None = None) -> None:
+def transport_credentials(app: ServiceApp, settings: ServerSettings
+                          ) -> grpc.ServerCredentials | None:
+    """TLS from FINADVISOR_TLS_DIR (mutual for internal services), or plain text if asked."""
+    settings.check_transport()
+    if settings.tls_dir is not None:
+        from finadvisor.shared.security import server_credentials
+
+        return server_credentials(settings.tls_dir, app.name, app.require_client_cert)
+    log.warning("serving PLAIN TEXT (FINADVISOR_INSECURE=1): local development only")
+    return None
+
+
+async def serve(app: ServiceApp, settings: ServerSettings) -> None:
     """Serve until SIGTERM/SIGINT, then shut down gracefully."""
+    credentials = transport_credentials(app, settings)
     metrics_port = metrics.serve_metrics(settings.bind_metrics_port(), settings.host)
+    health_address = (f"{settings.address.rsplit(':', 1)[0]}:{settings.health_port}"
+                      if settings.health_port else None)
     running = await create_server(app, settings.address,
                                   max_message_bytes=settings.max_message_bytes,
-                                  credentials=credentials)
+                                  credentials=credentials, health_address=health_address)
     log.info("listening", extra={"fields": {"port": running.port, "metrics_port": metrics_port}})
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -163,11 +193,10 @@ async def serve(app: ServiceApp, settings: ServerSettings,
     log.info("stopped")
 
 
-def run_service(app: ServiceApp, settings: ServerSettings,
-                credentials: grpc.ServerCredentials | None = None) -> None:
+def run_service(app: ServiceApp, settings: ServerSettings) -> None:
     """Process entry point: settings are loaded by the caller; logging set here."""
     setup_logging(app.name, settings.log_level)
-    asyncio.run(serve(app, settings, credentials))
+    asyncio.run(serve(app, settings))
 
 
 def main_for(settings_cls: type[ServerSettings], app_factory: "type[ServiceApp] | object") -> int:
@@ -182,6 +211,7 @@ def main_for(settings_cls: type[ServerSettings], app_factory: "type[ServiceApp] 
 
     try:
         settings = load_settings(settings_cls)
+        settings.check_transport()
         app = app_factory(settings)  # type: ignore[operator]
     except ConfigError as exc:
         print(f"finadvisor {settings_cls.SERVICE}: {exc}", file=sys.stderr)

@@ -13,6 +13,7 @@ from finadvisor.shared.logging import setup_logging
 def main() -> int:
     try:
         settings = load_settings(ConsoleSettings)
+        settings.check_transport()
     except ConfigError as exc:
         print(f"finadvisor console: {exc}", file=sys.stderr)
         return 2

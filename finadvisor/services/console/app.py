@@ -13,7 +13,7 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 from finadvisor.common.v1 import common_pb2
 from finadvisor.gateway.v1 import gateway_pb2_grpc
 from finadvisor.services.console.config import ConsoleSettings
-from finadvisor.shared.client import make_channel
+from finadvisor.services.console.gateway_client import gateway_channel
 
 log = logging.getLogger("finadvisor.console")
 STATIC_DIR = Path(__file__).parent / "static"
@@ -56,8 +56,7 @@ def create_app(settings: ConsoleSettings) -> web.Application:
     app[SETTINGS] = settings
 
     async def channel_ctx(app: web.Application):  # type: ignore[no-untyped-def]
-        app[CHANNEL] = make_channel(settings.gateway_addr,
-                                    default_timeout_s=settings.call_timeout_s)
+        app[CHANNEL] = gateway_channel(settings)
         yield
         await app[CHANNEL].close()
 

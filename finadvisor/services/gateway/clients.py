@@ -26,8 +26,14 @@ class Backends:
 
     @classmethod
     def connect(cls, settings: GatewaySettings) -> "Backends":
+        creds = None
+        if settings.tls_dir is not None:
+            from finadvisor.shared.security import channel_credentials
+
+            creds = channel_credentials(settings.tls_dir, "gateway")  # mutual TLS
         ch = {
-            name: make_channel(addr, max_message_bytes=settings.max_message_bytes)
+            name: make_channel(addr, max_message_bytes=settings.max_message_bytes,
+                               credentials=creds)
             for name, addr in (
                 ("state", settings.state_addr),
                 ("generator", settings.generator_addr),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from pathlib import Path
 
 from finadvisor.shared.config import ServerSettings, env_field
 
@@ -31,5 +32,13 @@ class GatewaySettings(ServerSettings):
                                      min=1024)
     audit_max_records: int = env_field("AUDIT_MAX_RECORDS", 100_000, "audit stream retention",
                                        min=100)
+    credentials_file: Path | None = env_field(
+        "FINADVISOR_CREDENTIALS_FILE", None, "hashed client API keys (JSON); required with TLS",
+        absolute=True)
+    rate_limit_per_s: float = env_field("RATE_LIMIT_PER_S", 20.0, "calls per second per "
+                                        "client (0 = off)", min=0)
+    rate_burst: int = env_field("RATE_BURST", 40, "token bucket size per client", min=1)
+    max_turns_per_session: int = env_field("MAX_TURNS_PER_SESSION", 4, "concurrent turns "
+                                           "of one session", min=1, max=64)
     session_ttl_s: int = env_field("SESSION_TTL_S", 86_400, "inactivity TTL of a session",
                                    min=60)

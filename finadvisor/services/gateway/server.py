@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 
 import grpc
 
 from finadvisor.gateway.v1 import gateway_pb2_grpc
 from finadvisor.services import GRPC_SERVICES
 from finadvisor.services.gateway.audit import AuditLog
+from finadvisor.services.gateway.auth import AuthInterceptor, RateLimiter
 from finadvisor.services.gateway.clients import Backends
 from finadvisor.services.gateway.config import GatewaySettings
 from finadvisor.services.gateway.converse import Converser
@@ -16,17 +18,37 @@ from finadvisor.services.gateway.credit import CreditScorer
 from finadvisor.services.gateway.servicer import AdvisoryGatewayServicer
 from finadvisor.services.state.store import RedisStateStore, StoreConfig
 from finadvisor.shared import paths
+from finadvisor.shared.errors import ConfigError
+from finadvisor.shared.security import CredentialStore
 from finadvisor.shared.server import ServiceApp
+
+log = logging.getLogger("finadvisor.gateway")
 
 
 class GatewayApp(ServiceApp):
     name = "gateway"
     service_names = (GRPC_SERVICES["gateway"][1],)
+    #: clients authenticate with API keys; TLS without client certificates
+    require_client_cert = False
 
     def __init__(self, settings: GatewaySettings) -> None:
         self.settings = settings
         self.servicer = AdvisoryGatewayServicer()
         self.store: RedisStateStore | None = None
+        self.limiter: RateLimiter | None = None
+        self.credentials: CredentialStore | None = None
+        if settings.credentials_file is not None:
+            self.credentials = CredentialStore.load(settings.credentials_file)
+        elif not settings.insecure:
+            raise ConfigError("FINADVISOR_CREDENTIALS_FILE is required (client API keys); "
+                              "only FINADVISOR_INSECURE=1 turns authentication off")
+        else:
+            log.warning("client authentication is OFF (FINADVISOR_INSECURE=1)")
+
+    def interceptors(self) -> list[grpc.aio.ServerInterceptor]:
+        if self.credentials is None:
+            return []
+        return [AuthInterceptor(self.credentials, lambda: self.limiter)]
 
     def register(self, server: grpc.aio.Server) -> None:
         gateway_pb2_grpc.add_AdvisoryGatewayServicer_to_server(self.servicer, server)
@@ -40,6 +62,9 @@ class GatewayApp(ServiceApp):
         # Channels and Redis clients belong to the running loop, so they are made here.
         backends = Backends.connect(s)
         self.store = RedisStateStore(StoreConfig(url=s.redis_url, ttl_s=s.session_ttl_s))
+        self.limiter = RateLimiter(self.store.client, s.rate_limit_per_s, s.rate_burst,
+                                   s.max_turns_per_session)
+        self.servicer.limiter = self.limiter
         audit = AuditLog(self.store.client, max_records=s.audit_max_records,
                          session_ttl_s=s.session_ttl_s)
         self.servicer.backends = backends

@@ -9,6 +9,7 @@ import grpc
 
 from finadvisor.gateway.v1 import gateway_pb2, gateway_pb2_grpc
 from finadvisor.services.gateway.audit import AuditEntry, AuditLog
+from finadvisor.services.gateway.auth import RateLimiter, client_var
 from finadvisor.services.gateway.clients import Backends
 from finadvisor.services.gateway.converse import Converser, _rpc_error
 from finadvisor.services.gateway.credit import CreditScorer
@@ -16,6 +17,7 @@ from finadvisor.services.gateway.validation import check_id, check_profile
 from finadvisor.shared.errors import InvalidInputError, ModelNotReadyError
 from finadvisor.shared.info import service_info
 from finadvisor.shared.logging import session_id_var
+from finadvisor.shared.security import require_role
 from finadvisor.state.v1 import state_pb2
 
 STATE_CALL_S = 2.0
@@ -43,6 +45,7 @@ class AdvisoryGatewayServicer(gateway_pb2_grpc.AdvisoryGatewayServicer):
         self.converser: Converser | None = None
         self.audit: AuditLog | None = None
         self.credit: CreditScorer | None = None
+        self.limiter: RateLimiter | None = None
 
     def _ready(self) -> tuple[Backends, Converser, AuditLog, CreditScorer]:
         if not (self.backends and self.converser and self.audit and self.credit):
@@ -79,7 +82,11 @@ class AdvisoryGatewayServicer(gateway_pb2_grpc.AdvisoryGatewayServicer):
     async def Converse(self, request, context):  # noqa: N802
         _, converser, *_ = self._ready()
         session_id_var.set(request.session_id)
-        return await converser.converse(request, context.time_remaining())
+        converser.validate(request)
+        if self.limiter is None:
+            return await converser.converse(request, context.time_remaining())
+        async with self.limiter.session_turn(request.session_id):
+            return await converser.converse(request, context.time_remaining())
 
     async def GetSession(self, request, context):  # noqa: N802
         backends, *_ = self._ready()
@@ -104,6 +111,7 @@ class AdvisoryGatewayServicer(gateway_pb2_grpc.AdvisoryGatewayServicer):
             await self._state(backends.state.GetState(state_pb2.GetStateRequest(
                 session_id=request.session_id, history_limit=1), timeout=STATE_CALL_S))
             return gateway_pb2.EndSessionResponse(erased=False)
+        require_role(client_var.get(), "admin")
         await audit.erase_session(request.session_id)
         await self._state(backends.state.EraseSession(
             state_pb2.EraseSessionRequest(session_id=request.session_id), timeout=STATE_CALL_S))

@@ -1,0 +1,237 @@
+"""Transport security and client credentials.
+
+TLS everywhere: every gRPC server serves TLS from ``FINADVISOR_TLS_DIR`` (``ca.pem`` plus
+``<service>.pem``/``<service>-key.pem``); internal services require client certificates signed
+by the same CA (mutual TLS), the public gateway requires TLS and authenticates clients with
+per-client API keys. Plain text only with ``FINADVISOR_INSECURE=1``, for local development,
+with a warning at start-up.
+
+``finadvisor up`` makes a development CA, one certificate per service and one API key per role
+(:func:`generate_dev_pki`, :func:`generate_dev_credentials`) under its local state folder.
+
+API keys: ``<client_id>.<secret>``, sent as ``authorization: Bearer <key>`` metadata. The
+credentials file stores only ``sha256(secret)``, never the secret; comparison is constant time.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import ipaddress
+import json
+import logging
+import os
+import secrets
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import grpc
+
+from finadvisor.shared.errors import ConfigError, PermissionDeniedError, UnauthenticatedError
+
+log = logging.getLogger("finadvisor.security")
+
+ROLES = ("backend", "analyst", "admin")
+CA_CERT = "ca.pem"
+CA_KEY = "ca-key.pem"
+
+
+# -- TLS ------------------------------------------------------------------------------------------
+def _write_private(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as f:
+        f.write(data)
+
+
+def generate_dev_pki(folder: Path, names: Iterable[str], extra_sans: Iterable[str] = (),
+                     days: int = 30) -> Path:
+    """A development CA and one certificate per name (server and client use), in ``folder``.
+
+    Existing, still valid files are kept, so restarting ``up`` does not rotate them.
+    """
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    now = dt.datetime.now(dt.timezone.utc)
+    pem = serialization.Encoding.PEM
+
+    def key_pem(key: ec.EllipticCurvePrivateKey) -> bytes:
+        return key.private_bytes(pem, serialization.PrivateFormat.PKCS8,
+                                 serialization.NoEncryption())
+
+    ca_cert_path, ca_key_path = folder / CA_CERT, folder / CA_KEY
+    if ca_cert_path.exists() and ca_key_path.exists():
+        ca_cert = x509.load_pem_x509_certificate(ca_cert_path.read_bytes())
+        ca_key = serialization.load_pem_private_key(ca_key_path.read_bytes(), None)
+        if ca_cert.not_valid_after_utc < now + dt.timedelta(days=1):
+            ca_cert = None  # type: ignore[assignment]
+    else:
+        ca_cert = None  # type: ignore[assignment]
+    if ca_cert is None:
+        ca_key = ec.generate_private_key(ec.SECP256R1())
+        subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "finadvisor dev CA")])
+        ca_cert = (
+            x509.CertificateBuilder().subject_name(subject).issuer_name(subject)
+            .public_key(ca_key.public_key()).serial_number(x509.random_serial_number())
+            .not_valid_before(now - dt.timedelta(minutes=5))
+            .not_valid_after(now + dt.timedelta(days=days))
+            .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+            .add_extension(x509.KeyUsage(digital_signature=True, key_cert_sign=True,
+                                         crl_sign=True, content_commitment=False,
+                                         key_encipherment=False, data_encipherment=False,
+                                         key_agreement=False, encipher_only=False,
+                                         decipher_only=False), critical=True)
+            .sign(ca_key, hashes.SHA256())
+        )
+        _write_private(ca_key_path, key_pem(ca_key))  # type: ignore[arg-type]
+        ca_cert_path.write_bytes(ca_cert.public_bytes(pem))
+        for old in folder.glob("*-key.pem"):
+            if old.name != CA_KEY:
+                old.unlink()
+
+    for name in names:
+        cert_path, key_path = folder / f"{name}.pem", folder / f"{name}-key.pem"
+        if cert_path.exists() and key_path.exists():
+            continue
+        key = ec.generate_private_key(ec.SECP256R1())
+        sans: list[x509.GeneralName] = [x509.DNSName(name), x509.DNSName("localhost")]
+        sans += [x509.DNSName(s) for s in extra_sans]
+        sans += [x509.IPAddress(ipaddress.ip_address(ip)) for ip in ("127.0.0.1", "::1")]
+        cert = (
+            x509.CertificateBuilder()
+            .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)]))
+            .issuer_name(ca_cert.subject).public_key(key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(now - dt.timedelta(minutes=5))
+            .not_valid_after(min(now + dt.timedelta(days=days), ca_cert.not_valid_after_utc))
+            .add_extension(x509.SubjectAlternativeName(sans), critical=False)
+            .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH,
+                                                  ExtendedKeyUsageOID.CLIENT_AUTH]),
+                           critical=False)
+            .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+            .sign(ca_key, hashes.SHA256())  # type: ignore[arg-type]
+        )
+        _write_private(key_path, key_pem(key))
+        cert_path.write_bytes(cert.public_bytes(pem))
+    return folder
+
+
+@dataclass(frozen=True)
+class TlsFiles:
+    ca: bytes
+    cert: bytes
+    key: bytes
+
+    @classmethod
+    def load(cls, folder: Path, name: str) -> "TlsFiles":
+        folder = Path(folder)
+        paths = [folder / CA_CERT, folder / f"{name}.pem", folder / f"{name}-key.pem"]
+        missing = [str(p) for p in paths if not p.is_file()]
+        if missing:
+            raise ConfigError(f"TLS files missing: {', '.join(missing)}")
+        return cls(*(p.read_bytes() for p in paths))
+
+
+def server_credentials(folder: Path, name: str, require_client_auth: bool
+                       ) -> grpc.ServerCredentials:
+    tls = TlsFiles.load(folder, name)
+    return grpc.ssl_server_credentials(
+        [(tls.key, tls.cert)], root_certificates=tls.ca,
+        require_client_auth=require_client_auth)
+
+
+def channel_credentials(folder: Path, name: str | None = None) -> grpc.ChannelCredentials:
+    """Credentials to reach a TLS server; with ``name`` also present that client certificate."""
+    folder = Path(folder)
+    ca = (folder / CA_CERT).read_bytes() if (folder / CA_CERT).is_file() else None
+    if ca is None:
+        raise ConfigError(f"TLS CA certificate missing: {folder / CA_CERT}")
+    if name is None:
+        return grpc.ssl_channel_credentials(root_certificates=ca)
+    tls = TlsFiles.load(folder, name)
+    return grpc.ssl_channel_credentials(root_certificates=tls.ca, private_key=tls.key,
+                                        certificate_chain=tls.cert)
+
+
+# -- API keys -------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Client:
+    client_id: str
+    roles: frozenset[str]
+
+
+def _digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def new_api_key(client_id: str) -> tuple[str, str]:
+    """(the key to hand to the client, the sha256 to store)."""
+    secret = secrets.token_urlsafe(32)
+    return f"{client_id}.{secret}", _digest(secret)
+
+
+class CredentialStore:
+    """Per-client API keys, stored hashed: {"clients": [{"id", "roles", "key_sha256"}]}."""
+
+    def __init__(self, entries: Mapping[str, tuple[str, frozenset[str]]]) -> None:
+        self._entries = dict(entries)
+
+    @classmethod
+    def load(cls, path: Path) -> "CredentialStore":
+        try:
+            data = json.loads(Path(path).read_text())
+            entries = {}
+            for c in data["clients"]:
+                roles = frozenset(c["roles"])
+                unknown = roles - set(ROLES)
+                if unknown:
+                    raise ConfigError(f"unknown role {sorted(unknown)[0]!r} in {path}")
+                entries[str(c["id"])] = (str(c["key_sha256"]), roles)
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise ConfigError(f"cannot read client credentials {path}: {exc}") from None
+        return cls(entries)
+
+    def authenticate(self, header: str | None) -> Client:
+        if not header:
+            raise UnauthenticatedError("missing credentials: send 'authorization: Bearer <key>'")
+        scheme, _, key = header.partition(" ")
+        if scheme.lower() != "bearer" or "." not in key:
+            raise UnauthenticatedError("malformed credentials")
+        client_id, _, secret = key.partition(".")
+        entry = self._entries.get(client_id)
+        # Compare against a dummy digest for unknown ids too, so timing tells nothing.
+        expected = entry[0] if entry else "0" * 64
+        if not hmac.compare_digest(_digest(secret), expected) or entry is None:
+            raise UnauthenticatedError("invalid credentials")
+        return Client(client_id, entry[1])
+
+
+def generate_dev_credentials(folder: Path) -> tuple[Path, dict[str, Path]]:
+    """One API key per role in ``folder``/<role>.key (0600) and the hashed credentials file."""
+    folder = Path(folder)
+    store_path = folder / "clients.json"
+    key_paths = {role: folder / f"{role}.key" for role in ROLES}
+    if store_path.exists() and all(p.exists() for p in key_paths.values()):
+        return store_path, key_paths
+    clients = []
+    for role in ROLES:
+        key, digest = new_api_key(f"dev-{role}")
+        _write_private(key_paths[role], (key + "\n").encode())
+        clients.append({"id": f"dev-{role}", "roles": [role], "key_sha256": digest})
+    _write_private(store_path, json.dumps({"clients": clients}, indent=2).encode())
+    return store_path, key_paths
+
+
+def require_role(client: Client | None, *roles: str) -> None:
+    """PermissionDeniedError unless ``client`` has one of ``roles`` (None = auth is off)."""
+    if client is None:
+        return
+    if not client.roles & set(roles):
+        raise PermissionDeniedError(f"this call needs the role {' or '.join(roles)}")
