@@ -15,7 +15,8 @@ SERVICES = ["gateway", "state", "generator", "vision", "voice", "console"]
 def _cmd_up(args: argparse.Namespace) -> int:
     from finadvisor.up import up
 
-    return up(train_missing=not args.no_train, health_timeout_s=args.health_timeout)
+    return up(train_missing=not args.no_train, health_timeout_s=args.health_timeout,
+              insecure=args.insecure)
 
 
 def _cmd_serve(args: argparse.Namespace) -> int:
@@ -71,6 +72,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("up", help="run the whole stack on this machine")
     p.add_argument("--no-train", action="store_true", help="fail instead of training "
                    "missing default models")
+    p.add_argument("--insecure", action="store_true", help="plain text and no client "
+                   "credentials (local development only; default: TLS + API keys)")
     p.add_argument("--health-timeout", type=float, default=180.0,
                    help="seconds to wait for every service to be SERVING")
     p.set_defaults(func=_cmd_up)

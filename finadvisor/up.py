@@ -84,8 +84,12 @@ class Stack:
     """The processes of one local finadvisor."""
 
     def __init__(self, home: Path, train_missing: bool = True, health_timeout_s: float = 180,
-                 out=sys.stdout) -> None:
+                 insecure: bool = False, out=sys.stdout) -> None:
         self.home = home
+        self.insecure = insecure or os.environ.get("FINADVISOR_INSECURE", "") in ("1", "true")
+        self.tls_dir: Path | None = None
+        self.key_paths: dict[str, Path] = {}
+        self.credentials_file: Path | None = None
         self.train_missing = train_missing
         self.health_timeout_s = health_timeout_s
         self.out = out
@@ -122,6 +126,18 @@ class Stack:
         self.say(f"Training default models first ({', '.join(missing)}); this runs once.")
         train_components(missing, paths.models_dir(), paths.data_dir(), seed=0)
 
+    def prepare_security(self) -> None:
+        """A dev CA, certificates and one API key per role, unless plain text was asked for."""
+        if self.insecure:
+            self.say("WARNING: plain text and no client authentication (--insecure): "
+                     "local development only")
+            return
+        from finadvisor.shared.security import generate_dev_credentials, generate_dev_pki
+
+        self.tls_dir = generate_dev_pki(self.home / "tls", [*_settings_classes(), "supervisor"])
+        self.credentials_file, self.key_paths = generate_dev_credentials(
+            self.home / "credentials")
+
     def start_redis(self) -> None:
         if self.redis_url:
             self.say(f"Using Redis at {self.redis_url.split('@')[-1]} (REDIS_URL)")
@@ -140,6 +156,13 @@ class Stack:
         for svc in ("state", "generator", "vision", "voice"):
             env[f"FINADVISOR_GATEWAY_{svc.upper()}_ADDR"] = f"127.0.0.1:{s[svc].bind_port()}"
         env["FINADVISOR_CONSOLE_GATEWAY_ADDR"] = f"127.0.0.1:{s['gateway'].bind_port()}"
+        if self.tls_dir is not None:
+            env["FINADVISOR_TLS_DIR"] = str(self.tls_dir)
+            env["FINADVISOR_CREDENTIALS_FILE"] = str(self.credentials_file)
+            env["FINADVISOR_CONSOLE_API_KEY_FILE"] = str(self.key_paths["analyst"])
+            env.pop("FINADVISOR_INSECURE", None)
+        else:
+            env["FINADVISOR_INSECURE"] = "1"
         return env
 
     # -- running --------------------------------------------------------------------------
@@ -151,8 +174,16 @@ class Stack:
             child.start()
             self.children.append(child)
 
+    def _channel(self, port: int) -> grpc.aio.Channel:
+        if self.tls_dir is None:
+            return grpc.aio.insecure_channel(f"127.0.0.1:{port}")
+        from finadvisor.shared.security import channel_credentials
+
+        return grpc.aio.secure_channel(f"127.0.0.1:{port}",
+                                       channel_credentials(self.tls_dir, "supervisor"))
+
     async def _grpc_serving(self, port: int) -> bool:
-        async with grpc.aio.insecure_channel(f"127.0.0.1:{port}") as ch:
+        async with self._channel(port) as ch:
             try:
                 resp = await health_pb2_grpc.HealthStub(ch).Check(
                     health_pb2.HealthCheckRequest(service=""), timeout=1.0
@@ -214,6 +245,13 @@ class Stack:
         where = f" (local, data in {self.home / 'redis'})" if self.redis else ""
         lines.append(f"  redis     {self.redis_url}{where}")
         lines.append(f"  logs      {self.home / 'logs'}")
+        if self.tls_dir is not None:
+            lines.append(f"  tls ca    {self.tls_dir / 'ca.pem'}  (TLS on every port; "
+                         "services require client certificates from this CA)")
+            for role, path in self.key_paths.items():
+                lines.append(f"  key {role:<8} {path}  (metadata 'authorization: Bearer <key>')")
+        else:
+            lines.append("  security  OFF (plain text, no credentials)")
         lines.append("Press Ctrl-C to stop.")
         return "\n".join(lines)
 
@@ -262,6 +300,7 @@ class Stack:
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
         try:
+            self.prepare_security()
             self.start_redis()
             self.start_services()
             self.say("Starting services…")
@@ -281,9 +320,9 @@ class Stack:
             self.say("Stopped.")
 
 
-def up(train_missing: bool = True, health_timeout_s: float = 180) -> int:
+def up(train_missing: bool = True, health_timeout_s: float = 180, insecure: bool = False) -> int:
     stack = Stack(paths.home_dir(), train_missing=train_missing,
-                  health_timeout_s=health_timeout_s)
+                  health_timeout_s=health_timeout_s, insecure=insecure)
     try:
         stack.plan()
         stack.ensure_models()

@@ -79,8 +79,14 @@ def test_up_serves_everything_and_stops_clean(tmp_path: Path) -> None:
         out = _wait_line(proc, "Press Ctrl-C to stop.", timeout=240)
         assert any(f"127.0.0.1:{ports['gateway']}" in line for line in out)
         assert any(f"http://127.0.0.1:{ports['console']}/" in line for line in out)
+        tls = Path(env["FINADVISOR_HOME"]) / "tls"
+        assert any(str(tls / "ca.pem") in line for line in out)
+        creds = grpc.ssl_channel_credentials(
+            root_certificates=(tls / "ca.pem").read_bytes(),
+            private_key=(tls / "supervisor-key.pem").read_bytes(),
+            certificate_chain=(tls / "supervisor.pem").read_bytes())
         for name, (_, full_name) in GRPC_SERVICES.items():
-            with grpc.insecure_channel(f"127.0.0.1:{ports[name]}") as ch:
+            with grpc.secure_channel(f"127.0.0.1:{ports[name]}", creds) as ch:
                 status = health_pb2_grpc.HealthStub(ch).Check(
                     health_pb2.HealthCheckRequest(service=full_name), timeout=5).status
                 assert status == health_pb2.HealthCheckResponse.SERVING, name
@@ -88,6 +94,7 @@ def test_up_serves_everything_and_stops_clean(tmp_path: Path) -> None:
                     iter([reflection_pb2.ServerReflectionRequest(list_services="")]), timeout=5)
                 names = [s.name for r in listed for s in r.list_services_response.service]
                 assert full_name in names, (name, names)
+        _check_gateway_credentials(Path(env["FINADVISOR_HOME"]), ports["gateway"])
         with urllib.request.urlopen(f"http://127.0.0.1:{ports['console']}/healthz",
                                     timeout=5) as resp:
             assert resp.status == 200
@@ -104,6 +111,31 @@ def test_up_serves_everything_and_stops_clean(tmp_path: Path) -> None:
     while _processes_with_env(marker) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert _processes_with_env(marker) == []
+
+
+def _check_gateway_credentials(home: Path, port: int) -> None:
+    """The printed dev credentials work; none, or the wrong role, are refused."""
+    from finadvisor.gateway.v1 import gateway_pb2, gateway_pb2_grpc
+
+    creds = grpc.ssl_channel_credentials((home / "tls" / "ca.pem").read_bytes())
+    key = {r: (home / "credentials" / f"{r}.key").read_text().strip()
+           for r in ("backend", "analyst", "admin")}
+    with grpc.secure_channel(f"127.0.0.1:{port}", creds) as ch:
+        stub = gateway_pb2_grpc.AdvisoryGatewayStub(ch)
+        with pytest.raises(grpc.RpcError) as err:
+            stub.StartSession(gateway_pb2.StartSessionRequest(), timeout=10)
+        assert err.value.code() == grpc.StatusCode.UNAUTHENTICATED
+        auth = lambda role: [("authorization", f"Bearer {key[role]}")]  # noqa: E731
+        started = stub.StartSession(gateway_pb2.StartSessionRequest(), timeout=10,
+                                    metadata=auth("backend"))
+        assert started.session_id
+        with pytest.raises(grpc.RpcError) as err:
+            stub.ListSessions(gateway_pb2.ListSessionsRequest(), timeout=10,
+                              metadata=auth("backend"))
+        assert err.value.code() == grpc.StatusCode.PERMISSION_DENIED
+        listed = stub.ListSessions(gateway_pb2.ListSessionsRequest(), timeout=10,
+                                   metadata=auth("analyst"))
+        assert started.session_id in [s.session_id for s in listed.sessions]
 
 
 def test_up_reports_a_taken_port(tmp_path: Path) -> None:
