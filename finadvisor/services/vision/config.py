@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from finadvisor.shared.config import ServerSettings
+from finadvisor.shared.config import ServerSettings, env_field
 
 
 @dataclasses.dataclass(frozen=True)
@@ -12,3 +12,9 @@ class VisionSettings(ServerSettings):
     ENV_PREFIX = "FINADVISOR_VISION_"
     SERVICE = "vision"
     DEFAULT_PORT = 50054
+
+    max_batch: int = env_field("MAX_BATCH", 32, "images decoded as one CNN batch", min=1,
+                               max=256)
+    batch_window_ms: float = env_field("BATCH_WINDOW_MS", 5.0, "how long a batch waits for "
+                                       "more images", min=0, max=100)
+    ocr_enabled: bool = env_field("OCR_ENABLED", True, "read document fields with Tesseract")

@@ -4,12 +4,47 @@ from __future__ import annotations
 
 import grpc
 
-from finadvisor.vision.v1 import vision_pb2_grpc
+from finadvisor.common.v1 import common_pb2
+from finadvisor.services.vision.engine import ImageAnalysis, VisionEngine
+from finadvisor.shared.errors import InvalidInputError, ModelNotReadyError
 from finadvisor.shared.info import service_info
+from finadvisor.vision.v1 import vision_pb2, vision_pb2_grpc
+
+
+def analysis_to_proto(a: ImageAnalysis) -> vision_pb2.AnalyzeImageResponse:
+    return vision_pb2.AnalyzeImageResponse(
+        findings=common_pb2.ImageFindings(
+            image_type=a.image_type,
+            type_probabilities=a.type_probabilities,
+            chart_trend=a.chart_trend,
+            trend_probabilities=a.trend_probabilities,
+            embedding=a.embedding,
+            fields=[common_pb2.ExtractedField(name=f.name, value=f.value,
+                                              confidence=f.confidence, slot=f.slot)
+                    for f in a.fields],
+        ),
+        facts=[common_pb2.Fact(slot=f.slot, value=f.value, confidence=f.confidence,
+                               source="image") for f in a.facts],
+        ocr_available=a.ocr_available,
+        width=a.width,
+        height=a.height,
+        model_version=a.model_version,
+    )
 
 
 class DocumentVisionServicer(vision_pb2_grpc.DocumentVisionServicer):
-    """RPCs whose capability is not built yet answer UNIMPLEMENTED (the base class does)."""
+    def __init__(self, engine: VisionEngine) -> None:
+        self.engine = engine
+
+    async def AnalyzeImage(self, request, context):  # noqa: N802
+        if not self.engine.ready:
+            raise ModelNotReadyError("vision model is loading")
+        if not request.HasField("image") or not request.image.data:
+            raise InvalidInputError("image.data is required")
+        analysis = await self.engine.analyze(request.image.data, request.image.mime_type,
+                                             skip_ocr=request.skip_ocr)
+        return analysis_to_proto(analysis)
 
     async def GetInfo(self, request, context: grpc.aio.ServicerContext):  # noqa: N802
-        return service_info("vision")
+        versions = {"vision": self.engine.model_version} if self.engine.ready else {}
+        return service_info("vision", versions, self.engine.capabilities())
