@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import dataclasses
+from pathlib import Path
 
-from finadvisor.shared.config import ServerSettings
+from finadvisor.shared.config import ServerSettings, env_field
 
 
 @dataclasses.dataclass(frozen=True)
@@ -12,3 +13,9 @@ class GeneratorSettings(ServerSettings):
     ENV_PREFIX = "FINADVISOR_GENERATOR_"
     SERVICE = "generator"
     DEFAULT_PORT = 50053
+
+    max_batch: int = env_field("MAX_BATCH", 16, "requests decoded as one batch", min=1, max=256)
+    batch_wait_ms: float = env_field("BATCH_WAIT_MS", 5.0, "how long a batch waits for more "
+                                     "requests", min=0, max=100)
+    policy_file: Path | None = env_field("POLICY_FILE", None, "compliance policy (JSON); "
+                                         "default: the shipped policy")

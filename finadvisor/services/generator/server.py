@@ -1,6 +1,8 @@
-"""Wiring of the generator service: settings -> dependencies -> servicer."""
+"""Wiring of the generator service: settings -> Seq2Seq engine with dynamic batching."""
 
 from __future__ import annotations
+
+import asyncio
 
 import grpc
 
@@ -8,6 +10,7 @@ from finadvisor.generator.v1 import generator_pb2_grpc
 from finadvisor.services import GRPC_SERVICES
 from finadvisor.services.generator.config import GeneratorSettings
 from finadvisor.services.generator.servicer import ResponseGeneratorServicer
+from finadvisor.shared import paths
 from finadvisor.shared.server import ServiceApp
 
 
@@ -21,3 +24,19 @@ class GeneratorApp(ServiceApp):
 
     def register(self, server: grpc.aio.Server) -> None:
         generator_pb2_grpc.add_ResponseGeneratorServicer_to_server(self.servicer, server)
+
+    async def start(self) -> None:
+        from finadvisor.services.generator.engine import GeneratorEngine
+
+        s = self.settings
+        folder = (s.models_dir or paths.models_dir()) / "generator"
+        self.servicer.engine = await asyncio.to_thread(
+            GeneratorEngine.load, folder, s.policy_file, max_batch_size=s.max_batch,
+            max_wait_ms=s.batch_wait_ms)
+
+    async def check(self) -> bool:
+        return self.servicer.engine is not None
+
+    async def stop(self) -> None:
+        if self.servicer.engine is not None:
+            await asyncio.to_thread(self.servicer.engine.close)

@@ -4,12 +4,72 @@ from __future__ import annotations
 
 import grpc
 
-from finadvisor.generator.v1 import generator_pb2_grpc
+from finadvisor.common.v1 import common_pb2
+from finadvisor.generator.v1 import generator_pb2, generator_pb2_grpc
+from finadvisor.services.generator.engine import GenerationOutput, GeneratorEngine
+from finadvisor.services.generator.features import CreditInfo, GenerationInput, VoiceFeatures
+from finadvisor.shared.errors import ModelNotReadyError
 from finadvisor.shared.info import service_info
 
 
+def request_to_input(req: generator_pb2.GenerateRequest) -> GenerationInput:
+    credit = None
+    if req.HasField("credit"):
+        aff = req.credit.affordability
+        credit = CreditInfo(
+            decision=req.credit.decision,
+            monthly_instalment=aff.monthly_instalment,
+            max_affordable_amount=aff.max_affordable_amount,
+            affordable=aff.affordable if req.credit.HasField("affordability") else None,
+        )
+    voice = None
+    if req.findings.HasField("voice"):
+        v = req.findings.voice
+        voice = VoiceFeatures(speech_rate=v.prosody.speech_rate,
+                              pause_ratio=v.prosody.pause_ratio, embedding=tuple(v.embedding))
+    num_beams = req.num_beams or 1
+    return GenerationInput(
+        context=[(t.speaker, t.text) for t in req.context],
+        intent=req.state.active_intent,
+        slots={k: v.value for k, v in req.state.slots.items()},
+        changed_slots=list(req.state.changed_slots),
+        image_type=req.findings.image.image_type,
+        chart_trend=req.findings.image.chart_trend,
+        voice_features=voice,
+        credit=credit,
+        num_beams=num_beams,
+        n_best=max(1, min(req.n_best or 1, num_beams)),
+        return_attention=req.return_attention,
+    )
+
+
+def output_to_proto(out: GenerationOutput) -> generator_pb2.GenerateResponse:
+    resp = generator_pb2.GenerateResponse(
+        reply=out.reply, delexicalized=out.delexicalized, fallback=out.fallback,
+        fallback_reason=out.fallback_reason, model_version=out.model_version,
+        disclaimers=out.disclaimers,
+        alternatives=[common_pb2.Alternative(reply=a.reply, score=a.score)
+                      for a in out.alternatives],
+    )
+    if out.attention is not None:
+        resp.attention.CopyFrom(common_pb2.Attention(
+            input_tokens=out.attention.input_tokens,
+            output_tokens=out.attention.output_tokens,
+            rows=[common_pb2.AttentionRow(weights=r) for r in out.attention.rows],
+        ))
+    return resp
+
+
 class ResponseGeneratorServicer(generator_pb2_grpc.ResponseGeneratorServicer):
-    """RPCs whose capability is not built yet answer UNIMPLEMENTED (the base class does)."""
+    def __init__(self) -> None:
+        #: set by GeneratorApp.start() once the model is loaded
+        self.engine: GeneratorEngine | None = None
+
+    async def Generate(self, request, context):  # noqa: N802
+        if self.engine is None:
+            raise ModelNotReadyError("generator model is loading")
+        return output_to_proto(await self.engine.generate(request_to_input(request)))
 
     async def GetInfo(self, request, context: grpc.aio.ServicerContext):  # noqa: N802
-        return service_info("generator")
+        versions = {"generator": self.engine.model_version} if self.engine else {}
+        return service_info("generator", versions)

@@ -1,14 +1,17 @@
-"""Wiring of the voice service: settings -> dependencies -> servicer."""
+"""Wiring of the voice service: settings -> decoder, features, RNN encoder, ASR -> servicer."""
 
 from __future__ import annotations
 
+import asyncio
+
 import grpc
 
-from finadvisor.voice.v1 import voice_pb2_grpc
 from finadvisor.services import GRPC_SERVICES
 from finadvisor.services.voice.config import VoiceSettings
 from finadvisor.services.voice.servicer import VoiceNotesServicer
+from finadvisor.shared import paths
 from finadvisor.shared.server import ServiceApp
+from finadvisor.voice.v1 import voice_pb2_grpc
 
 
 class VoiceApp(ServiceApp):
@@ -21,3 +24,19 @@ class VoiceApp(ServiceApp):
 
     def register(self, server: grpc.aio.Server) -> None:
         voice_pb2_grpc.add_VoiceNotesServicer_to_server(self.servicer, server)
+
+    async def start(self) -> None:
+        from finadvisor.services.voice.engine import VoiceEngine
+
+        s = self.settings
+        folder = (s.models_dir or paths.models_dir()) / "voice"
+        self.servicer.engine = await asyncio.to_thread(
+            VoiceEngine.load, folder, s.asr, s.whisper_model_dir,
+            max_bytes=s.max_audio_bytes, max_seconds=s.max_audio_seconds)
+
+    async def check(self) -> bool:
+        return self.servicer.engine is not None
+
+    async def stop(self) -> None:
+        if self.servicer.engine is not None:
+            self.servicer.engine.close()

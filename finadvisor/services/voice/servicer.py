@@ -4,12 +4,56 @@ from __future__ import annotations
 
 import grpc
 
-from finadvisor.voice.v1 import voice_pb2_grpc
+from finadvisor.common.v1 import common_pb2
+from finadvisor.services.voice.engine import AudioAnalysis, VoiceEngine
+from finadvisor.shared.errors import InvalidInputError, ModelNotReadyError
 from finadvisor.shared.info import service_info
+from finadvisor.voice.v1 import voice_pb2, voice_pb2_grpc
+
+
+def analysis_to_proto(a: AudioAnalysis) -> voice_pb2.AnalyzeAudioResponse:
+    p = a.prosody
+    resp = voice_pb2.AnalyzeAudioResponse(
+        findings=common_pb2.VoiceFindings(
+            transcript=a.transcript,
+            transcript_confidence=a.transcript_confidence,
+            prosody=common_pb2.Prosody(
+                duration_seconds=p.duration_seconds, speech_rate=p.speech_rate,
+                pause_ratio=p.pause_ratio, energy_db=p.energy_db,
+                pitch_mean_hz=p.pitch_mean_hz, pitch_std_hz=p.pitch_std_hz),
+            intent=a.intent,
+            intent_confidence=a.intent_confidence,
+            embedding=[float(x) for x in a.embedding],
+        ),
+        asr_backend=a.asr_backend,
+        model_version=a.model_version,
+    )
+    if a.log_mel is not None:
+        n_frames, n_mels = a.log_mel.shape  # (n_frames, n_mels), sent row-major
+        resp.n_frames, resp.n_mels = int(n_frames), int(n_mels)
+        resp.log_mel.extend(a.log_mel.reshape(-1).tolist())
+    return resp
 
 
 class VoiceNotesServicer(voice_pb2_grpc.VoiceNotesServicer):
-    """RPCs whose capability is not built yet answer UNIMPLEMENTED (the base class does)."""
+    def __init__(self) -> None:
+        #: set by VoiceApp.start() once the models are loaded
+        self.engine: VoiceEngine | None = None
+
+    async def AnalyzeAudio(self, request, context):  # noqa: N802
+        if self.engine is None:
+            raise ModelNotReadyError("voice models are loading")
+        if not request.HasField("audio") or not request.audio.data:
+            raise InvalidInputError("audio.data is required")
+        analysis = await self.engine.analyze(request.audio.data, request.audio.mime_type,
+                                             return_log_mel=request.return_log_mel)
+        return analysis_to_proto(analysis)
 
     async def GetInfo(self, request, context: grpc.aio.ServicerContext):  # noqa: N802
-        return service_info("voice")
+        if self.engine is None:
+            return service_info("voice")
+        caps = self.engine.capabilities()
+        asr = caps["asr"]
+        return service_info("voice", {"voice": self.engine.model_version},
+                            {"asr": (bool(asr["available"]), f"{asr['backend']}: {asr['detail']}"),
+                             "features": (True, "log-mel, prosody, RNN embedding")})
