@@ -22,9 +22,9 @@ pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="session")
 TURN_DEADLINE_S = 20.0
 
 
-@pytest.fixture(scope="module")
-async def stack(redis_url: str):
-    s = await Stack(redis_url).start()
+@pytest.fixture(scope="module", loop_scope="session")
+async def stack(redis_server):
+    s = await Stack(redis_server.url).start()
     yield s
     await s.stop()
 
