@@ -45,9 +45,9 @@ TYPE_WEIGHTS: dict[str, float] = {t: (2.0 if t in TREND_TYPES else 1.0) for t in
 class DataSpec:
     """How many images each set holds."""
 
-    n_train: int = 3200
-    n_val: int = 400
-    n_heldout: int = 800
+    n_train: int = 2400
+    n_val: int = 320
+    n_heldout: int = 640
     # Held-out payslips read by OCR for field accuracy (full resolution, rendered on the fly).
     n_ocr: int = 50
     # Images timed for images_per_second.
@@ -80,15 +80,18 @@ def _set_plan(name: str, n: int, seed: int) -> tuple[str, int]:
     raise ValueError(f"unknown set {name!r}")
 
 
-def build_set(name: str, n: int, seed: int, size: int, workers: int = 2, progress: bool = False) -> dict[str, np.ndarray]:
-    """Render a set: x [n, size, size] uint8, type [n] int64, trend [n] int64 (-1 = no trend)."""
+def build_set(name: str, n: int, seed: int, size: int, workers: int = 2, progress: bool = False,
+              start: int = 0, stop: int | None = None) -> dict[str, np.ndarray]:
+    """Render items [start, stop) of a set: x [m, size, size] uint8, type [m], trend [m] (-1 = none)."""
     style, base = _set_plan(name, n, seed)
-    jobs = [(t, sample_seed(base, style, i), style, size) for i, t in enumerate(_types_for(n, base + len(name)))]
-    bar = tqdm(total=n, desc=f"render vision/{name}", disable=not progress, leave=False)
+    kinds = _types_for(n, base + len(name))
+    stop = n if stop is None else stop
+    jobs = [(kinds[i], sample_seed(base, style, i), style, size) for i in range(start, stop)]
+    bar = tqdm(total=len(jobs), desc=f"render vision/{name}[{start}:{stop}]", disable=not progress, leave=False)
     out: list[tuple[np.ndarray, int, int]] = []
-    if workers > 1 and n >= 64:
+    if workers > 1 and len(jobs) >= 64:
         with mp.get_context("fork").Pool(workers) as pool:
-            for r in pool.imap(_render_job, jobs, chunksize=16):
+            for r in pool.imap(_render_job, jobs, chunksize=8):
                 out.append(r)
                 bar.update()
     else:
@@ -103,19 +106,49 @@ def build_set(name: str, n: int, seed: int, size: int, workers: int = 2, progres
     }
 
 
+SHARD = 400
+
+
+def _save_npz(path: Path, data: dict[str, np.ndarray]) -> None:
+    tmp = path.with_name(path.name + ".tmp.npz")
+    np.savez_compressed(tmp, **data)
+    tmp.replace(path)
+
+
+def _load_npz(path: Path) -> dict[str, np.ndarray]:
+    with np.load(path, allow_pickle=False) as z:
+        return {k: z[k] for k in ("x", "type", "trend")}
+
+
 def ensure_set(data_dir: Path, name: str, n: int, seed: int, size: int, progress: bool = False) -> dict[str, np.ndarray]:
-    """Load a cached set or render and cache it (npz of plain arrays, loaded with allow_pickle=False)."""
+    """Load a cached set or render and cache it (npz of plain arrays, loaded with allow_pickle=False).
+
+    Rendering goes in shards of SHARD images, each cached as soon as it is done, so an interrupted
+    run resumes where it stopped instead of starting over.
+    """
     style, base = _set_plan(name, n, seed)
     folder = Path(data_dir) / COMPONENT
     folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{name}-r{RENDER_VERSION}-s{base}-n{n}-px{size}.npz"
+    stem = f"{name}-r{RENDER_VERSION}-s{base}-n{n}-px{size}"
+    path = folder / f"{stem}.npz"
     if path.is_file():
-        with np.load(path, allow_pickle=False) as z:
-            return {k: z[k] for k in ("x", "type", "trend")}
-    data = build_set(name, n, seed, size, workers=min(2, os.cpu_count() or 1), progress=progress)
-    tmp = path.with_suffix(".tmp.npz")
-    np.savez_compressed(tmp, **data)
-    tmp.replace(path)
+        return _load_npz(path)
+    parts: list[dict[str, np.ndarray]] = []
+    shard_paths: list[Path] = []
+    for start in range(0, n, SHARD):
+        shard = folder / f"{stem}.part{start}.npz"
+        if shard.is_file():
+            parts.append(_load_npz(shard))
+        else:
+            part = build_set(name, n, seed, size, workers=min(2, os.cpu_count() or 1), progress=progress,
+                             start=start, stop=min(n, start + SHARD))
+            _save_npz(shard, part)
+            parts.append(part)
+        shard_paths.append(shard)
+    data = {k: np.concatenate([p[k] for p in parts]) for k in ("x", "type", "trend")}
+    _save_npz(path, data)
+    for shard in shard_paths:
+        shard.unlink(missing_ok=True)
     return data
 
 
