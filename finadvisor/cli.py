@@ -59,6 +59,12 @@ def _cmd_eval(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_bench(args: argparse.Namespace) -> int:
+    from finadvisor.bench.runner import main
+
+    return main(args.target, args.ca, args.api_key_file, args.json, args.quick)
+
+
 def build_parser() -> argparse.ArgumentParser:
     from finadvisor.training import COMPONENTS
 
@@ -95,6 +101,13 @@ def build_parser() -> argparse.ArgumentParser:
         else:
             p.add_argument("--json", action="store_true", help="print one JSON object")
         p.set_defaults(func=func)
+    p = sub.add_parser("bench", help="performance figures, side by side, as ratios")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.add_argument("--quick", action="store_true", help="fewer turns and levels (smoke run)")
+    p.add_argument("--target", help="an already running gateway host:port")
+    p.add_argument("--ca", help="CA certificate of --target")
+    p.add_argument("--api-key-file", help="backend API key for --target")
+    p.set_defaults(func=_cmd_bench)
     return parser
 
 

@@ -1,0 +1,180 @@
+"""Benchmarks of single components: the state store against redis-benchmark, the generator's
+decoding modes and dynamic batching, and the in-process pipeline (no microservice split)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import shutil
+import subprocess
+import time
+import uuid
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import numpy as np
+
+from finadvisor.bench.load import DIALOGUE
+from finadvisor.shared import paths
+
+
+async def store_rate(redis_url: str, turns: int = 4000, workers: int = 50) -> float:
+    """Turns per second applied by the state store (one Lua script per turn + the index)."""
+    from finadvisor.services.state.store import (
+        RedisStateStore,
+        SlotUpdate,
+        StoreConfig,
+        TurnInput,
+    )
+
+    store = RedisStateStore(StoreConfig(url=redis_url))
+    sessions = [f"bench-{uuid.uuid4().hex[:12]}" for _ in range(workers)]
+    for sid in sessions:
+        await store.create_session(sid, {}, {})
+    counter = iter(range(turns))
+
+    async def worker(sid: str) -> None:
+        for n in counter:
+            await store.apply_turn(TurnInput(
+                session_id=sid, request_id=f"r{n}", text="actually make it 12000",
+                text_source="text", intent="inform", intent_confidence=0.93,
+                updates=[SlotUpdate("loan_amount", str(10000 + n), 0.95, "text")]))
+
+    start = time.perf_counter()
+    await asyncio.gather(*(worker(s) for s in sessions))
+    rate = turns / (time.perf_counter() - start)
+    for sid in sessions:
+        await store.erase(sid)
+    await store.close()
+    return rate
+
+
+async def redis_benchmark_rate(redis_url: str, requests: int = 20000, clients: int = 50) -> float:
+    """redis-benchmark's rate for the same apply script by EVALSHA on the same server."""
+    from finadvisor.services.state import store as st
+
+    exe = shutil.which("redis-benchmark")
+    if exe is None:
+        raise RuntimeError("redis-benchmark not found (apt-get install redis-tools)")
+    s = st.RedisStateStore(st.StoreConfig(url=redis_url))
+    sid = f"bench-{uuid.uuid4().hex[:12]}"
+    await s.create_session(sid, {}, {})
+    await s.client.script_load(st._LUA_APPLY)  # noqa: SLF001 - the very script the store runs
+    sha = st._Script(st._LUA_APPLY).sha  # noqa: SLF001
+    payload = json.dumps({"text": "actually make it 12000", "text_source": "text",
+                          "intent": "inform", "intent_confidence": 0.93, "timestamp_ms": None,
+                          "updates": [{"slot": "loan_amount", "value": "12000",
+                                       "confidence": 0.95, "source": "text"}]},
+                         separators=(",", ":"))
+    keys = st.session_keys(sid)
+    u = urlsplit(redis_url)
+    cmd = [exe, "-h", u.hostname or "127.0.0.1", "-p", str(u.port or 6379), "-c", str(clients),
+           "-n", str(requests), "-r", "100000000", "--csv", "EVALSHA", sha, str(len(keys)),
+           *keys, "req:__rand_int__", payload, str(24 * 3600 * 1000), "50", "256"]
+    out = await asyncio.to_thread(subprocess.run, cmd, capture_output=True, text=True,
+                                  timeout=300, check=True)
+    await s.erase(sid)
+    await s.close()
+    for line in out.stdout.splitlines():
+        cells = [c.strip('"') for c in line.split(",")]
+        if cells and cells[0].startswith("EVALSHA"):
+            return float(cells[1])
+    raise RuntimeError(f"unexpected redis-benchmark output: {out.stdout[-300:]}")
+
+
+async def generator_figures(clients: int = 16, requests: int = 64) -> dict[str, float]:
+    """Tokens per second: greedy and beam-4 one at a time, and greedy with dynamic batching."""
+    from finadvisor.services.generator.engine import GeneratorEngine
+    from finadvisor.services.generator.features import GenerationInput
+
+    engine = await asyncio.to_thread(GeneratorEngine.load, paths.models_dir() / "generator")
+    reqs = [GenerationInput(
+        context=[("user", DIALOGUE[i % len(DIALOGUE)])], intent="apply_loan",
+        slots={"loan_amount": str(5000 + 1000 * (i % 9)), "currency": "EUR",
+               "loan_purpose": "renovation"}, num_beams=1, n_best=1) for i in range(requests)]
+
+    def tokens(outs: list) -> int:
+        return sum(len(engine.tokenizer(o.delexicalized)["input_ids"]) for o in outs)
+
+    async def sequential(beams: int) -> float:
+        outs = []
+        start = time.perf_counter()
+        for r in reqs[:24]:
+            outs.append(await engine.generate(GenerationInput(**{**r.__dict__,
+                                                                 "num_beams": beams})))
+        return tokens(outs) / (time.perf_counter() - start)
+
+    async def concurrent() -> float:
+        queue = iter(reqs)
+        outs: list = []
+
+        async def client() -> None:
+            for r in queue:
+                outs.append(await engine.generate(r))
+
+        start = time.perf_counter()
+        await asyncio.gather(*(client() for _ in range(clients)))
+        return tokens(outs) / (time.perf_counter() - start)
+
+    await sequential(1)  # warm-up
+    greedy = await sequential(1)
+    beam4 = await sequential(4)
+    batched = await concurrent()
+    engine.close()
+    return {"greedy_tokens_per_s": round(greedy, 1), "beam4_tokens_per_s": round(beam4, 1),
+            f"batched_{clients}_clients_tokens_per_s": round(batched, 1),
+            "generator_batching_gain": round(batched / greedy, 2)}
+
+
+async def in_process_text_p50(redis_url: str, turns: int = 60) -> float:
+    """The text turn without the split: the same model code called directly in one process."""
+    from finadvisor.services.gateway.audit import AuditEntry, AuditLog
+    from finadvisor.services.generator.engine import GeneratorEngine
+    from finadvisor.services.generator.features import GenerationInput
+    from finadvisor.services.state.nlu import Understanding
+    from finadvisor.services.state.store import RedisStateStore, StoreConfig
+    from finadvisor.services.state.tracker import DialogueTracker
+
+    models = paths.models_dir()
+    nlu = await asyncio.to_thread(Understanding.load, models / "nlu")
+    engine = await asyncio.to_thread(GeneratorEngine.load, models / "generator")
+    store = RedisStateStore(StoreConfig(url=redis_url))
+    tracker = DialogueTracker(store, nlu)
+    audit = AuditLog(store.client)
+    latencies: list[float] = []
+    sid = ""
+    for n in range(turns + 5):
+        step = n % len(DIALOGUE)
+        if step == 0:
+            sid = f"inproc-{uuid.uuid4().hex[:12]}"
+            await store.create_session(sid, {}, {})
+        start = time.perf_counter()
+        rid = f"p{n}"
+        applied = await tracker.apply(sid, rid, DIALOGUE[step])
+        snap = await store.get_state(sid, 3)
+        state = applied.result.state
+        out = await engine.generate(GenerationInput(
+            context=[("user", h.text) for h in snap.history], intent=state.active_intent,
+            slots={k: v.value for k, v in state.slots.items()},
+            changed_slots=state.changed_slots, num_beams=1, n_best=1, return_attention=True))
+        await store.record_reply(sid, rid, out.reply, [], "")
+        await audit.append(AuditEntry(session_id=sid, request_id=rid, kind="turn"))
+        await store.store_response(sid, rid, out.reply.encode())
+        if n >= 5:
+            latencies.append((time.perf_counter() - start) * 1000)
+    engine.close()
+    await store.close()
+    return float(np.percentile(latencies, 50))
+
+
+def peak_rss_mb(pids: dict[str, int]) -> dict[str, float]:
+    """VmHWM (peak resident set) of each service process, in MiB."""
+    out: dict[str, float] = {}
+    for name, pid in sorted(pids.items()):
+        try:
+            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                if line.startswith("VmHWM:"):
+                    out[name] = round(int(line.split()[1]) / 1024, 1)
+        except OSError:
+            continue
+    return out

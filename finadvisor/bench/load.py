@@ -1,0 +1,101 @@
+"""Turn load through the gateway: asyncio gRPC clients, each playing its own dialogue."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import grpc
+import numpy as np
+
+from finadvisor.common.v1 import common_pb2
+from finadvisor.gateway.v1 import gateway_pb2, gateway_pb2_grpc
+
+#: Texts a client cycles through (a loan dialogue, then a fresh session).
+DIALOGUE = [
+    "Hi, I'd like to borrow 12000 euros to renovate my home",
+    "over 3 years please",
+    "I am 38 and have been employed for 7 years",
+    "I rent and have one dependent",
+    "my monthly income is 4200 euros and I pay 300 a month on other debts",
+    "actually make it 15000",
+    "what interest rate would I get?",
+    "thank you",
+]
+
+
+@dataclass
+class Inputs:
+    image: bytes | None = None
+    audio: bytes | None = None
+
+
+@dataclass
+class LoadResult:
+    scenario: str
+    clients: int
+    turns: int
+    errors: int
+    seconds: float
+    latencies_ms: list[float]
+
+    def summary(self) -> dict[str, float]:
+        lat = np.array(self.latencies_ms) if self.latencies_ms else np.array([float("nan")])
+        return {
+            "clients": self.clients,
+            "turns": self.turns,
+            "errors": self.errors,
+            "p50_ms": round(float(np.percentile(lat, 50)), 1),
+            "p95_ms": round(float(np.percentile(lat, 95)), 1),
+            "p99_ms": round(float(np.percentile(lat, 99)), 1),
+            "turns_per_s": round(self.turns / self.seconds, 2) if self.seconds else 0.0,
+        }
+
+
+def request_factory(scenario: str, inputs: Inputs) -> Callable[[str, str, int], gateway_pb2.ConverseRequest]:
+    def make(session_id: str, request_id: str, step: int) -> gateway_pb2.ConverseRequest:
+        req = gateway_pb2.ConverseRequest(session_id=session_id, request_id=request_id)
+        if scenario in ("text", "image", "full"):
+            req.text = DIALOGUE[step % len(DIALOGUE)] if scenario == "text" else "here you go"
+        if scenario in ("image", "full") and inputs.image:
+            req.image.CopyFrom(common_pb2.Attachment(data=inputs.image, mime_type="image/png"))
+        if scenario in ("audio", "full") and inputs.audio:
+            req.audio.CopyFrom(common_pb2.Attachment(data=inputs.audio, mime_type="audio/wav"))
+        return req
+
+    return make
+
+
+async def run_load(channel: grpc.aio.Channel, scenario: str, inputs: Inputs, clients: int,
+                   turns: int, timeout_s: float = 30.0) -> LoadResult:
+    """``turns`` turns spread over ``clients`` concurrent clients; latency of each."""
+    stub = gateway_pb2_grpc.AdvisoryGatewayStub(channel)
+    make = request_factory(scenario, inputs)
+    counter = itertools.count()
+    latencies: list[float] = []
+    errors = 0
+
+    async def client(cid: int) -> None:
+        nonlocal errors
+        session = ""
+        step = 0
+        while (n := next(counter)) < turns:
+            if not session or step >= len(DIALOGUE):
+                session = (await stub.StartSession(gateway_pb2.StartSessionRequest(),
+                                                   timeout=timeout_s)).session_id
+                step = 0
+            start = time.perf_counter()
+            try:
+                await stub.Converse(make(session, f"b{cid}-{n}", step), timeout=timeout_s)
+                latencies.append((time.perf_counter() - start) * 1000)
+            except grpc.aio.AioRpcError:
+                errors += 1
+            step += 1
+
+    start = time.perf_counter()
+    await asyncio.gather(*(client(i) for i in range(clients)))
+    return LoadResult(scenario, clients, len(latencies), errors, time.perf_counter() - start,
+                      latencies)

@@ -1,0 +1,152 @@
+"""Run every benchmark in one go and print the figures side by side."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import json
+import sys
+import time
+from typing import Any
+
+from tqdm import tqdm
+
+from finadvisor.bench import components
+from finadvisor.bench.load import Inputs, run_load
+from finadvisor.bench.stack import StackHandle, start_stack
+
+#: turns per concurrency level, by scenario (heavier turns get fewer)
+TURNS = {"text": 240, "image": 48, "audio": 24, "full": 24}
+LEVELS = (1, 8, 32)
+REPRODUCE = "finadvisor bench --json"
+
+
+def bench_inputs() -> Inputs:
+    """A payslip picture and a ~5 s voice note, made here (no files downloaded)."""
+    from finadvisor.services.vision.render import render_sample
+
+    buf = io.BytesIO()
+    render_sample("payslip", 7, split="test", degrade=0.0).image.save(buf, format="PNG")
+    audio = None
+    try:
+        from finadvisor.services.voice.synth import TRAIN_VARIANTS, synthesize, to_wav_bytes
+
+        samples, rate = synthesize("I would like to borrow five thousand euros over three "
+                                   "years to renovate my kitchen please", TRAIN_VARIANTS[0])
+        audio = to_wav_bytes(samples, rate)
+    except Exception as exc:  # noqa: BLE001 - espeak-ng missing: audio scenarios are skipped
+        print(f"audio scenarios skipped: {exc}", file=sys.stderr)
+    return Inputs(image=buf.getvalue(), audio=audio)
+
+
+async def _measure(stack: StackHandle, quick: bool, progress: bool,
+                   local: bool = True) -> dict[str, Any]:
+    """Every figure; with ``local`` False (a --target) only the turns through the gateway."""
+    inputs = bench_inputs()
+    scenarios = [s for s in TURNS if s in ("text", "image") or inputs.audio]
+    levels = (1, 8) if quick else LEVELS
+    steps = len(scenarios) * len(levels) + 5
+    bar = tqdm(total=steps, desc="bench", disable=not progress, file=sys.stderr)
+    turns: dict[str, dict[str, dict[str, float]]] = {}
+    async with stack.channel() as channel:
+        for scenario in scenarios:  # warm-up: model caches, channels, numba kernels
+            await run_load(channel, scenario, inputs, clients=2, turns=4)
+        for scenario in scenarios:
+            turns[scenario] = {}
+            for clients in levels:
+                n = max(TURNS[scenario] // (4 if quick else 1), clients * 2)
+                res = await run_load(channel, scenario, inputs, clients, n)
+                turns[scenario][str(clients)] = res.summary()
+                bar.update()
+    text1 = turns["text"]["1"]["p50_ms"]
+    result: dict[str, Any] = {
+        "text_p50_ms": turns["text"]["8"]["p50_ms"],
+        "text_p99_ms": turns["text"]["8"]["p99_ms"],
+        "image_p50_ms": turns["image"]["8"]["p50_ms"],
+        "audio_p50_ms": turns["audio"]["8"]["p50_ms"] if "audio" in turns else None,
+        "full_p50_ms": turns["full"]["8"]["p50_ms"] if "full" in turns else None,
+        "split_overhead_ratio": None,
+        "state_vs_redis_ratio": None,
+        "generator_batching_gain": None,
+        "details": {"turns": turns, "gateway_text_p50_ms_1_client": text1,
+                    "reproduce": REPRODUCE},
+    }
+    if not local:
+        bar.close()
+        return result
+    memory = components.peak_rss_mb(stack.service_pids())
+    bar.set_postfix_str("in-process")
+    inproc = await components.in_process_text_p50(stack.redis_url)
+    bar.update()
+    bar.set_postfix_str("state store")
+    store = await components.store_rate(stack.redis_url)
+    bar.update()
+    bar.set_postfix_str("redis-benchmark")
+    redis_rate = await components.redis_benchmark_rate(stack.redis_url)
+    bar.update()
+    bar.set_postfix_str("generator")
+    gen = await components.generator_figures()
+    bar.update(2)
+    bar.close()
+    result["split_overhead_ratio"] = round(text1 / inproc, 2)
+    result["state_vs_redis_ratio"] = round(store / redis_rate, 3)
+    result["generator_batching_gain"] = gen["generator_batching_gain"]
+    result["details"].update({
+        "in_process_text_p50_ms": round(inproc, 1),
+        "state_store_turns_per_s": round(store, 1),
+        "redis_benchmark_evalsha_per_s": round(redis_rate, 1),
+        "generator": gen,
+        "peak_rss_mb": memory,
+        "notes": "p50/p95/p99 per scenario and client count; the headline *_p50_ms are at 8 "
+                 "concurrent clients; split_overhead_ratio = gateway text p50 at 1 client / "
+                 "the same turn's model code called in one process",
+    })
+    return result
+
+
+def print_table(result: dict[str, Any]) -> None:
+    d = result["details"]
+    print("turn latency through the gateway (ms) and throughput")
+    print(f"  {'scenario':<8} {'clients':>7} {'p50':>8} {'p95':>8} {'p99':>8} {'turns/s':>8}")
+    for scenario, levels in d["turns"].items():
+        for clients, s in levels.items():
+            print(f"  {scenario:<8} {clients:>7} {s['p50_ms']:>8} {s['p95_ms']:>8} "
+                  f"{s['p99_ms']:>8} {s['turns_per_s']:>8}")
+    print(f"reproduce: {d['reproduce']}")
+    if result["split_overhead_ratio"] is None:
+        return
+    print(f"split overhead (gateway / in-process, text p50, 1 client): "
+          f"{result['split_overhead_ratio']}  ({d['gateway_text_p50_ms_1_client']} ms vs "
+          f"{d['in_process_text_p50_ms']} ms)")
+    print(f"state store vs redis-benchmark EVALSHA: {result['state_vs_redis_ratio']}  "
+          f"({d['state_store_turns_per_s']} turns/s vs {d['redis_benchmark_evalsha_per_s']}/s)")
+    g = d["generator"]
+    print(f"generator tokens/s: greedy {g['greedy_tokens_per_s']}, beam-4 "
+          f"{g['beam4_tokens_per_s']}, dynamic batching gain {g['generator_batching_gain']}x")
+    print("peak RSS (MiB): " + ", ".join(f"{k} {v}" for k, v in d["peak_rss_mb"].items()))
+
+
+def main(target: str | None, ca: str | None, api_key_file: str | None, as_json: bool,
+         quick: bool) -> int:
+    started = time.perf_counter()
+    if target:
+        from pathlib import Path
+
+        stack = StackHandle(gateway=target, ca=Path(ca) if ca else None,
+                            api_key=Path(api_key_file).read_text().strip() if api_key_file
+                            else None)
+        print("--target: turn figures only (the store, in-process and memory figures need "
+              "the stack's own Redis and processes)", file=sys.stderr)
+        result = asyncio.run(_measure(stack, quick, progress=True, local=False))
+    else:
+        stack = start_stack()
+        try:
+            result = asyncio.run(_measure(stack, quick, progress=True))
+        finally:
+            stack.stop()
+    result["details"]["seconds"] = round(time.perf_counter() - started, 1)
+    if as_json:
+        print(json.dumps(result))
+    else:
+        print_table(result)
+    return 0

@@ -1,0 +1,102 @@
+"""A local stack for benchmarks: `finadvisor up` as a child process on free ports, or a target
+given on the command line."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import grpc
+
+from finadvisor.services import GRPC_SERVICES
+from finadvisor.shared.redis_local import free_port
+
+
+@dataclass
+class StackHandle:
+    gateway: str
+    ca: Path | None = None
+    api_key: str | None = None
+    redis_url: str = ""
+    home: Path | None = None
+    proc: subprocess.Popen[str] | None = None
+    output: list[str] = field(default_factory=list)
+
+    def channel(self) -> grpc.aio.Channel:
+        from finadvisor.shared.client import make_channel
+
+        creds = grpc.ssl_channel_credentials(self.ca.read_bytes()) if self.ca else None
+        return make_channel(self.gateway, default_timeout_s=60, credentials=creds,
+                            api_key=self.api_key)
+
+    def service_pids(self) -> dict[str, int]:
+        """Pids of the stack's service processes (found by their FINADVISOR_HOME)."""
+        if self.home is None:
+            return {}
+        marker = f"FINADVISOR_HOME={self.home}".encode()
+        found: dict[str, int] = {}
+        for entry in Path("/proc").iterdir():
+            if not entry.name.isdigit():
+                continue
+            try:
+                if marker not in (entry / "environ").read_bytes().split(b"\0"):
+                    continue
+                cmd = (entry / "cmdline").read_bytes().split(b"\0")
+            except OSError:
+                continue
+            for part in cmd:
+                if part.startswith(b"finadvisor.services."):
+                    found[part.decode().rsplit(".", 1)[-1]] = int(entry.name)
+        return found
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGINT)
+            try:
+                self.proc.wait(60)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+
+
+def start_stack(timeout_s: float = 300, extra_env: dict[str, str] | None = None) -> StackHandle:
+    """`finadvisor up` on free ports with its own home; TLS and API keys as by default, rate
+    limits off (the benchmark is one client hammering on purpose)."""
+    home = Path(tempfile.mkdtemp(prefix="finadvisor-bench-"))
+    env = {k: v for k, v in os.environ.items() if k != "REDIS_URL"}
+    env["FINADVISOR_HOME"] = str(home)
+    env["FINADVISOR_GATEWAY_RATE_LIMIT_PER_S"] = "0"
+    env["FINADVISOR_GATEWAY_MAX_TURNS_PER_SESSION"] = "64"
+    env["FINADVISOR_LOG_LEVEL"] = "WARNING"
+    ports = {}
+    for name in [*GRPC_SERVICES, "console"]:
+        ports[name] = free_port()
+        env[f"FINADVISOR_{name.upper()}_PORT"] = str(ports[name])
+        env[f"FINADVISOR_{name.upper()}_METRICS_PORT"] = str(free_port())
+    env.update(extra_env or {})
+    proc = subprocess.Popen([sys.executable, "-m", "finadvisor.cli", "up", "--no-train"],
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    handle = StackHandle(gateway=f"127.0.0.1:{ports['gateway']}", home=home, proc=proc,
+                         ca=home / "tls" / "ca.pem")
+    ready = threading.Event()
+
+    def pump() -> None:
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            handle.output.append(line.rstrip())
+            if "redis     redis://" in line:
+                handle.redis_url = line.split()[1]
+            if "Press Ctrl-C to stop." in line:
+                ready.set()
+
+    threading.Thread(target=pump, daemon=True).start()
+    if not ready.wait(timeout_s):
+        handle.stop()
+        raise RuntimeError("stack did not start:\n" + "\n".join(handle.output[-30:]))
+    handle.api_key = (home / "credentials" / "backend.key").read_text().strip()
+    return handle
