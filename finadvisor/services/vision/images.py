@@ -79,7 +79,7 @@ def decode_image(data: bytes, mime_type: str, limits: ImageLimits = ImageLimits(
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            img = Image.open(io.BytesIO(data), formats=[fmt])  # header only, no pixels yet
+            img: Image.Image = Image.open(io.BytesIO(data), formats=[fmt])  # header only, no pixels yet
             width, height = img.size
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise InvalidInputError(f"image has too many pixels; the limit is {limits.max_pixels}") from None

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
@@ -295,10 +296,10 @@ def _payslip(rng: random.Random, st: _Style) -> RenderedSample:
     rows += [("Income tax", -tax), ("Social security", -social)]
     if pension:
         rows.append(("Pension", -pension))
-    for label, value in rows:
-        text = money(abs(value))
+    for label, amount in rows:
+        written = money(abs(amount))
         _text(d, (m, y), label, st.font, size, ink)
-        _text(d, (w - m, y), ("-" if value < 0 else "") + text, st.font, size, ink, anchor="ra")
+        _text(d, (w - m, y), ("-" if amount < 0 else "") + written, st.font, size, ink, anchor="ra")
         y += int(size * 1.6)
     y += size // 2
     d.line([m, y, w - m, y], fill=accent, width=3)
@@ -498,8 +499,8 @@ def _axes(rng: random.Random, st: _Style, d: ImageDraw.ImageDraw, box: tuple[int
     d.line([x0, y0, x0, y1], fill=ink, width=2)
     d.line([x0, y1, x1, y1], fill=ink, width=2)
     for i in range(0, 5):
-        xx = x0 + (x1 - x0) * i / 4
-        _text(d, (xx, y1 + 8), rng.choice(MONTHS)[:3] if n_x > 12 else f"Q{i + 1}", st.font, 14, ink, "ma")
+        tick_x = x0 + (x1 - x0) * i / 4
+        _text(d, (tick_x, y1 + 8), rng.choice(MONTHS)[:3] if n_x > 12 else f"Q{i + 1}", st.font, 14, ink, "ma")
     _text(d, ((x0 + x1) / 2, y0 - 14), title, st.bold_font, 20, ink, anchor="md")
 
 
@@ -672,6 +673,7 @@ def photo_degrade(img: Image.Image, rng: random.Random, nrng: np.random.Generato
     if strength <= 0:
         return img
     w, h = img.size
+    fill: Any
     if rng.random() < 0.5 * strength:  # photographed on a desk: margin of background
         pad = int(min(w, h) * rng.uniform(0.02, 0.08))
         desk = tuple(rng.randint(60, 200) for _ in range(3))
@@ -686,9 +688,9 @@ def photo_degrade(img: Image.Image, rng: random.Random, nrng: np.random.Generato
                          fillcolor=fill)
     w, h = img.size
     max_crop = 0.03 if document else 0.06
-    l, t = int(w * rng.uniform(0, max_crop) * strength), int(h * rng.uniform(0, max_crop) * strength)
-    r, b = int(w * rng.uniform(0, max_crop) * strength), int(h * rng.uniform(0, max_crop) * strength)
-    img = img.crop((l, t, w - r, h - b))
+    left, top = int(w * rng.uniform(0, max_crop) * strength), int(h * rng.uniform(0, max_crop) * strength)
+    right, bottom = int(w * rng.uniform(0, max_crop) * strength), int(h * rng.uniform(0, max_crop) * strength)
+    img = img.crop((left, top, w - right, h - bottom))
     arr = np.asarray(img, dtype=np.float32)  # [H,W,3]
     H, W = arr.shape[:2]
     if rng.random() < 0.6 * strength:  # uneven lighting: a linear shadow across the page
