@@ -20,7 +20,7 @@ from google.rpc import code_pb2, error_details_pb2, status_pb2
 from grpc_status import rpc_status
 
 from finadvisor.shared import metrics
-from finadvisor.shared.errors import RateLimitedError, status_for
+from finadvisor.shared.errors import InvalidInputError, RateLimitedError, status_for
 from finadvisor.shared.logging import log_fields, request_id_var
 
 log = logging.getLogger("finadvisor.rpc")
@@ -60,6 +60,16 @@ class ServiceInterceptor(grpc.aio.ServerInterceptor):
             return handler  # streaming RPCs (health Watch, reflection) pass through untouched
         inner = handler.unary_unary
         method = details.method.rsplit("/", 1)[-1]
+        deserialize = handler.request_deserializer
+
+        def safe_deserializer(raw: bytes) -> Any:
+            # A request that is not the message it claims to be is the caller's error
+            # (INVALID_ARGUMENT), not ours (grpc would answer INTERNAL).
+            try:
+                return deserialize(raw) if deserialize else raw
+            except Exception:  # noqa: BLE001 - any decoding failure
+                return _UNDECODABLE
+
         incoming_id = _metadata_value(details.invocation_metadata, REQUEST_ID_HEADER)
         service = self.service
 
@@ -69,6 +79,8 @@ class ServiceInterceptor(grpc.aio.ServerInterceptor):
             code = grpc.StatusCode.OK
             metrics.RPC_IN_FLIGHT.labels(service).inc()
             try:
+                if request is _UNDECODABLE:
+                    raise InvalidInputError(f"the {method} request is not a valid message")
                 return await inner(request, context)
             except grpc.aio.AbortError:
                 code = context.code() or grpc.StatusCode.UNKNOWN
@@ -98,9 +110,12 @@ class ServiceInterceptor(grpc.aio.ServerInterceptor):
 
         return grpc.unary_unary_rpc_method_handler(
             wrapper,
-            request_deserializer=handler.request_deserializer,
+            request_deserializer=safe_deserializer,
             response_serializer=handler.response_serializer,
         )
+
+
+_UNDECODABLE = object()
 
 
 def _rate_limited_status(message: str, exc: RateLimitedError) -> grpc.Status:

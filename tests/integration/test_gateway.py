@@ -15,7 +15,7 @@ import pytest
 from finadvisor.common.v1 import common_pb2
 from finadvisor.gateway.v1 import gateway_pb2
 
-from .stack import Stack
+from tests.integration.stack import Stack
 
 pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="session")]
 
