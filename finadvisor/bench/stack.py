@@ -27,6 +27,8 @@ class StackHandle:
     home: Path | None = None
     proc: subprocess.Popen[str] | None = None
     output: list[str] = field(default_factory=list)
+    ports: dict[str, int] = field(default_factory=dict)
+    metrics_ports: dict[str, int] = field(default_factory=dict)
 
     def channel(self) -> grpc.aio.Channel:
         from finadvisor.shared.client import make_channel
@@ -71,25 +73,27 @@ def start_stack(timeout_s: float = 300, extra_env: dict[str, str] | None = None)
     env = {k: v for k, v in os.environ.items() if k != "REDIS_URL"}
     env["FINADVISOR_HOME"] = str(home)
     env["FINADVISOR_GATEWAY_RATE_LIMIT_PER_S"] = "0"
+    env["FINADVISOR_GATEWAY_RATE_BURST"] = "1000"
     env["FINADVISOR_GATEWAY_MAX_TURNS_PER_SESSION"] = "64"
     env["FINADVISOR_LOG_LEVEL"] = "WARNING"
-    ports = {}
+    ports, metrics_ports = {}, {}
     for name in [*GRPC_SERVICES, "console"]:
-        ports[name] = free_port()
+        ports[name], metrics_ports[name] = free_port(), free_port()
         env[f"FINADVISOR_{name.upper()}_PORT"] = str(ports[name])
-        env[f"FINADVISOR_{name.upper()}_METRICS_PORT"] = str(free_port())
+        env[f"FINADVISOR_{name.upper()}_METRICS_PORT"] = str(metrics_ports[name])
     env.update(extra_env or {})
     proc = subprocess.Popen([sys.executable, "-m", "finadvisor.cli", "up", "--no-train"],
                             env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     handle = StackHandle(gateway=f"127.0.0.1:{ports['gateway']}", home=home, proc=proc,
-                         ca=home / "tls" / "ca.pem")
+                         ca=home / "tls" / "ca.pem", ports=ports,
+                         metrics_ports=metrics_ports)
     ready = threading.Event()
 
     def pump() -> None:
         assert proc.stdout is not None
         for line in proc.stdout:
             handle.output.append(line.rstrip())
-            if "redis     redis://" in line:
+            if line.startswith("  redis     "):
                 handle.redis_url = line.split()[1]
             if "Press Ctrl-C to stop." in line:
                 ready.set()
