@@ -1,0 +1,255 @@
+"""The generator engine: load a model folder, decode batches of requests, guard what comes out.
+
+One request goes: validate -> serialise (features.py) -> dynamic batch (batching.py) -> beam or
+greedy search (transformers ``generate``) -> rescoring of every hypothesis in one teacher-forced
+pass (a length-normalised log-probability per hypothesis, and the attention rows of the chosen
+one) -> lexicalisation from the state -> compliance guard (policy.py). The guard replaces a reply
+by the policy's safe template, and says why, when the reply has a placeholder the state cannot
+fill, a figure the decoder wrote itself, a blocked phrase, or a score below the policy's floor.
+
+This module imports no grpc: the servicer maps GenerateRequest/GenerateResponse onto
+``GenerationInput``/``GenerationOutput``.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import NamedTuple
+
+import torch
+from transformers import GenerationConfig, PreTrainedTokenizerFast
+from transformers.utils import logging as hf_logging
+
+from finadvisor.services.generator.batching import DynamicBatcher
+from finadvisor.services.generator.features import GenerationInput, build_source, validate
+from finadvisor.services.generator.lexicalize import lexicalize
+from finadvisor.services.generator.modeling import GeneratorModel
+from finadvisor.services.generator.policy import CompliancePolicy
+from finadvisor.services.generator.tokenization import display_tokens, load_tokenizer
+from finadvisor.shared.artifacts import verify_manifest
+from finadvisor.shared.errors import ModelNotReadyError
+
+MAX_BEAMS = 8
+
+
+class Alternative(NamedTuple):
+    """An n-best reply, filled from the state, with its length-normalised log-probability."""
+
+    reply: str
+    score: float
+
+
+@dataclass(frozen=True)
+class AttentionMap:
+    """rows[i][j]: attention of output token i on input token j; each row sums to 1."""
+
+    input_tokens: list[str]
+    output_tokens: list[str]
+    rows: list[list[float]]
+
+
+@dataclass(frozen=True)
+class GenerationOutput:
+    reply: str  # what the customer reads (disclaimers appended when the policy says so)
+    delexicalized: str  # the decoded reply with [slot] placeholders ("" on some fallbacks)
+    alternatives: list[Alternative] = field(default_factory=list)  # best first
+    attention: AttentionMap | None = None
+    fallback: bool = False
+    fallback_reason: str = ""
+    disclaimers: list[str] = field(default_factory=list)
+    model_version: str = ""
+    score: float = 0.0
+
+
+@dataclass(frozen=True)
+class Hypothesis:
+    """One decoded sequence before lexicalisation."""
+
+    delex: str
+    score: float
+    token_ids: list[int]
+
+
+class GeneratorEngine:
+    """A loaded generator plus its dynamic batcher and compliance policy."""
+
+    def __init__(
+        self,
+        model: GeneratorModel,
+        tokenizer: PreTrainedTokenizerFast,
+        policy: CompliancePolicy | None = None,
+        model_version: str = "",
+        max_batch_size: int = 16,
+        max_wait_ms: float = 5.0,
+        max_queue: int = 1024,
+    ) -> None:
+        self.model = model.eval()
+        self.tokenizer = tokenizer
+        self.policy = policy or CompliancePolicy.load()
+        self.model_version = model_version
+        self.decode_calls = 0  # model.generate calls (one per batch group)
+        self._lock = threading.Lock()  # one decode at a time (the batcher's thread, or a sync caller)
+        self._batcher: DynamicBatcher[GenerationInput, GenerationOutput] = DynamicBatcher(
+            self.generate_batch, max_batch_size=max_batch_size, max_wait_ms=max_wait_ms, max_queue=max_queue
+        )
+
+    @classmethod
+    def load(
+        cls,
+        folder: Path,
+        policy_path: Path | None = None,
+        max_batch_size: int = 16,
+        max_wait_ms: float = 5.0,
+        max_queue: int = 1024,
+    ) -> "GeneratorEngine":
+        """Load a model folder written by training.py, after checking its sha256 manifest."""
+        folder = Path(folder)
+        if not folder.is_dir():
+            raise ModelNotReadyError(f"no generator model at {folder}; run `finadvisor train`")
+        manifest = verify_manifest(folder)
+        hf_logging.disable_progress_bar()
+        tokenizer = load_tokenizer(folder)
+        model = GeneratorModel.from_pretrained(str(folder), local_files_only=True, use_safetensors=True)
+        return cls(
+            model, tokenizer, CompliancePolicy.load(policy_path), str(manifest.get("version", "")),
+            max_batch_size=max_batch_size, max_wait_ms=max_wait_ms, max_queue=max_queue,
+        )
+
+    @property
+    def batcher_stats(self) -> dict[str, int]:
+        s = self._batcher.stats
+        return {"batches": s.batches, "items": s.items, "largest_batch": s.largest_batch,
+                "decode_calls": self.decode_calls}
+
+    def close(self) -> None:
+        self._batcher.close()
+
+    async def generate(self, req: GenerationInput) -> GenerationOutput:
+        """Generate one reply; concurrent calls within max_wait_ms share one decoding batch."""
+        validate(req, MAX_BEAMS)  # reject here, so a bad request cannot fail its batch-mates
+        return await self._batcher.submit(req)
+
+    # --- synchronous core (the batcher's worker thread; evaluation) ----------------------------
+    def generate_batch(self, reqs: list[GenerationInput]) -> list[GenerationOutput]:
+        """Decode many requests; those with the same beam settings go through one generate call."""
+        for r in reqs:
+            validate(r, MAX_BEAMS)
+        groups: dict[tuple[int, int], list[int]] = defaultdict(list)
+        for i, r in enumerate(reqs):
+            groups[(r.num_beams, r.n_best)].append(i)
+        outputs: list[GenerationOutput | None] = [None] * len(reqs)
+        with self._lock, torch.inference_mode():
+            for (num_beams, n_best), idx in groups.items():
+                group = [reqs[i] for i in idx]
+                hyps, attention = self._decode(group, num_beams, n_best)
+                for j, i in enumerate(idx):
+                    outputs[i] = self._finish(reqs[i], hyps[j], attention[j])
+        return [o for o in outputs if o is not None]
+
+    def decode_delex(self, reqs: list[GenerationInput], num_beams: int = 1) -> list[Hypothesis]:
+        """Best delexicalised hypothesis per request, without guard or lexicalisation (for evaluation)."""
+        with self._lock, torch.inference_mode():
+            hyps, _ = self._decode(reqs, num_beams, 1, want_attention=False)
+        return [h[0] for h in hyps]
+
+    @torch.inference_mode()
+    def _decode(
+        self, reqs: list[GenerationInput], num_beams: int, n_best: int, want_attention: bool = True
+    ) -> tuple[list[list[Hypothesis]], list[AttentionMap | None]]:
+        cfg = self.model.config
+        enc = self.tokenizer(
+            [build_source(r) for r in reqs], padding=True, truncation=True,
+            max_length=cfg.max_source_length, return_tensors="pt",
+        )
+        src_ids, src_mask = enc["input_ids"], enc["attention_mask"]  # (B, S), (B, S)
+        gen_cfg = GenerationConfig(
+            max_new_tokens=cfg.max_target_length, num_beams=num_beams, num_return_sequences=n_best,
+            do_sample=False, early_stopping=num_beams > 1, length_penalty=1.0,
+            pad_token_id=cfg.pad_token_id, eos_token_id=cfg.eos_token_id,
+            bos_token_id=cfg.bos_token_id, decoder_start_token_id=cfg.decoder_start_token_id,
+        )
+        seqs = self.model.generate(input_ids=src_ids, attention_mask=src_mask, generation_config=gen_cfg)
+        self.decode_calls += 1
+        # seqs (B*n, 1+T): decoder start token, then the generated tokens (pad after EOS).
+        n = n_best
+        rep_ids = src_ids.repeat_interleave(n, dim=0)  # (B*n, S)
+        rep_mask = src_mask.repeat_interleave(n, dim=0)  # (B*n, S)
+        dec_in, targets = seqs[:, :-1], seqs[:, 1:]  # (B*n, T) each
+        out = self.model(
+            input_ids=rep_ids, attention_mask=rep_mask, decoder_input_ids=dec_in, output_attentions=want_attention
+        )
+        logp = torch.log_softmax(out.logits.float(), dim=-1)  # (B*n, T, V)
+        tok_logp = logp.gather(-1, targets.unsqueeze(-1)).squeeze(-1)  # (B*n, T)
+        is_eos = targets == cfg.eos_token_id  # (B*n, T)
+        # Valid = every token up to and including the first EOS.
+        valid = (is_eos.long().cumsum(dim=1) - is_eos.long()) == 0  # (B*n, T)
+        scores = (tok_logp * valid).sum(dim=1) / valid.sum(dim=1).clamp(min=1)  # (B*n,)
+
+        hyps: list[list[Hypothesis]] = []
+        attention: list[AttentionMap | None] = []
+        for b, req in enumerate(reqs):
+            cands = []
+            for k in range(n):
+                row = b * n + k
+                ids = [int(t) for t, v, e in zip(targets[row], valid[row], is_eos[row]) if v and not e]
+                text = self.tokenizer.decode(ids, skip_special_tokens=True, clean_up_tokenization_spaces=False)
+                cands.append((Hypothesis(text.strip(), float(scores[row]), ids), row))
+            cands.sort(key=lambda c: c[0].score, reverse=True)  # n-best, best first
+            hyps.append([c[0] for c in cands])
+            best_row = cands[0][1]
+            if want_attention and req.return_attention and out.cross_attentions is not None:
+                src_len = int(src_mask[b].sum())
+                out_len = len(cands[0][0].token_ids)
+                # (T, S) -> the rows of real output tokens over the real input tokens
+                alpha = out.cross_attentions[0][best_row, :out_len, :src_len]
+                attention.append(AttentionMap(
+                    input_tokens=display_tokens(self.tokenizer, src_ids[b, :src_len].tolist()),
+                    output_tokens=display_tokens(self.tokenizer, cands[0][0].token_ids),
+                    rows=[[float(w) for w in r] for r in alpha],
+                ))
+            else:
+                attention.append(None)
+        return hyps, attention
+
+    def _finish(self, req: GenerationInput, hyps: list[Hypothesis], attention: AttentionMap | None) -> GenerationOutput:
+        """Lexicalise and guard; the top hypothesis decides, alternatives only list safe replies."""
+        values = req.fill_values()
+        credit_decision = req.credit.decision if req.credit is not None else ""
+        disclaimers = self.policy.disclaimers(req.intent, credit_decision)
+
+        def check(h: Hypothesis) -> tuple[str, str]:
+            lex = lexicalize(h.delex, values)
+            if not h.delex:
+                return lex.text, "empty_reply"
+            if lex.missing:
+                return lex.text, "unfillable_placeholder:" + ",".join(sorted(set(lex.missing)))
+            if self.policy.unpublished_figures(h.delex):
+                return lex.text, "decoder_number"
+            broken = self.policy.violations(lex.text)
+            if broken:
+                return lex.text, "blocked:" + ",".join(broken)
+            if h.score < self.policy.min_score:
+                return lex.text, "low_score"
+            return lex.text, ""
+
+        checked = [(h, *check(h)) for h in hyps]
+        alternatives = [Alternative(text, h.score) for h, text, reason in checked if not reason]
+        best, best_text, reason = checked[0]
+        if reason:
+            reply = self.policy.fallback_reply(req.intent)
+        else:
+            reply = best_text
+        return GenerationOutput(
+            reply=self.policy.with_disclaimers(reply, disclaimers),
+            delexicalized=best.delex,
+            alternatives=alternatives,
+            attention=attention,
+            fallback=bool(reason),
+            fallback_reason=reason,
+            disclaimers=disclaimers,
+            model_version=self.model_version,
+            score=best.score,
+        )

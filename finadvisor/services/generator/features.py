@@ -1,0 +1,258 @@
+"""What the generator conditions on, and how it is serialised into the encoder input.
+
+One request (``GenerationInput``) carries the recent dialogue context, the tracked state (intent,
+slots, which slots this turn changed), this turn's image/voice findings and the credit assessment.
+``build_source`` turns it into one token string: the context first (oldest turn first, digits
+masked so amounts never leak into the decoder's vocabulary), then the conditioning tokens
+(``<intent=apply_loan> <has=loan_amount> <loan_purpose=car> <image=payslip> <credit=approve>``).
+The conditioning sits at the end because the tokenizer truncates from the left: an overlong
+context loses its oldest words, never the state.
+
+``examples_from_dialogue`` reads a corpus dialogue (docs/CONTRACTS.md) into the same inputs, one
+example per advisor turn, so training and serving build the source with the same function.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from finadvisor.services.generator.lexicalize import (
+    CREDIT_SLOTS,
+    ONTOLOGY_SLOTS,
+    align_values,
+    values_from_state,
+)
+from finadvisor.shared.errors import InvalidInputError
+
+INTENTS: tuple[str, ...] = (
+    "greet", "goodbye", "thank", "affirm", "deny", "apply_loan", "ask_eligibility", "inform",
+    "ask_rate", "ask_investment_advice", "ask_savings_advice", "upload_document",
+    "ask_about_chart", "request_human", "out_of_scope",
+)
+IMAGE_TYPES: tuple[str, ...] = (
+    "payslip", "bank_statement", "id_document", "line_chart", "bar_chart", "pie_chart",
+    "candlestick_chart", "other",
+)
+CHART_TRENDS: tuple[str, ...] = ("rising", "falling", "flat", "volatile")
+DECISIONS: tuple[str, ...] = ("approve", "refer", "decline")
+# Categorical slots whose value changes what the advisor says; numbers only say "present".
+CATEGORICAL_VALUES: dict[str, tuple[str, ...]] = {
+    "product": ("personal_loan", "mortgage", "auto_loan", "credit_card", "savings_account", "investment"),
+    "loan_purpose": ("car", "home", "education", "business", "debt_consolidation", "renovation",
+                     "travel", "medical", "other"),
+    "employment_status": ("employed", "self_employed", "unemployed", "retired", "student"),
+    "housing": ("own", "rent", "living_with_family"),
+    "risk_tolerance": ("low", "medium", "high"),
+}
+
+USER, ADVISOR, STATE, NUM = "<user>", "<advisor>", "<state>", "<num>"
+VOICE = "<voice>"
+FEATURE_TOKENS: list[str] = (
+    [USER, ADVISOR, STATE, NUM, VOICE, "<affordable=yes>", "<affordable=no>"]
+    + [f"<intent={i}>" for i in INTENTS]
+    + [f"<has={s}>" for s in ONTOLOGY_SLOTS]
+    + [f"<new={s}>" for s in ONTOLOGY_SLOTS]
+    + [f"<{s}={v}>" for s, vals in CATEGORICAL_VALUES.items() for v in vals]
+    + [f"<image={t}>" for t in IMAGE_TYPES]
+    + [f"<trend={t}>" for t in CHART_TRENDS]
+    + [f"<credit={d}>" for d in DECISIONS]
+)
+
+# Input bounds: the generator serves one turn, not a transcript.
+MAX_CONTEXT_TURNS = 2
+MAX_TURN_CHARS = 600
+MAX_SLOTS = 32
+MAX_VALUE_CHARS = 64
+_DIGITS = re.compile(r"\d+(?:[.,]\d+)*")
+_SPACES = re.compile(r"\s+")
+
+
+@dataclass(frozen=True)
+class CreditInfo:
+    """The credit assessment of this turn, as far as the reply needs it."""
+
+    decision: str = ""  # approve | refer | decline
+    monthly_instalment: str = ""  # decimal string
+    max_affordable_amount: str = ""  # decimal string
+    affordable: bool | None = None
+
+
+@dataclass(frozen=True)
+class VoiceFeatures:
+    """Voice findings of this turn (their presence conditions the reply; values are optional)."""
+
+    speech_rate: float = 0.0
+    pause_ratio: float = 0.0
+    embedding: tuple[float, ...] = ()
+
+
+@dataclass(frozen=True)
+class GenerationInput:
+    """One generation request (the servicer maps GenerateRequest onto this)."""
+
+    context: Sequence[tuple[str, str]]  # (speaker "user"|"advisor", text), oldest first
+    intent: str = ""
+    slots: Mapping[str, str] = field(default_factory=dict)
+    changed_slots: Sequence[str] = ()
+    image_type: str = ""
+    chart_trend: str = ""
+    voice_features: VoiceFeatures | None = None
+    credit: CreditInfo | None = None
+    num_beams: int = 1
+    n_best: int = 1
+    return_attention: bool = False
+
+    def fill_values(self) -> dict[str, str]:
+        """Values placeholders may take: the state's slots plus the affordability figures."""
+        credit = self.credit or CreditInfo()
+        return values_from_state(self.slots, credit.monthly_instalment, credit.max_affordable_amount)
+
+
+def validate(inp: GenerationInput, max_beams: int = 8) -> None:
+    """Reject malformed or oversized requests with InvalidInputError (a client-safe message)."""
+    if len(inp.context) > 64:
+        raise InvalidInputError("context has more than 64 turns")
+    for turn in inp.context:
+        if not isinstance(turn, (tuple, list)) or len(turn) != 2:
+            raise InvalidInputError("each context turn is (speaker, text)")
+        speaker, text = turn
+        if speaker not in ("user", "advisor"):
+            raise InvalidInputError("context speaker must be 'user' or 'advisor'")
+        if not isinstance(text, str) or len(text) > 4 * MAX_TURN_CHARS:
+            raise InvalidInputError(f"context turn text longer than {4 * MAX_TURN_CHARS} characters")
+    if inp.intent and inp.intent not in INTENTS:
+        raise InvalidInputError("unknown intent")
+    if len(inp.slots) > MAX_SLOTS:
+        raise InvalidInputError(f"more than {MAX_SLOTS} slots")
+    for name, value in inp.slots.items():
+        if len(str(name)) > MAX_VALUE_CHARS or len(str(value)) > MAX_VALUE_CHARS:
+            raise InvalidInputError("slot name or value too long")
+    if inp.image_type and inp.image_type not in IMAGE_TYPES:
+        raise InvalidInputError("unknown image_type")
+    if inp.chart_trend and inp.chart_trend not in CHART_TRENDS:
+        raise InvalidInputError("unknown chart_trend")
+    if inp.credit is not None and inp.credit.decision and inp.credit.decision not in DECISIONS:
+        raise InvalidInputError("unknown credit decision")
+    if not 1 <= inp.num_beams <= max_beams:
+        raise InvalidInputError(f"num_beams must be in 1..{max_beams}")
+    if not 1 <= inp.n_best <= inp.num_beams:
+        raise InvalidInputError("n_best must be in 1..num_beams")
+
+
+def _clean_text(text: str) -> str:
+    """Lower-case, mask digits, squeeze spaces: the encoder needs the words, not the figures."""
+    text = _DIGITS.sub(f" {NUM} ", text[:MAX_TURN_CHARS].lower())
+    return _SPACES.sub(" ", text).strip()
+
+
+def conditioning_tokens(inp: GenerationInput) -> list[str]:
+    """State, findings and credit as feature tokens (each a single token of the tokenizer)."""
+    toks = [STATE]
+    if inp.intent in INTENTS:
+        toks.append(f"<intent={inp.intent}>")
+    for slot in ONTOLOGY_SLOTS:  # fixed order: the same state always serialises the same way
+        value = str(inp.slots.get(slot, "")).strip()
+        if not value:
+            continue
+        if value in CATEGORICAL_VALUES.get(slot, ()):
+            toks.append(f"<{slot}={value}>")
+        else:
+            toks.append(f"<has={slot}>")
+    for slot in ONTOLOGY_SLOTS:
+        if slot in inp.changed_slots:
+            toks.append(f"<new={slot}>")
+    if inp.image_type in IMAGE_TYPES:
+        toks.append(f"<image={inp.image_type}>")
+    if inp.chart_trend in CHART_TRENDS:
+        toks.append(f"<trend={inp.chart_trend}>")
+    if inp.voice_features is not None:
+        toks.append(VOICE)
+    if inp.credit is not None:
+        if inp.credit.decision in DECISIONS:
+            toks.append(f"<credit={inp.credit.decision}>")
+        if inp.credit.affordable is not None:
+            toks.append("<affordable=yes>" if inp.credit.affordable else "<affordable=no>")
+    return toks
+
+
+def build_source(inp: GenerationInput) -> str:
+    """The encoder input string: recent context, then the conditioning tokens."""
+    parts: list[str] = []
+    for speaker, text in list(inp.context)[-MAX_CONTEXT_TURNS:]:
+        parts.append(USER if speaker == "user" else ADVISOR)
+        parts.append(_clean_text(text))
+    parts.extend(conditioning_tokens(inp))
+    return " ".join(p for p in parts if p)
+
+
+@dataclass(frozen=True)
+class Example:
+    """One advisor turn of the corpus: the request, its delexicalised target and reference."""
+
+    inp: GenerationInput
+    source: str
+    target: str  # delexicalised reference
+    reference_text: str  # lexicalised reference, as the corpus wrote it
+    values: dict[str, str]  # what the placeholders may take (state + affordability)
+    dialogue_id: str = ""
+
+
+def _credit_from_turn(turn: Mapping[str, Any]) -> CreditInfo | None:
+    credit = turn.get("credit")
+    if not isinstance(credit, Mapping):
+        return None
+    aff = credit.get("affordability") or {}
+    return CreditInfo(
+        decision=str(credit.get("decision", "")),
+        monthly_instalment=str(aff.get("monthly_instalment", "") or credit.get("monthly_instalment", "")),
+        max_affordable_amount=str(aff.get("max_affordable_amount", "") or credit.get("max_affordable_amount", "")),
+        affordable=aff.get("affordable") if isinstance(aff.get("affordable"), bool) else None,
+    )
+
+
+def examples_from_dialogue(dialogue: Mapping[str, Any]) -> list[Example]:
+    """One Example per advisor turn that has a ``delex``; the context is every earlier turn."""
+    examples: list[Example] = []
+    context: list[tuple[str, str]] = []
+    state: dict[str, str] = {}
+    prev_state: dict[str, str] = {}
+    intent = ""
+    image_type = chart_trend = ""
+    voice: VoiceFeatures | None = None
+    credit: CreditInfo | None = None
+    for turn in dialogue.get("turns", []):
+        speaker = turn.get("speaker")
+        if speaker == "user":
+            prev_state = dict(state)
+            state = {k: str(v) for k, v in (turn.get("state") or {}).items()}
+            intent = str(turn.get("intent") or "")
+            modality = turn.get("modality") or {}
+            image_type = str(modality.get("image_type", "")) if modality.get("kind") == "image" else ""
+            chart_trend = str(modality.get("chart_trend", "") or "") if image_type else ""
+            voice = VoiceFeatures() if modality.get("kind") == "audio" else None
+            credit = _credit_from_turn(turn) or credit
+            context.append(("user", str(turn.get("text", ""))))
+            continue
+        if speaker != "advisor":
+            continue
+        credit = _credit_from_turn(turn) or credit
+        delex = turn.get("delex")
+        text = str(turn.get("text", ""))
+        if delex:
+            changed = [s for s in ONTOLOGY_SLOTS if state.get(s) != prev_state.get(s) and s in state]
+            inp = GenerationInput(
+                context=tuple(context), intent=intent, slots=dict(state), changed_slots=tuple(changed),
+                image_type=image_type, chart_trend=chart_trend, voice_features=voice, credit=credit,
+            )
+            values = inp.fill_values()
+            # Affordability figures live in the reference text only: read them back for eval.
+            for slot, value in (align_values(delex, text) or {}).items():
+                if slot in CREDIT_SLOTS:
+                    values.setdefault(slot, value)
+            examples.append(Example(inp, build_source(inp), str(delex), text, values,
+                                    str(dialogue.get("dialogue_id", ""))))
+        context.append(("advisor", text))
+    return examples

@@ -1,0 +1,271 @@
+"""The reply generator: a GRU encoder-decoder with Luong attention, as a transformers model.
+
+Why transformers: writing the model as a ``PreTrainedConfig`` + ``PreTrainedModel`` with
+``GenerationMixin`` gives us ``save_pretrained``/``from_pretrained`` (safetensors, no pickle) and
+the library's ``generate()`` (greedy, beam search, n-best, scores) instead of a home-made decoder
+loop. The recurrent decoder state plays the role of the key/value cache: ``generate`` hands it
+back to us under the name ``cache`` and reorders it with ``_reorder_cache`` when beams move.
+
+Architecture (Luong et al. 2015, "general" score, no input feeding, so training runs the decoder
+GRU over the whole target in one call):
+
+- encoder: token embeddings -> bidirectional GRU -> H_enc (B, S, 2*E_h) -> linear to (B, S, H)
+- decoder init: masked mean of the encoder states -> tanh(linear) -> h_0 (L, B, H)
+- decoder: embeddings -> GRU -> h_t (B, T, H)
+- attention: e_ts = h_t^T W_a h_s, alpha_t = softmax_s(e_ts) over the non-padded encoder states,
+  c_t = sum_s alpha_ts h_s
+- output: h~_t = tanh(W_c [c_t; h_t]); logits = W_o h~_t
+
+Shapes use B = batch, S = source length, T = target length, H = hidden size, E = embedding size,
+V = vocabulary size, L = decoder layers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import torch
+from torch import nn
+from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
+from transformers import GenerationMixin, PreTrainedConfig, PreTrainedModel
+from transformers.modeling_outputs import BaseModelOutput
+from transformers.utils import ModelOutput
+
+
+class GeneratorConfig(PreTrainedConfig):
+    """Hyper-parameters of the attention Seq2Seq generator (a dataclass, as transformers v5 wants)."""
+
+    model_type = "finadvisor_seq2seq_attention"
+
+    vocab_size: int = 2000
+    embedding_dim: int = 128
+    hidden_size: int = 256
+    decoder_layers: int = 1
+    dropout: float = 0.1
+    max_source_length: int = 160
+    max_target_length: int = 64
+    is_encoder_decoder: bool = True
+    use_cache: bool = True
+    pad_token_id: int | None = 0
+    bos_token_id: int | None = 1
+    eos_token_id: int | list[int] | None = 2
+    decoder_start_token_id: int | None = 1
+    tie_word_embeddings: bool = False
+
+
+@dataclass
+class GeneratorOutput(ModelOutput):
+    """Seq2Seq output; ``cache`` is the decoder GRU state (L, B, H) that ``generate`` feeds back."""
+
+    loss: torch.Tensor | None = None
+    logits: torch.Tensor | None = None
+    cache: torch.Tensor | None = None
+    cross_attentions: tuple[torch.Tensor, ...] | None = None
+    encoder_last_hidden_state: torch.Tensor | None = None
+
+
+class LuongAttention(nn.Module):
+    """Luong "general" attention: e_ts = h_t^T W_a h_s, alpha = softmax over the source."""
+
+    def __init__(self, hidden_size: int) -> None:
+        super().__init__()
+        self.score = nn.Linear(hidden_size, hidden_size, bias=False)
+        self.combine = nn.Linear(2 * hidden_size, hidden_size)
+
+    def forward(
+        self, query: torch.Tensor, keys: torch.Tensor, mask: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """query (B, T, H), keys (B, S, H), mask (B, S) 1 = real token -> (h~ (B, T, H), alpha (B, T, S))."""
+        # (B, T, H) @ (B, H, S) -> (B, T, S)
+        energies = torch.bmm(self.score(query), keys.transpose(1, 2))
+        # Padding must get exactly zero weight so every row sums to 1 over real tokens.
+        energies = energies.masked_fill(~mask.bool().unsqueeze(1), float("-inf"))  # (B, T, S)
+        alpha = torch.softmax(energies, dim=-1)  # (B, T, S)
+        # (B, T, S) @ (B, S, H) -> (B, T, H)
+        context = torch.bmm(alpha, keys)
+        # cat -> (B, T, 2H); combine -> (B, T, H)
+        attentional = torch.tanh(self.combine(torch.cat([context, query], dim=-1)))
+        return attentional, alpha
+
+
+class GeneratorEncoder(nn.Module):
+    """Bidirectional GRU over the serialised context/state/findings (see features.py)."""
+
+    main_input_name = "input_ids"
+
+    def __init__(self, config: GeneratorConfig, embeddings: nn.Embedding) -> None:
+        super().__init__()
+        self.embeddings = embeddings
+        self.rnn = nn.GRU(
+            config.embedding_dim, config.hidden_size // 2, batch_first=True, bidirectional=True
+        )
+        self.dropout = nn.Dropout(config.dropout)
+
+    def forward(
+        self,
+        input_ids: torch.Tensor,
+        attention_mask: torch.Tensor | None = None,
+        return_dict: bool = True,
+        output_attentions: bool = False,
+        output_hidden_states: bool = False,
+        **_: Any,
+    ) -> BaseModelOutput:
+        """input_ids (B, S) -> last_hidden_state (B, S, H) (zeros at padded positions)."""
+        if attention_mask is None:
+            attention_mask = torch.ones_like(input_ids)
+        lengths = attention_mask.sum(dim=1).clamp(min=1).cpu()  # (B,)
+        embedded = self.dropout(self.embeddings(input_ids))  # (B, S, E)
+        # Packing keeps the backward direction from reading the padding first.
+        packed = pack_padded_sequence(embedded, lengths, batch_first=True, enforce_sorted=False)
+        out, _ = self.rnn(packed)
+        # (B, S', 2 * H/2) with S' = longest length; pad back to S so it lines up with the mask.
+        states, _ = pad_packed_sequence(out, batch_first=True, total_length=input_ids.shape[1])
+        return BaseModelOutput(last_hidden_state=self.dropout(states))  # (B, S, H)
+
+
+class GeneratorPreTrainedModel(PreTrainedModel):
+    config_class = GeneratorConfig
+    base_model_prefix = "generator"
+    main_input_name = "input_ids"
+    # The encoder reads the shared table; saved once, re-tied on load.
+    _tied_weights_keys = {"encoder.embeddings.weight": "shared.weight"}
+
+    def _init_weights(self, module: nn.Module) -> None:
+        """Small uniform init, as in the classic Seq2Seq recipes; recurrent biases at zero."""
+        if isinstance(module, (nn.Linear, nn.Embedding)):
+            nn.init.uniform_(module.weight, -0.1, 0.1)
+            if isinstance(module, nn.Linear) and module.bias is not None:
+                nn.init.zeros_(module.bias)
+        elif isinstance(module, nn.GRU):
+            for name, param in module.named_parameters():
+                if "weight" in name:
+                    nn.init.uniform_(param, -0.1, 0.1)
+                else:
+                    nn.init.zeros_(param)
+
+
+class GeneratorModel(GeneratorPreTrainedModel, GenerationMixin):
+    """Encoder-decoder with attention whose ``generate`` comes from transformers."""
+
+    def __init__(self, config: GeneratorConfig) -> None:
+        super().__init__(config)
+        # One embedding table for both sides: source and target share one tokenizer.
+        self.shared = nn.Embedding(config.vocab_size, config.embedding_dim, padding_idx=config.pad_token_id)
+        self.encoder = GeneratorEncoder(config, self.shared)
+        self.bridge = nn.Linear(config.hidden_size, config.decoder_layers * config.hidden_size)
+        self.decoder_rnn = nn.GRU(
+            config.embedding_dim, config.hidden_size, num_layers=config.decoder_layers, batch_first=True,
+            dropout=config.dropout if config.decoder_layers > 1 else 0.0,
+        )
+        self.attention = LuongAttention(config.hidden_size)
+        self.dropout = nn.Dropout(config.dropout)
+        self.lm_head = nn.Linear(config.hidden_size, config.vocab_size)
+        self.post_init()
+
+    # --- what GenerationMixin needs -------------------------------------------------------
+    def get_encoder(self, modality: str | None = None) -> nn.Module:
+        return self.encoder
+
+    def get_input_embeddings(self) -> nn.Embedding:
+        return self.shared
+
+    def set_input_embeddings(self, value: nn.Embedding) -> None:
+        self.shared = value
+        self.encoder.embeddings = value
+
+    @classmethod
+    def _supports_default_dynamic_cache(cls) -> bool:
+        # Our "cache" is a GRU state tensor, not a key/value DynamicCache.
+        return False
+
+    def _reorder_cache(self, cache: torch.Tensor, beam_idx: torch.Tensor) -> torch.Tensor:
+        """Beam search moved beams: pick their GRU states. cache (L, B*beams, H)."""
+        return cache.index_select(1, beam_idx.to(cache.device))
+
+    def prepare_inputs_for_generation(
+        self,
+        input_ids: torch.Tensor,
+        cache: torch.Tensor | None = None,
+        attention_mask: torch.Tensor | None = None,
+        encoder_outputs: BaseModelOutput | None = None,
+        **kwargs: Any,
+    ) -> dict[str, Any]:
+        """With a GRU state only the last token is new; without one, feed the whole prefix."""
+        decoder_input_ids = input_ids[:, -1:] if cache is not None else input_ids  # (B, 1) or (B, T)
+        return {
+            "decoder_input_ids": decoder_input_ids,
+            "cache": cache,
+            "attention_mask": attention_mask,
+            "encoder_outputs": encoder_outputs,
+            "use_cache": True,
+            "output_attentions": kwargs.get("output_attentions", False),
+        }
+
+    # --- the model -------------------------------------------------------------------------
+    def init_decoder_state(self, enc_states: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        """Masked mean of the encoder states -> h_0 (L, B, H)."""
+        m = mask.unsqueeze(-1).to(enc_states.dtype)  # (B, S, 1)
+        pooled = (enc_states * m).sum(1) / m.sum(1).clamp(min=1.0)  # (B, H)
+        h0 = torch.tanh(self.bridge(pooled))  # (B, L*H)
+        batch = enc_states.shape[0]
+        # (B, L*H) -> (B, L, H) -> (L, B, H), the layout nn.GRU expects
+        return h0.view(batch, self.config.decoder_layers, self.config.hidden_size).transpose(0, 1).contiguous()
+
+    def forward(
+        self,
+        input_ids: torch.Tensor | None = None,
+        attention_mask: torch.Tensor | None = None,
+        decoder_input_ids: torch.Tensor | None = None,
+        encoder_outputs: BaseModelOutput | tuple[torch.Tensor, ...] | None = None,
+        cache: torch.Tensor | None = None,
+        labels: torch.Tensor | None = None,
+        use_cache: bool | None = None,
+        output_attentions: bool | None = None,
+        return_dict: bool | None = None,
+        **_: Any,
+    ) -> GeneratorOutput:
+        """Teacher-forced (labels) or one decoding step (cache).
+
+        input_ids (B, S), attention_mask (B, S), decoder_input_ids (B, T), labels (B, T) with -100
+        at ignored positions; returns logits (B, T, V) and the decoder state (L, B, H).
+        """
+        if encoder_outputs is None:
+            if input_ids is None:
+                raise ValueError("input_ids or encoder_outputs is required")
+            encoder_outputs = self.encoder(input_ids, attention_mask=attention_mask)
+        enc_states = encoder_outputs[0]  # (B, S, H)
+        if attention_mask is None:
+            attention_mask = torch.ones(enc_states.shape[:2], dtype=torch.long, device=enc_states.device)
+        if decoder_input_ids is None:
+            if labels is None:
+                raise ValueError("decoder_input_ids or labels is required")
+            decoder_input_ids = self.shift_right(labels)
+        hidden = cache if cache is not None else self.init_decoder_state(enc_states, attention_mask)
+
+        embedded = self.dropout(self.shared(decoder_input_ids))  # (B, T, E)
+        dec_states, hidden = self.decoder_rnn(embedded, hidden)  # (B, T, H), (L, B, H)
+        attentional, alpha = self.attention(dec_states, enc_states, attention_mask)  # (B,T,H), (B,T,S)
+        logits = self.lm_head(self.dropout(attentional))  # (B, T, V)
+
+        loss = None
+        if labels is not None:
+            # (B, T, V) -> (B*T, V) against (B*T,)
+            loss = nn.functional.cross_entropy(
+                logits.reshape(-1, logits.shape[-1]), labels.reshape(-1), ignore_index=-100
+            )
+        return GeneratorOutput(
+            loss=loss,
+            logits=logits,
+            cache=hidden,
+            cross_attentions=(alpha,) if output_attentions else None,
+            encoder_last_hidden_state=enc_states,
+        )
+
+    def shift_right(self, labels: torch.Tensor) -> torch.Tensor:
+        """labels (B, T) -> decoder inputs (B, T): [start, y_1 .. y_{T-1}], -100 replaced by pad."""
+        start = torch.full(
+            (labels.shape[0], 1), self.config.decoder_start_token_id, dtype=labels.dtype, device=labels.device
+        )
+        shifted = torch.cat([start, labels[:, :-1]], dim=1)  # (B, 1) + (B, T-1) -> (B, T)
+        return shifted.masked_fill(shifted == -100, self.config.pad_token_id)

@@ -1,0 +1,214 @@
+"""Generator engine, dynamic batching, compliance guard and the training contract (tiny, CPU)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+
+import pytest
+import torch
+
+from finadvisor.services.generator.batching import DynamicBatcher
+from finadvisor.services.generator.engine import GeneratorEngine, Hypothesis
+from finadvisor.services.generator.features import CreditInfo, GenerationInput, examples_from_dialogue
+from finadvisor.services.generator.modeling import GeneratorConfig, GeneratorModel
+from finadvisor.services.generator.tokenization import train_tokenizer
+from finadvisor.services.generator.training import TrainSettings, evaluate, save_model, train
+from finadvisor.shared.errors import InvalidInputError, ModelNotReadyError
+
+
+def _dialogue(i: int, amount: str, months: str, income: str, instalment: str, split: str) -> dict:
+    state1 = {"loan_amount": amount, "currency": "USD", "loan_purpose": "car"}
+    state2 = {**state1, "loan_term_months": months, "monthly_income": income}
+    return {
+        "dialogue_id": f"{split}-{i}",
+        "split": split,
+        "turns": [
+            {"speaker": "user", "text": "hello", "intent": "greet", "slots": [], "modality": None, "state": {}},
+            {"speaker": "advisor", "act": "greet", "delex": "Hello! How can I help you today?",
+             "text": "Hello! How can I help you today?"},
+            {"speaker": "user", "text": f"I'd like to borrow {amount} dollars to buy a car", "intent": "apply_loan",
+             "slots": [], "modality": None, "state": state1},
+            {"speaker": "advisor", "act": "request_loan_term_months",
+             "delex": "You asked for [loan_amount] [currency]. Over how many months would you like to repay?",
+             "text": f"You asked for {amount} USD. Over how many months would you like to repay?"},
+            {"speaker": "user", "text": f"{months} months, and I earn {income} a month", "intent": "inform",
+             "slots": [], "modality": None, "state": state2},
+            {"speaker": "advisor", "act": "offer_loan",
+             "delex": "You would pay about [monthly_instalment] [currency] a month over [loan_term_months] months.",
+             "text": f"You would pay about {instalment} USD a month over {months} months."},
+        ],
+    }
+
+
+DIALOGUES = {
+    "train": [_dialogue(i, str(5000 + 1000 * i), str(12 * (1 + i % 4)), str(3000 + 100 * i), str(100 + i), "train")
+              for i in range(6)],
+    "validation": [_dialogue(9, "9000", "24", "3900", "410", "validation")],
+    "test": [_dialogue(10, "20000", "48", "5000", "470", "test")],
+}
+TINY = TrainSettings(vocab_size=300, embedding_dim=16, hidden_size=24, dropout=0.0, max_source_length=64,
+                     max_target_length=24, batch_size=4, learning_rate=1e-2, max_epochs=3, patience=5,
+                     max_train_examples=None)
+
+
+def write_corpus(data_dir: Path) -> None:
+    folder = data_dir / "corpus"
+    folder.mkdir(parents=True)
+    for split, dialogues in DIALOGUES.items():
+        (folder / f"{split}.jsonl").write_text("".join(json.dumps(d) + "\n" for d in dialogues))
+
+
+@pytest.fixture(scope="module")
+def model_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An untrained tiny model saved the way training saves (manifest included)."""
+    examples = [e for d in DIALOGUES["train"] for e in examples_from_dialogue(d)]
+    tok = train_tokenizer([t for e in examples for t in (e.source, e.target)], vocab_size=300)
+    torch.manual_seed(0)
+    cfg = GeneratorConfig(vocab_size=len(tok), embedding_dim=16, hidden_size=24, dropout=0.0,
+                          max_source_length=64, max_target_length=10, pad_token_id=tok.pad_token_id,
+                          bos_token_id=tok.bos_token_id, eos_token_id=tok.eos_token_id,
+                          decoder_start_token_id=tok.bos_token_id)
+    folder = tmp_path_factory.mktemp("models") / "generator"
+    return save_model(folder, GeneratorModel(cfg), tok, "# tiny\n", "0.0.0+test", {})
+
+
+@pytest.fixture()
+def engine(model_folder: Path):
+    eng = GeneratorEngine.load(model_folder, max_batch_size=4, max_wait_ms=60_000)
+    yield eng
+    eng.close()
+
+
+def request(text: str = "I want to borrow 12000 for a car", **kw) -> GenerationInput:
+    base = {"context": [("user", text)], "intent": "apply_loan",
+            "slots": {"loan_amount": "12000", "currency": "EUR", "loan_purpose": "car"}}
+    return GenerationInput(**{**base, **kw})
+
+
+def test_load_checks_the_manifest(model_folder: Path, tmp_path: Path) -> None:
+    import shutil
+
+    copy = tmp_path / "generator"
+    shutil.copytree(model_folder, copy)
+    with (copy / "model.safetensors").open("r+b") as f:
+        f.seek(-4, 2)
+        f.write(b"\x00\x01\x02\x03")
+    with pytest.raises(ModelNotReadyError):
+        GeneratorEngine.load(copy)
+    with pytest.raises(ModelNotReadyError):
+        GeneratorEngine.load(tmp_path / "missing")
+
+
+async def test_concurrent_requests_are_decoded_as_one_batch(engine: GeneratorEngine) -> None:
+    reqs = [request(f"I want to borrow {n} for a car", return_attention=True) for n in (1000, 2000, 3000, 4000)]
+    outs = await asyncio.gather(*(engine.generate(r) for r in reqs))
+    stats = engine.batcher_stats
+    assert stats["batches"] == 1 and stats["largest_batch"] == 4 and stats["decode_calls"] == 1
+    # Batching changes nothing: each reply equals the one decoded alone.
+    for r, out in zip(reqs, outs):
+        alone = engine.generate_batch([r])[0]
+        assert out.delexicalized == alone.delexicalized
+        assert out.score == pytest.approx(alone.score, abs=1e-4)
+
+
+async def test_attention_is_returned_per_output_token(engine: GeneratorEngine) -> None:
+    out = (await asyncio.gather(engine.generate(request(return_attention=True))))[0]
+    att = out.attention
+    assert att is not None and att.input_tokens and att.output_tokens
+    assert len(att.rows) == len(att.output_tokens)
+    for row in att.rows:
+        assert len(row) == len(att.input_tokens)
+        assert sum(row) == pytest.approx(1.0, abs=1e-4)
+    assert att.input_tokens[-1] == "</s>"
+    no_att = engine.generate_batch([request(return_attention=False)])[0]
+    assert no_att.attention is None
+
+
+def test_nbest_alternatives_are_sorted(engine: GeneratorEngine) -> None:
+    hyps, _ = engine._decode([request()], num_beams=4, n_best=3)
+    scores = [h.score for h in hyps[0]]
+    assert len(scores) == 3 and scores == sorted(scores, reverse=True)
+    out = engine.generate_batch([request(num_beams=4, n_best=3)])[0]
+    alt_scores = [a.score for a in out.alternatives]
+    assert alt_scores == sorted(alt_scores, reverse=True)
+
+
+def test_guard_replaces_a_promise_by_the_safe_template(engine: GeneratorEngine) -> None:
+    req = request()
+    out = engine._finish(req, [Hypothesis("Great news: you are approved for [loan_amount] [currency]!", -0.1, [])], None)
+    assert out.fallback and out.fallback_reason == "blocked:promised_approval"
+    assert "approved" not in out.reply
+    assert out.reply.startswith(engine.policy.fallback_reply("apply_loan"))
+    assert out.delexicalized.startswith("Great news")
+
+
+def test_guard_adds_the_disclaimer_to_advice(engine: GeneratorEngine) -> None:
+    req = request("where should I invest", intent="ask_investment_advice",
+                  slots={"investment_amount": "5000", "currency": "GBP"})
+    out = engine._finish(req, [Hypothesis("A diversified fund suits your [investment_amount] [currency].", -0.1, [])],
+                         None)
+    assert not out.fallback
+    disclaimer = engine.policy.disclaimers("ask_investment_advice")[0]
+    assert out.disclaimers == [disclaimer]
+    assert out.reply == f"A diversified fund suits your 5000 GBP. {disclaimer}"
+
+
+def test_guard_falls_back_when_the_state_cannot_fill_or_the_model_is_unsure(engine: GeneratorEngine) -> None:
+    req = request()
+    missing = engine._finish(req, [Hypothesis("You earn [monthly_income] [currency].", -0.1, [])], None)
+    assert missing.fallback and missing.fallback_reason == "unfillable_placeholder:monthly_income"
+    assert "[" not in missing.reply
+    invented = engine._finish(req, [Hypothesis("You could borrow 99000 [currency].", -0.1, [])], None)
+    assert invented.fallback and invented.fallback_reason == "decoder_number"
+    unsure = engine._finish(req, [Hypothesis("You asked for [loan_amount] [currency].", -9.0, [])], None)
+    assert unsure.fallback and unsure.fallback_reason == "low_score"
+    ok = engine._finish(req, [Hypothesis("You asked for [loan_amount] [currency].", -0.1, [])], None)
+    assert not ok.fallback and ok.reply == "You asked for 12000 EUR."
+    credit = request(credit=CreditInfo(decision="refer", monthly_instalment="321"))
+    filled = engine._finish(credit, [Hypothesis("About [monthly_instalment] [currency] a month.", -0.1, [])], None)
+    assert filled.reply.startswith("About 321 EUR a month.") and filled.disclaimers
+
+
+async def test_invalid_request_is_rejected_before_batching(engine: GeneratorEngine) -> None:
+    with pytest.raises(InvalidInputError):
+        await engine.generate(request(num_beams=20))
+    assert engine.batcher_stats["batches"] == 0
+
+
+async def test_batcher_groups_and_propagates_errors() -> None:
+    seen: list[list[int]] = []
+
+    def process(items: list[int]) -> list[int]:
+        seen.append(items)
+        if 13 in items:
+            raise ValueError("unlucky")
+        return [i * 2 for i in items]
+
+    batcher: DynamicBatcher[int, int] = DynamicBatcher(process, max_batch_size=3, max_wait_ms=60_000)
+    try:
+        assert await asyncio.gather(*(batcher.submit(i) for i in (1, 2, 3))) == [2, 4, 6]
+        results = await asyncio.gather(*(batcher.submit(i) for i in (4, 13, 5)), return_exceptions=True)
+        assert all(isinstance(r, ValueError) for r in results)
+        assert [len(b) for b in seen] == [3, 3] and batcher.stats.batches == 2
+    finally:
+        batcher.close()
+
+
+def test_train_writes_a_versioned_folder_and_is_reproducible(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    write_corpus(data)
+    m1 = train(tmp_path / "m1", data, seed=0, progress=False, settings=TINY)
+    m2 = train(tmp_path / "m2", data, seed=0, progress=False, settings=TINY)
+    folder = tmp_path / "m1" / "generator"
+    assert {"model.safetensors", "config.json", "tokenizer.json", "MODEL_CARD.md", "MANIFEST.json"} <= {
+        p.name for p in folder.iterdir()}
+    assert m1["version"] == m2["version"]  # same seed, same weights
+    assert m1["version"] in (folder / "MODEL_CARD.md").read_text()
+    assert json.loads((folder / "MANIFEST.json").read_text())["version"] == m1["version"]
+    assert m1["val_loss"] < m1["initial_val_loss"]  # it learned something
+    report = evaluate(tmp_path / "m1", data)
+    assert {"bleu", "slot_accuracy", "perplexity", "tokens_per_second"} <= set(report)
+    assert 0.0 <= report["slot_accuracy"] <= 1.0 and report["perplexity"] > 1.0
+    assert not list(tmp_path.glob("m1/generator.*"))  # no leftover temp folders
