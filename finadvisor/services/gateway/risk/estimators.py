@@ -20,6 +20,7 @@ import pandas as pd
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.linear_model import LogisticRegression
+from threadpoolctl import threadpool_limits
 
 from finadvisor.services.gateway.risk.features import FEATURES, PROFILE_FEATURES, FeatureSpec
 
@@ -291,16 +292,20 @@ class MonotonicGBM(ClassifierMixin, BaseEstimator):
             early_stopping=False,
             random_state=self.random_state,
         )
-        self.model_.fit(E_aug, y_aug)
+        # A few thousand rows: one OpenMP thread is faster than fighting over shared cores.
+        with threadpool_limits(limits=1, user_api="openmp"):
+            self.model_.fit(E_aug, y_aug)
         self.classes_ = self.model_.classes_
         self.feature_names_in_ = np.asarray([f.name for f in FEATURES], dtype=object)
         return self
 
     def decision_function(self, X: pd.DataFrame) -> np.ndarray:
-        return self.model_.decision_function(self.encode(X))  # (n,)
+        with threadpool_limits(limits=1, user_api="openmp"):
+            return self.model_.decision_function(self.encode(X))  # (n,)
 
     def predict_proba(self, X: pd.DataFrame) -> np.ndarray:
-        return self.model_.predict_proba(self.encode(X))  # (n, 2)
+        with threadpool_limits(limits=1, user_api="openmp"):
+            return self.model_.predict_proba(self.encode(X))  # (n, 2)
 
     def predict(self, X: pd.DataFrame) -> np.ndarray:
-        return self.model_.predict(self.encode(X))
+        return self.classes_[(self.decision_function(X) > 0).astype(int)]

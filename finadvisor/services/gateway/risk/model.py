@@ -43,7 +43,11 @@ SCHEMA_VERSION = 1
 
 # Types a risk model file may contain beyond skops' defaults. Written here, never read from the
 # file: anything else in a model file makes loading fail.
+# functools.partial appears because the boosted model keeps partial(check_array, ...); with
+# check_array the only trusted function, a partial can call nothing else.
 TRUSTED_TYPES: tuple[str, ...] = (
+    "functools.partial",
+    "sklearn.utils.validation.check_array",
     "finadvisor.services.gateway.risk.estimators.MonotonicGBM",
     "finadvisor.services.gateway.risk.estimators.WOEScorecard",
     "sklearn._loss.link.Interval",
@@ -59,7 +63,7 @@ TRUSTED_TYPES: tuple[str, ...] = (
 
 @dataclass(frozen=True)
 class Assessment:
-    """A credit assessment. ``reasons`` is never empty on a decline."""
+    """A credit assessment. ``reasons`` is never empty on a decline and empty on an approval."""
 
     probability_of_default: float
     decision: str
@@ -229,7 +233,8 @@ class CreditRiskModel:
         elif (affordability is None or affordability.affordable is None) and decision != "approve":
             reasons.append(affordability_unknown_reason())
         reasons.extend(model_reasons)
-        reasons = reasons[: policy.max_reasons]
+        # Reasons explain a refer or decline; an approval carries none.
+        reasons = [] if decision == "approve" else reasons[: policy.max_reasons]
         if decision == "decline" and not reasons:
             reasons.append(overall_risk_reason(pd_))
         return Assessment(
