@@ -7,6 +7,7 @@ service on user utterances); a bank's own transcripts in the same format load th
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 from typing import Any
@@ -39,6 +40,19 @@ __all__ = [
 ]
 
 
+def templates_fingerprint() -> str:
+    """sha256 of every template, so a corpus built from older templates is rebuilt."""
+    from finadvisor.corpus import templates as t
+
+    blob = json.dumps(
+        [t.USER_TEMPLATES, t.ADVISOR_TEMPLATES, t.REQUEST_TEMPLATES, t.PRODUCT_SURFACES, t.PURPOSE_NOUN,
+         t.PURPOSE_VERB, t.EMPLOYMENT_SURFACES, t.HOUSING_SURFACES, t.RISK_BARE, t.RISK_ADJ,
+         t.CURRENCY_SURFACES, t.CURRENCY_WEIGHTS],
+        sort_keys=True,
+    )
+    return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+
 def corpus_dir(data_dir: Path) -> Path:
     return Path(data_dir) / "corpus"
 
@@ -56,7 +70,13 @@ def build_corpus(data_dir: Path, seed: int = 0, sizes: dict[str, int] | None = N
             "dialogues": len(dialogues),
             "user_turns": sum(1 for d in dialogues for t in d["turns"] if t["speaker"] == "user"),
         }
-    meta = {"version": CORPUS_VERSION, "seed": seed, "sizes": sizes, "counts": counts}
+    meta = {
+        "version": CORPUS_VERSION,
+        "templates": templates_fingerprint(),
+        "seed": seed,
+        "sizes": sizes,
+        "counts": counts,
+    }
     (out / META_FILE).write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n")
     return out
 
@@ -71,7 +91,12 @@ def ensure_corpus(data_dir: Path, seed: int = 0, sizes: dict[str, int] | None = 
             meta = json.loads(meta_path.read_text())
         except json.JSONDecodeError:
             meta = {}
-        if meta.get("version") == CORPUS_VERSION and meta.get("seed") == seed and meta.get("sizes") == wanted:
+        if (
+            meta.get("version") == CORPUS_VERSION
+            and meta.get("templates") == templates_fingerprint()
+            and meta.get("seed") == seed
+            and meta.get("sizes") == wanted
+        ):
             return out
     return build_corpus(data_dir, seed=seed, sizes=wanted)
 

@@ -1,0 +1,158 @@
+"""Training and evaluation of the ``nlu`` component (the training contract of docs/CONTRACTS.md).
+
+``train`` builds the dialogue corpus if needed, fits the understanding models on the train split
+and writes ``models_dir/nlu``; ``evaluate`` measures them on the test split, whose phrasings are
+held out from training:
+
+- ``intent_accuracy``: share of user turns whose predicted intent is the annotated one;
+- ``slot_f1``: micro F1 of (slot, canonical value) pairs read from the text of each user turn;
+- ``joint_goal_accuracy``: share of user turns after which the whole tracked state (NLU plus
+  merge, turn by turn from an empty state, attachments' facts included) equals the annotation.
+"""
+
+from __future__ import annotations
+
+import json
+import platform
+from collections import Counter
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import sklearn
+from tqdm import tqdm
+
+from finadvisor.corpus import CORPUS_VERSION, SPLITS, corpus_dir, ensure_corpus, load_split, modality_facts
+from finadvisor.services.state.merge import merge_state, slot_values
+from finadvisor.services.state.nlu import NLU_VERSION, Understanding
+
+COMPONENT = "nlu"
+
+
+def user_turns(dialogues: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [t for d in dialogues for t in d["turns"] if t["speaker"] == "user"]
+
+
+def _source(turn: dict[str, Any]) -> str:
+    return "audio" if (turn.get("modality") or {}).get("kind") == "audio" else "text"
+
+
+def evaluate_dialogues(model: Understanding, dialogues: Iterable[dict[str, Any]]) -> dict[str, float]:
+    """Intent accuracy, slot F1 and joint goal accuracy of ``model`` on annotated dialogues."""
+    dialogues = list(dialogues)
+    turns = user_turns(dialogues)
+    results = iter(model.understand_batch([t["text"] for t in turns], [_source(t) for t in turns]))
+    n = correct = tp = fp = fn = joint = 0
+    for d in dialogues:
+        state: dict[str, dict[str, Any]] = {}
+        for i, turn in enumerate(d["turns"]):
+            if turn["speaker"] != "user":
+                continue
+            source = _source(turn)
+            result = next(results)
+            n += 1
+            correct += result.intent == turn["intent"]
+            pred = Counter((m.slot, m.value) for m in result.mentions)
+            gold = Counter((s["slot"], s["value"]) for s in turn.get("slots", []))
+            hit = sum((pred & gold).values())
+            tp += hit
+            fp += sum(pred.values()) - hit
+            fn += sum(gold.values()) - hit
+            state, _changed = merge_state(state, result.mentions, modality_facts(turn.get("modality")), i, source)
+            joint += slot_values(state) == turn.get("state", {})
+    precision = tp / (tp + fp) if tp + fp else 1.0
+    recall = tp / (tp + fn) if tp + fn else 1.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return {
+        "intent_accuracy": round(correct / n, 4) if n else 0.0,
+        "slot_f1": round(f1, 4),
+        "joint_goal_accuracy": round(joint / n, 4) if n else 0.0,
+    }
+
+
+def _model_card(meta: dict[str, Any], metrics: dict[str, Any]) -> str:
+    counts = meta.get("counts", {})
+    rows = "\n".join(
+        f"| {s} | {counts.get(s, {}).get('dialogues', '?')} | {counts.get(s, {}).get('user_turns', '?')} |"
+        for s in SPLITS
+    )
+    mrows = "\n".join(
+        f"| {split} | {m['intent_accuracy']:.4f} | {m['slot_f1']:.4f} | {m['joint_goal_accuracy']:.4f} |"
+        for split, m in metrics.items()
+        if isinstance(m, dict) and "slot_f1" in m
+    )
+    return f"""# finadvisor NLU ({NLU_VERSION})
+
+Understanding of one user turn for the `state` service: the intent (15 intents of the v1
+ontology, with probabilities) and slot mentions (slot, canonical value, confidence, span).
+
+## Model
+- Intent: TF-IDF word 1-2-grams and character 2-5-grams (plus cue-word tokens, digits as 0) into
+  a multinomial logistic regression (scikit-learn Pipeline; `predict_proba` is the confidence).
+- Slots: rules for closed-set phrases and currencies (`normalize.py`); every number is assigned
+  a slot, a yearly income or none by a logistic regression over its context (neighbouring words,
+  cue words, unit, magnitude), then normalised (amounts, words to numbers, shorthand, durations
+  to months, yearly income to monthly).
+- Files: `intent.skops`, `slots.skops` (skops, loaded with an explicit trusted-type list),
+  `config.json`, `MANIFEST.json` (sha256 of every file, checked before loading).
+
+## Data
+The finadvisor dialogue simulator (`finadvisor.corpus`, version {CORPUS_VERSION}, seed
+{meta.get('seed')}), generated here; no downloaded data. The test split uses only phrasings
+(templates) held out from train and validation.
+
+| split | dialogues | user turns |
+|---|---|---|
+{rows}
+
+## Metrics
+| split | intent accuracy | slot F1 | joint goal accuracy |
+|---|---|---|---|
+{mrows}
+
+Reproduce: `python -c "from pathlib import Path; from finadvisor.services.state.training import train;
+print(train(Path('models'), Path('data')))"` (or `finadvisor train`), then `finadvisor eval --json`.
+Trained with scikit-learn {sklearn.__version__} on Python {platform.python_version()}.
+
+## Limits
+- Each text is understood on its own: a bare number with no cue ("29" after "how old are
+  you?") or a correction without one ("actually make it 12000") is read from the words around
+  it only; in the corpus such bare corrections refer to the loan amount.
+- English only; currencies: symbols $ € £ ¥ ₹, ISO codes and common names (¥ is read as CNY).
+- Synthetic training data: phrasing outside the simulator's templates is less reliable.
+"""
+
+
+def train(models_dir: Path, data_dir: Path, seed: int = 0, progress: bool = True,
+          *, sizes: dict[str, int] | None = None) -> dict[str, Any]:
+    """Build the corpus (once), fit the NLU on the train split, write ``models_dir/nlu``."""
+    models_dir, data_dir = Path(models_dir), Path(data_dir)
+    steps = tqdm(total=5, desc="nlu", disable=not progress, unit="step")
+    steps.set_postfix_str("corpus")
+    folder = ensure_corpus(data_dir, seed=seed, sizes=sizes)
+    meta = json.loads((folder / "meta.json").read_text())
+    train_dialogues = load_split(data_dir, "train")
+    steps.update()
+    steps.set_postfix_str("fit")
+    model = Understanding.fit(user_turns(train_dialogues), seed=seed)
+    steps.update(2)
+    steps.set_postfix_str("evaluate")
+    metrics: dict[str, Any] = {
+        "validation": evaluate_dialogues(model, load_split(data_dir, "validation")),
+        "test": evaluate_dialogues(model, load_split(data_dir, "test")),
+    }
+    steps.update()
+    steps.set_postfix_str("save")
+    out = models_dir / COMPONENT
+    model.save(out, metrics={**metrics, "seed": seed, "corpus": meta}, card=_model_card(meta, metrics))
+    steps.update()
+    steps.close()
+    return {**metrics["test"], "validation": metrics["validation"], "model_dir": str(out)}
+
+
+def evaluate(models_dir: Path, data_dir: Path) -> dict[str, float]:
+    """``{"intent_accuracy", "slot_f1", "joint_goal_accuracy"}`` on the held-out test split."""
+    model = Understanding.load(Path(models_dir) / COMPONENT)
+    if not (corpus_dir(data_dir) / "test.jsonl").is_file():
+        ensure_corpus(Path(data_dir))
+    return evaluate_dialogues(model, load_split(Path(data_dir), "test"))
