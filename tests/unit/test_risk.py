@@ -28,7 +28,6 @@ from finadvisor.services.gateway.risk.features import (
     FEATURE_NAMES,
     PROFILE_FEATURES,
     annuity_payment,
-    rows_to_frame,
 )
 from finadvisor.services.gateway.risk.policy import max_affordable_amount
 from finadvisor.services.gateway.risk.training import cross_validate
