@@ -1,0 +1,406 @@
+"""Train and evaluate the voice component (training contract of docs/CONTRACTS.md).
+
+``train`` reads the dialogue corpus's customer turns, writes their spoken form as synthesised
+voice notes under ``<data_dir>/voice/`` (espeak-ng, training voices only), trains the RNN
+utterance encoder with its intent head, builds the recogniser's trigram LM and dictionary from
+the training split, and saves everything with a sha256 manifest in ``<models_dir>/voice/``.
+
+``evaluate`` synthesises test-split turns with held-out voices and measures, end to end through
+``VoiceEngine`` (WAV bytes in): word error rate of the default recogniser, intent accuracy of
+the acoustic head, and the real-time factor (processing seconds per second of audio).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import random
+import time
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import jiwer
+import numpy as np
+import soundfile as sf
+import soxr
+import torch
+from torch.nn import functional as F
+from tqdm import tqdm
+
+from finadvisor.services.voice.asr import build_asr_resources, pocketsphinx_model_dir, read_cmudict
+from finadvisor.services.voice.encoder import UtteranceEncoder, VoiceEncoderConfig, pad_batch
+from finadvisor.services.voice.engine import COMPONENT, META_FILE, VoiceEngine
+from finadvisor.services.voice.features import SAMPLE_RATE, LogMelExtractor
+from finadvisor.services.voice.synth import (
+    HELDOUT_VARIANTS,
+    TRAIN_VARIANTS,
+    VoiceVariant,
+    synthesize,
+    to_wav_bytes,
+)
+from finadvisor.services.voice.text import spoken_form
+from finadvisor.shared.artifacts import write_manifest
+
+N_PER_INTENT = 60
+CLIPS_PER_SENTENCE = 1
+N_EVAL_CLIPS = 120
+EPOCHS = 12
+BATCH_SIZE = 32
+LEARNING_RATE = 2e-3
+
+
+@dataclass(frozen=True)
+class Utterance:
+    text: str  # as typed in the corpus
+    spoken: str  # what is said (and what the recogniser should write)
+    intent: str
+
+
+# ------------------------------------------------------------------------------------------
+# Corpus
+
+
+def load_utterances(data_dir: Path, split: str, seed: int = 0) -> list[Utterance]:
+    """Customer turns of one corpus split that a person could say, deduplicated by spoken form.
+
+    Typed turns carry typos ("laater"); nobody speaks those, and the recogniser's dictionary
+    cannot spell them, so only turns whose every spoken word has a pronunciation are kept.
+    Uses ``finadvisor.corpus`` when it is installed; otherwise a small built-in set of domain
+    sentences, so the component still trains on a checkout without the corpus package.
+    """
+    try:
+        from finadvisor.corpus import ensure_corpus, load_split
+    except ImportError:
+        return _fallback_utterances(split, seed)
+    ensure_corpus(Path(data_dir), seed=seed)
+    cmu = read_cmudict(pocketsphinx_model_dir() / "en-us" / "cmudict-en-us.dict")
+    seen: set[str] = set()
+    out: list[Utterance] = []
+    for dialogue in load_split(Path(data_dir), split):
+        for t in dialogue["turns"]:
+            if t.get("speaker") != "user" or not t.get("text") or not t.get("intent"):
+                continue
+            spoken = spoken_form(t["text"])
+            if spoken and spoken not in seen and all(w in cmu for w in spoken.split()):
+                seen.add(spoken)
+                out.append(Utterance(t["text"], spoken, t["intent"]))
+    return out
+
+
+def _stratified(utts: list[Utterance], per_intent: int, rng: random.Random) -> list[Utterance]:
+    """Up to ``per_intent`` sentences of each intent: the corpus is mostly ``inform``, and an
+    acoustic head trained on that skew would learn to always say ``inform``."""
+    by_intent: dict[str, list[Utterance]] = {}
+    for u in utts:
+        by_intent.setdefault(u.intent, []).append(u)
+    chosen: list[Utterance] = []
+    for intent in sorted(by_intent):
+        group = by_intent[intent]
+        chosen += rng.sample(group, min(per_intent, len(group)))
+    rng.shuffle(chosen)
+    return chosen
+
+
+_FALLBACK_TEMPLATES: dict[str, tuple[str, ...]] = {
+    "greet": ("hello", "hi there", "good morning", "hello I need some help"),
+    "goodbye": ("goodbye", "bye for now", "see you later", "that is all goodbye"),
+    "thank": ("thank you", "thanks a lot", "many thanks for your help"),
+    "affirm": ("yes", "yes please", "that is right", "correct"),
+    "deny": ("no", "no thanks", "that is wrong", "not really"),
+    "apply_loan": (
+        "I want to borrow {a} {c}",
+        "I'd like to borrow {a} {c} for {p}",
+        "can I get a loan of {a} {c}",
+        "I need a loan of {a} {c} to buy {p}",
+    ),
+    "ask_eligibility": ("am I eligible for a {prod}", "can I qualify for a {prod}"),
+    "inform": ("my monthly income is {a} {c}", "I earn {a} {c} a month", "I am {n} years old"),
+    "ask_rate": ("what is the interest rate for a {prod}", "how much interest would I pay"),
+    "ask_investment_advice": ("I want to invest {a} {c}", "where should I invest my money"),
+    "ask_savings_advice": ("how should I save money", "how can I save for {p}"),
+    "upload_document": ("here is my payslip", "I am sending my bank statement"),
+    "ask_about_chart": ("what does this chart show", "can you explain this chart"),
+    "request_human": ("I would like to speak to a human", "let me talk to an advisor"),
+    "out_of_scope": ("what is the weather like", "tell me a joke"),
+}
+
+
+def _fallback_utterances(split: str, seed: int) -> list[Utterance]:
+    rng = random.Random(f"{seed}-{split}")
+    amounts = ["5,000", "15,000", "$3,850", "12000", "2,500", "40k", "250,000", "7,500", "900"]
+    currencies = ["euros", "dollars", "pounds", "USD", "EUR"]
+    purposes = ["a car", "my home", "education", "a wedding", "renovation", "travel"]
+    products = ["personal loan", "mortgage", "credit card", "car loan"]
+    out: dict[str, Utterance] = {}
+    for _ in range(600):
+        intent = rng.choice(list(_FALLBACK_TEMPLATES))
+        text = rng.choice(_FALLBACK_TEMPLATES[intent]).format(
+            a=rng.choice(amounts),
+            c=rng.choice(currencies),
+            p=rng.choice(purposes),
+            prod=rng.choice(products),
+            n=rng.randint(20, 70),
+        )
+        out.setdefault(spoken_form(text), Utterance(text, spoken_form(text), intent))
+    return list(out.values())
+
+
+# ------------------------------------------------------------------------------------------
+# Synthesis
+
+
+def _synthesise_set(
+    utterances: list[Utterance],
+    variants: tuple[VoiceVariant, ...],
+    clips_per_utterance: int,
+    out_dir: Path,
+    seed: int,
+    progress: bool,
+    desc: str,
+) -> list[dict[str, Any]]:
+    """Write FLAC clips + ``index.jsonl`` under out_dir; returns the index rows."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    rng = random.Random(seed)
+    rows: list[dict[str, Any]] = []
+    jobs = [(u, k) for u in utterances for k in range(clips_per_utterance)]
+    for i, (u, k) in enumerate(tqdm(jobs, desc=desc, disable=not progress, unit="clip")):
+        variant = variants[(i + rng.randrange(len(variants))) % len(variants)]
+        samples, sr = synthesize(u.spoken, variant, seed=seed * 100_003 + i)
+        samples = soxr.resample(samples, sr, SAMPLE_RATE).astype(np.float32)
+        name = f"{i:05d}.flac"
+        sf.write(out_dir / name, samples, SAMPLE_RATE, format="FLAC")
+        rows.append(
+            {"file": name, "text": u.text, "spoken": u.spoken, "intent": u.intent, "variant": variant.tag}
+        )
+    with (out_dir / "index.jsonl").open("w", encoding="utf-8") as f:
+        for r in rows:
+            f.write(json.dumps(r) + "\n")
+    return rows
+
+
+# ------------------------------------------------------------------------------------------
+# Train
+
+
+def train(models_dir: Path, data_dir: Path, seed: int = 0, progress: bool = True) -> dict[str, Any]:
+    """Synthesise, train the encoder, build the ASR LM, save; returns training metrics."""
+    t0 = time.perf_counter()
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+    models_dir, data_dir = Path(models_dir), Path(data_dir)
+    out = models_dir / COMPONENT
+    out.mkdir(parents=True, exist_ok=True)
+
+    train_utts = load_utterances(data_dir, "train", seed)
+    rng = random.Random(seed)
+    chosen = _stratified(train_utts, N_PER_INTENT, rng)
+    rows = _synthesise_set(
+        chosen, TRAIN_VARIANTS, CLIPS_PER_SENTENCE, data_dir / "voice" / "train", seed, progress,
+        "voice: synthesise train",
+    )
+
+    # ASR language model from every training- and validation-split customer turn (never test).
+    lm_sents = {u.spoken for u in train_utts} | {u.spoken for u in load_utterances(data_dir, "validation", seed)}
+    asr_stats = build_asr_resources(sorted(lm_sents), out)
+
+    intents = _intent_list(train_utts)
+    config = VoiceEncoderConfig(intents=intents)
+    extractor = LogMelExtractor(config.n_mels)
+    feats: list[torch.Tensor] = []
+    labels: list[int] = []
+    for r in tqdm(rows, desc="voice: log-mel", disable=not progress, unit="clip"):
+        samples, _ = sf.read(data_dir / "voice" / "train" / r["file"], dtype="float32")
+        feats.append(torch.from_numpy(extractor(samples)))  # (T, M)
+        labels.append(intents.index(r["intent"]))
+    y = torch.tensor(labels)
+
+    # 10% of sentences held back to report validation accuracy (by sentence, not clip).
+    sent_ids = sorted({r["spoken"] for r in rows})
+    rng.shuffle(sent_ids)
+    val_sents = set(sent_ids[: max(1, len(sent_ids) // 10)])
+    val_idx = [i for i, r in enumerate(rows) if r["spoken"] in val_sents]
+    tr_idx = [i for i, r in enumerate(rows) if r["spoken"] not in val_sents]
+
+    model = UtteranceEncoder(config)
+    torch.set_num_threads(2)
+    opt = torch.optim.AdamW(model.parameters(), lr=LEARNING_RATE, weight_decay=1e-2)
+    steps_per_epoch = (len(tr_idx) + BATCH_SIZE - 1) // BATCH_SIZE
+    sched = torch.optim.lr_scheduler.OneCycleLR(
+        opt, max_lr=LEARNING_RATE, total_steps=EPOCHS * steps_per_epoch
+    )
+    g = torch.Generator().manual_seed(seed)
+    # Sort-ish batching: shuffle, then group by length inside buckets to cut padding.
+    history: list[dict[str, float]] = []
+    bar = tqdm(range(EPOCHS), desc="voice: train encoder", disable=not progress, unit="epoch")
+    for epoch in bar:
+        model.train()
+        perm = [tr_idx[i] for i in torch.randperm(len(tr_idx), generator=g).tolist()]
+        buckets = [perm[i : i + BATCH_SIZE * 8] for i in range(0, len(perm), BATCH_SIZE * 8)]
+        batches = []
+        for bucket in buckets:
+            bucket.sort(key=lambda i: feats[i].shape[0])
+            batches += [bucket[i : i + BATCH_SIZE] for i in range(0, len(bucket), BATCH_SIZE)]
+        total_loss = 0.0
+        for b in batches:
+            x, lengths = pad_batch([_augment(feats[i], g) for i in b])  # (B, T, M), (B,)
+            _, logits = model(x, lengths)  # (B, n_intents)
+            loss = F.cross_entropy(logits, y[b], label_smoothing=0.05)
+            opt.zero_grad()
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            opt.step()
+            sched.step()
+            total_loss += float(loss) * len(b)
+        val_acc = _accuracy(model, feats, y, val_idx)
+        history.append({"epoch": epoch, "loss": total_loss / len(tr_idx), "val_intent_accuracy": val_acc})
+        bar.set_postfix(loss=f"{total_loss / len(tr_idx):.3f}", val_acc=f"{val_acc:.3f}")
+
+    model.eval()
+    model.save_pretrained(out)
+    weights_sha = hashlib.sha256((out / "model.safetensors").read_bytes()).hexdigest()
+    lm_sha = hashlib.sha256((out / "asr" / "lm.arpa.txt").read_bytes()).hexdigest()
+    version = f"voice-{hashlib.sha256((weights_sha + lm_sha).encode()).hexdigest()[:12]}"
+    metrics = {
+        "train_clips": len(tr_idx),
+        "validation_clips": len(val_idx),
+        "val_intent_accuracy": history[-1]["val_intent_accuracy"],
+        "final_loss": history[-1]["loss"],
+        **asr_stats,
+        "train_seconds": round(time.perf_counter() - t0, 1),
+    }
+    meta = {
+        "component": COMPONENT,
+        "version": version,
+        "seed": seed,
+        "train_variants": [v.tag for v in TRAIN_VARIANTS],
+        "heldout_variants": [v.tag for v in HELDOUT_VARIANTS],
+        "metrics": metrics,
+        "history": history,
+    }
+    (out / META_FILE).write_text(json.dumps(meta, indent=2) + "\n")
+    (out / "MODEL_CARD.md").write_text(_model_card(config, meta))
+    write_manifest(out, component=COMPONENT, version=version)
+    return metrics
+
+
+def _intent_list(utts: list[Utterance]) -> list[str]:
+    """The ontology's intents in their canonical order (those the corpus uses, at least)."""
+    try:
+        from finadvisor.corpus.ontology import INTENTS
+
+        base = list(INTENTS)
+    except ImportError:
+        base = list(_FALLBACK_TEMPLATES)
+    extra = sorted({u.intent for u in utts} - set(base))
+    return base + extra
+
+
+def _augment(mel: torch.Tensor, g: torch.Generator) -> torch.Tensor:
+    """SpecAugment-style masking: one frequency band and one time span zeroed at random.
+    mel: (T, M) -> (T, M)."""
+    mel = mel.clone()
+    t, m = mel.shape
+    f = int(torch.randint(0, 10, (1,), generator=g))
+    f0 = int(torch.randint(0, max(1, m - f), (1,), generator=g))
+    mel[:, f0 : f0 + f] = 0.0
+    w = int(torch.randint(0, max(1, t // 10), (1,), generator=g))
+    s0 = int(torch.randint(0, max(1, t - w), (1,), generator=g))
+    mel[s0 : s0 + w, :] = 0.0
+    return mel
+
+
+@torch.no_grad()
+def _accuracy(model: UtteranceEncoder, feats: list[torch.Tensor], y: torch.Tensor, idx: list[int]) -> float:
+    if not idx:
+        return float("nan")
+    model.eval()
+    correct = 0
+    for i in range(0, len(idx), 64):
+        b = idx[i : i + 64]
+        x, lengths = pad_batch([feats[j] for j in b])  # (B, T, M), (B,)
+        _, logits = model(x, lengths)  # (B, n_intents)
+        correct += int((logits.argmax(-1) == y[b]).sum())
+    return correct / len(idx)
+
+
+def _model_card(config: VoiceEncoderConfig, meta: dict[str, Any]) -> str:
+    m = meta["metrics"]
+    return f"""# finadvisor voice model ({meta['version']})
+
+## What it is
+- An utterance encoder: log-mel (80 bins, 10 ms hop, Whisper-style, from transformers'
+  WhisperFeatureExtractor) -> {config.subsample}-frame stacking -> bidirectional GRU
+  (hidden {config.hidden_size}, {config.num_layers} layer) -> mean+max pooling -> a
+  {config.embedding_dim}-d L2-normalised embedding, plus an intent head over the
+  {len(config.intents)} ontology intents.
+- The speech recogniser's language model (`asr/lm.arpa.txt`, absolute-discount trigram) and
+  pronunciation dictionary (`asr/words.dict.txt`, a subset of CMUdict) built from the dialogue
+  corpus's customer turns. The acoustic model is PocketSphinx's en-us model from its wheel.
+
+## Data
+Synthesised speech only: espeak-ng reading the spoken form of corpus customer turns, training
+voices {', '.join(meta['train_variants'])}. Evaluation uses other voices:
+{', '.join(meta['heldout_variants'])}. No recorded human speech was used.
+
+## Training figures
+Training clips {m['train_clips']}, validation clips {m['validation_clips']} (unseen sentences),
+validation intent accuracy {m['val_intent_accuracy']:.3f}. LM: {m['lm_sentences']} sentences,
+vocabulary {m['vocab']}, {m['lm_sentences_dropped_oov']} sentences left out for words missing
+from the pronunciation dictionary. Seed {meta['seed']}. `finadvisor eval --json` gives held-out
+WER, intent accuracy and real-time factor.
+
+## Limits
+- Synthetic voices are cleaner and more regular than customers on a phone; expect a higher WER
+  and a weaker intent head on real recordings. A bank should retrain on its own transcribed
+  notes (same corpus format) and measure before relying on either.
+- The recogniser only knows the corpus vocabulary: out-of-domain words come out as the nearest
+  domain words. Use the Whisper backend with a local model for open vocabulary.
+- The acoustic intent is a backup for an unsure transcript, not a replacement for text intent.
+- Prosody and the embedding describe how something was said; they must not be used to score
+  credit.
+"""
+
+
+# ------------------------------------------------------------------------------------------
+# Evaluate
+
+
+def evaluate(models_dir: Path, data_dir: Path) -> dict[str, float]:
+    """Held-out voices, test-split sentences: {"wer", "intent_accuracy", "real_time_factor"}."""
+    models_dir, data_dir = Path(models_dir), Path(data_dir)
+    test_utts = load_utterances(data_dir, "test", seed=0)
+    rng = random.Random(1234)
+    chosen = rng.sample(test_utts, min(N_EVAL_CLIPS, len(test_utts)))
+    rows = _synthesise_set(
+        chosen, HELDOUT_VARIANTS, 1, data_dir / "voice" / "heldout", 1234, False, "voice: heldout"
+    )
+    engine = VoiceEngine.load(models_dir / COMPONENT, asr_backend="pocketsphinx")
+    try:
+        refs, hyps = [], []
+        correct = 0
+        proc_seconds = 0.0
+        audio_seconds = 0.0
+        by_intent: Counter[str] = Counter()
+        for r in rows:
+            samples, sr = sf.read(data_dir / "voice" / "heldout" / r["file"], dtype="float32")
+            data = to_wav_bytes(samples, sr)
+            t = time.perf_counter()
+            result = engine.analyze_sync(data, "audio/wav")
+            proc_seconds += time.perf_counter() - t
+            audio_seconds += len(samples) / sr
+            refs.append(r["spoken"])
+            hyps.append(result.transcript)
+            correct += int(result.intent == r["intent"])
+            by_intent[r["intent"]] += 1
+    finally:
+        engine.close()
+    return {
+        "wer": round(float(jiwer.wer(refs, hyps)), 4),
+        "intent_accuracy": round(correct / len(rows), 4),
+        "real_time_factor": round(proc_seconds / audio_seconds, 4),
+        "n_clips": len(rows),
+        "audio_seconds": round(audio_seconds, 1),
+    }
