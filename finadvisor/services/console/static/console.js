@@ -447,7 +447,7 @@
     const intent = r.intent || (r.state && r.state.active_intent);
     if (intent) tags.push(el("span", { class: "tag tag-info" }, intent));
     const changed = r.changed_slots || (r.state && r.state.changed_slots) || [];
-    if (changed.length) tags.push(el("span", { class: "tag" }, `set ${changed.join(", ")}`));
+    if (changed.length) tags.push(el("span", { class: "tag tag-wrap" }, `set ${changed.join(", ")}`));
     if (r.credit && r.credit.decision) {
       tags.push(el("span", { class: `tag ${r.credit.decision === "approve" ? "tag-ok"
         : r.credit.decision === "decline" ? "tag-bad" : "tag-warn"}` },
@@ -683,7 +683,8 @@
           el("td", {}, el("span", { class: "conf" },
             el("span", { class: "meter", role: "img", "aria-label": `confidence ${pct(conf, 0)}` }, fill),
             el("span", { class: "small num" }, pct(conf, 0)))),
-          el("td", {}, el("span", { class: `src src-${src}` }, icon(src), src)),
+          el("td", {}, el("span", { class: `src src-${src}` }, icon(src), src),
+            el("span", { class: "src-turn", "aria-hidden": "true" }, `turn ${Number(s.turn || 0) + 1}`)),
           el("td", { class: "num" }, String(Number(s.turn || 0) + 1)));
       }));
     }
@@ -772,6 +773,46 @@
     body.replaceChildren(...creditView(c, false));
   }
 
+  /* Current assessment next to the what-if one, row by row, with both PDs on one scale. */
+  function compareView(base, c) {
+    const pdNew = Number(c.probability_of_default || 0);
+    const pdOld = base ? Number(base.probability_of_default || 0) : null;
+    const delta = pdOld === null ? null : pdNew - pdOld;
+    const affNew = c.affordability || {};
+    const affOld = (base && base.affordability) || {};
+    const codes = (x) => el("div", { class: "codes" },
+      ((x && x.reasons) || []).length ? x.reasons.map((r) => el("span", {}, r.code)) : el("span", { class: "muted" }, "none"));
+    const badge = (x) => el("span", { class: decisionClass(x.decision), "data-decision": x.decision }, x.decision || "—");
+    const row = (label, a, b) => el("tr", {}, el("th", { scope: "row" }, label),
+      base ? el("td", {}, a) : null, el("td", {}, b));
+    const curr = affNew.currency || affOld.currency || "";
+    const scale = pdScale(pdNew);
+    if (pdOld !== null) {
+      // the current PD as a hollow marker on the same scale
+      const x = 8 + clamp(pdOld, 0, 1) * (320 - 16);
+      scale.append(svg("circle", { cx: x, cy: 12, r: 5, fill: "#ffffff", stroke: "#4a5866", "stroke-width": "2" }));
+      scale.setAttribute("aria-label", `What-if PD ${pct(pdNew)} against the current ${pct(pdOld)}`);
+    }
+    return el("div", { class: "compare-wrap" },
+      el("table", { class: "compare" },
+        el("thead", {}, el("tr", {}, el("th", { scope: "col" }, ""),
+          base ? el("th", { scope: "col" }, "Current") : null, el("th", { scope: "col" }, "What-if"))),
+        el("tbody", {},
+          row("Probability of default",
+            base ? el("span", { class: "pd-cell" }, pct(pdOld)) : null,
+            el("span", {}, el("span", { class: "pd-cell pd-figure", "data-pd": pdNew.toFixed(6) }, pct(pdNew)),
+              delta === null ? null : el("span", { class: delta > 0 ? "delta-up" : "delta-down" },
+                ` ${delta > 0 ? "+" : "−"}${Math.abs(delta * 100).toFixed(1)} pts`))),
+          row("Decision", base ? badge(base) : null, badge(c)),
+          row("Reason codes", codes(base), codes(c)),
+          row("Monthly instalment", money(affOld.monthly_instalment, curr), money(affNew.monthly_instalment, curr)),
+          row("Debt-to-income", affOld.monthly_instalment ? pct(affOld.debt_to_income) : "—",
+            affNew.monthly_instalment ? pct(affNew.debt_to_income) : "—"),
+          row("Max affordable", money(affOld.max_affordable_amount, curr), money(affNew.max_affordable_amount, curr)))),
+      el("div", { class: "whatif-scale" }, scale,
+        pdOld !== null ? el("p", { class: "small muted" }, "Filled marker: what-if · hollow marker: current") : null));
+  }
+
   function fillSelects() {
     for (const [name, values] of Object.entries(CHOICES)) {
       const sel = $(`wi-${name}`);
@@ -808,16 +849,7 @@
     try {
       const resp = await api("POST", "/api/credit", { applicant });
       const c = resp.credit || {};
-      const out = $("whatif-result");
-      const base = ui.credit;
-      const pdNew = Number(c.probability_of_default || 0);
-      const delta = base ? pdNew - Number(base.probability_of_default || 0) : null;
-      out.replaceChildren(el("div", { class: "compare" },
-        base ? el("div", {}, el("h3", {}, "Current"), ...creditView(base, true)) : null,
-        el("div", { class: "whatif-new" }, el("h3", {}, "What-if",
-          delta !== null ? el("span", { class: delta > 0 ? "delta-up" : "delta-down" },
-            ` ${delta > 0 ? "+" : ""}${(delta * 100).toFixed(1)} pts`) : null),
-        ...creditView(c, true))));
+      $("whatif-result").replaceChildren(compareView(ui.credit, c));
     } catch (err) {
       showError("whatif-error", err);
     } finally {
