@@ -179,5 +179,6 @@ def test_dockerignore_keeps_secrets_out_and_the_sources_in(dockerfile) -> None:
                     continue
                 assert not _ignored(source.rstrip("/"), patterns), f"COPY {source} is ignored"
     for private in (".git", "deploy/k8s/overlays/prod/secrets/tls/ca-key.pem",
-                    "credentials/clients.json", "backend.key", "tests", ".venv"):
+                    "tls/ca-key.pem", "credentials/clients.json", "backend.key", "tests",
+                    ".venv"):
         assert _ignored(private, patterns), private
