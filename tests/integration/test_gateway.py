@@ -78,7 +78,7 @@ async def test_first_turn_understood(stack: Stack) -> None:
 @pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="espeak-ng is needed to speak "
                     "the voice note (.ci/run installs it)")
 async def test_whole_loan_dialogue(stack: Stack) -> None:
-    sid = await new_session(stack, profile={"checking_status": "no_checking",
+    sid = await new_session(stack, profile={"checking_status": "no_account",
                                             "credit_history": "existing_paid"})
     await turn(stack, sid, "a1", "Hi, I need a personal loan of 12000 euros to renovate my home")
     await turn(stack, sid, "a2", "I would like to pay it back over 3 years")
@@ -178,13 +178,14 @@ async def test_assess_credit_from_fields(stack: Stack) -> None:
         loan_amount="3000", loan_term_months=12, loan_purpose="car", age=45,
         employment_years=12, employment_status="employed", housing="own", dependents=1,
         monthly_income="6000", monthly_debt="100", currency="EUR",
-        profile={"checking_status": "no_checking", "credit_history": "existing_paid",
-                 "savings_status": ">=1000"})
+        profile={"checking_status": "no_account", "credit_history": "existing_paid",
+                 "savings_status": "high", "property": "real_estate"})
     risky = gateway_pb2.Applicant(
         loan_amount="18000", loan_term_months=60, loan_purpose="business", age=21,
         employment_years=0.5, employment_status="employed", housing="rent", dependents=2,
         monthly_income="1500", monthly_debt="600", currency="EUR",
-        profile={"checking_status": "<0", "credit_history": "critical"})
+        profile={"checking_status": "negative", "credit_history": "past_delay",
+                 "savings_status": "none"})
     a = (await stack.gateway.AssessCredit(gateway_pb2.AssessCreditRequest(applicant=good),
                                           timeout=10)).credit
     b = (await stack.gateway.AssessCredit(gateway_pb2.AssessCreditRequest(applicant=risky),

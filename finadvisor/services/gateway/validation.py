@@ -10,8 +10,10 @@ ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:\-]{0,127}$")
 IMAGE_MIME = frozenset({"image/png", "image/jpeg", "image/jpg", "image/webp"})
 AUDIO_MIME = frozenset({"audio/wav", "audio/x-wav", "audio/wave", "audio/flac", "audio/x-flac",
                         "audio/ogg", "audio/webm", "audio/opus", "video/webm"})
+#: Bank profile attributes the credit model reads (see risk/features.py for their values).
 PROFILE_KEYS = frozenset({"checking_status", "credit_history", "savings_status",
-                          "existing_credits", "customer_segment"})
+                          "existing_credits", "other_instalment_plans", "guarantor",
+                          "property"})
 MAX_PROFILE_ENTRIES = 32
 MAX_PROFILE_VALUE = 128
 
