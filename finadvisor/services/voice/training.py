@@ -225,7 +225,10 @@ def train(models_dir: Path, data_dir: Path, seed: int = 0, progress: bool = True
     tr_idx = [i for i, r in enumerate(rows) if r["spoken"] not in val_sents]
 
     model = UtteranceEncoder(config)
-    torch.set_num_threads(2)
+    # One thread: a GRU this small gains nothing from intra-op threads, and on a shared 2-core
+    # machine their spin-waiting made each batch ~3x slower than a single thread.
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
     opt = torch.optim.AdamW(model.parameters(), lr=LEARNING_RATE, weight_decay=1e-2)
     steps_per_epoch = (len(tr_idx) + BATCH_SIZE - 1) // BATCH_SIZE
     sched = torch.optim.lr_scheduler.OneCycleLR(
@@ -253,11 +256,12 @@ def train(models_dir: Path, data_dir: Path, seed: int = 0, progress: bool = True
             torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
             opt.step()
             sched.step()
-            total_loss += float(loss) * len(b)
+            total_loss += float(loss.detach()) * len(b)
         val_acc = _accuracy(model, feats, y, val_idx)
         history.append({"epoch": epoch, "loss": total_loss / len(tr_idx), "val_intent_accuracy": val_acc})
         bar.set_postfix(loss=f"{total_loss / len(tr_idx):.3f}", val_acc=f"{val_acc:.3f}")
 
+    torch.set_num_threads(threads)
     model.eval()
     model.save_pretrained(out)
     weights_sha = hashlib.sha256((out / "model.safetensors").read_bytes()).hexdigest()
