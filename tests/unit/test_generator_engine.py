@@ -81,6 +81,14 @@ def engine(model_folder: Path):
     eng.close()
 
 
+@pytest.fixture()
+def quick_engine(model_folder: Path):
+    """Decodes a lone request after 1 ms (the batching test uses the patient one above)."""
+    eng = GeneratorEngine.load(model_folder, max_batch_size=4, max_wait_ms=1)
+    yield eng
+    eng.close()
+
+
 def request(text: str = "I want to borrow 12000 for a car", **kw) -> GenerationInput:
     base = {"context": [("user", text)], "intent": "apply_loan",
             "slots": {"loan_amount": "12000", "currency": "EUR", "loan_purpose": "car"}}
@@ -113,8 +121,9 @@ async def test_concurrent_requests_are_decoded_as_one_batch(engine: GeneratorEng
         assert out.score == pytest.approx(alone.score, abs=1e-4)
 
 
-async def test_attention_is_returned_per_output_token(engine: GeneratorEngine) -> None:
-    out = (await asyncio.gather(engine.generate(request(return_attention=True))))[0]
+async def test_attention_is_returned_per_output_token(quick_engine: GeneratorEngine) -> None:
+    engine = quick_engine
+    out = await engine.generate(request(return_attention=True))
     att = out.attention
     assert att is not None and att.input_tokens and att.output_tokens
     assert len(att.rows) == len(att.output_tokens)
@@ -212,3 +221,18 @@ def test_train_writes_a_versioned_folder_and_is_reproducible(tmp_path: Path) -> 
     assert {"bleu", "slot_accuracy", "perplexity", "tokens_per_second"} <= set(report)
     assert 0.0 <= report["slot_accuracy"] <= 1.0 and report["perplexity"] > 1.0
     assert not list(tmp_path.glob("m1/generator.*"))  # no leftover temp folders
+
+
+def test_decoder_cannot_emit_a_placeholder_the_state_cannot_fill(quick_engine: GeneratorEngine) -> None:
+    engine = quick_engine
+    tid = engine.tokenizer.convert_tokens_to_ids("[monthly_income]")
+    with torch.no_grad():
+        engine.model.lm_head.bias[tid] = 50.0  # make [monthly_income] the model's favourite token
+    with_income = request(slots={"monthly_income": "4000", "currency": "USD"})
+    without = request(slots={"loan_amount": "12000", "currency": "USD"})
+    outs = engine.generate_batch([with_income, without])
+    assert "[monthly_income]" in outs[0].delexicalized  # allowed where the state has it
+    assert "4000" in outs[0].reply
+    assert "[monthly_income]" not in outs[1].delexicalized  # masked where it does not
+    beams = engine.generate_batch([GenerationInput(**{**without.__dict__, "num_beams": 3, "n_best": 3})])[0]
+    assert "[monthly_income]" not in beams.delexicalized

@@ -20,12 +20,12 @@ from pathlib import Path
 from typing import NamedTuple
 
 import torch
-from transformers import GenerationConfig, PreTrainedTokenizerFast
+from transformers import GenerationConfig, LogitsProcessor, LogitsProcessorList, PreTrainedTokenizerFast
 from transformers.utils import logging as hf_logging
 
 from finadvisor.services.generator.batching import DynamicBatcher
 from finadvisor.services.generator.features import GenerationInput, build_source, validate
-from finadvisor.services.generator.lexicalize import lexicalize
+from finadvisor.services.generator.lexicalize import PLACEHOLDER_SLOTS, lexicalize
 from finadvisor.services.generator.modeling import GeneratorModel
 from finadvisor.services.generator.policy import CompliancePolicy
 from finadvisor.services.generator.tokenization import display_tokens, load_tokenizer
@@ -71,6 +71,24 @@ class Hypothesis:
     delex: str
     score: float
     token_ids: list[int]
+
+
+class PlaceholderMask(LogitsProcessor):
+    """Constrained decoding: a placeholder the request's state cannot fill is never emitted.
+
+    The state is known before decoding, so instead of decoding "[monthly_income]" for a customer
+    who never gave an income and then falling back, the search simply cannot take that token and
+    continues with the best reply the state supports. ``banned`` is (B, V) bool, one row per
+    request; ``generate`` calls us with (B * num_beams, V) scores, beams of a request adjacent.
+    """
+
+    def __init__(self, banned: torch.Tensor) -> None:
+        self.banned = banned  # (B, V)
+
+    def __call__(self, input_ids: torch.Tensor, scores: torch.Tensor) -> torch.Tensor:
+        reps = scores.shape[0] // self.banned.shape[0]
+        banned = self.banned.repeat_interleave(reps, dim=0).to(scores.device)  # (B*beams, V)
+        return scores.masked_fill(banned, float("-inf"))
 
 
 class GeneratorEngine:
@@ -155,6 +173,18 @@ class GeneratorEngine:
             hyps, _ = self._decode(reqs, num_beams, 1, want_attention=False)
         return [h[0] for h in hyps]
 
+    def _banned_placeholders(self, reqs: list[GenerationInput]) -> torch.Tensor:
+        """(B, V) True where token v is a placeholder that request b's state cannot fill."""
+        vocab = len(self.tokenizer)
+        banned = torch.zeros((len(reqs), vocab), dtype=torch.bool)
+        ids = {slot: self.tokenizer.convert_tokens_to_ids(f"[{slot}]") for slot in PLACEHOLDER_SLOTS}
+        for b, req in enumerate(reqs):
+            values = req.fill_values()
+            for slot, tid in ids.items():
+                if slot not in values and tid is not None and 0 <= tid < vocab:
+                    banned[b, tid] = True
+        return banned[:, : self.model.config.vocab_size]
+
     @torch.inference_mode()
     def _decode(
         self, reqs: list[GenerationInput], num_beams: int, n_best: int, want_attention: bool = True
@@ -171,7 +201,10 @@ class GeneratorEngine:
             pad_token_id=cfg.pad_token_id, eos_token_id=cfg.eos_token_id,
             bos_token_id=cfg.bos_token_id, decoder_start_token_id=cfg.decoder_start_token_id,
         )
-        seqs = self.model.generate(input_ids=src_ids, attention_mask=src_mask, generation_config=gen_cfg)
+        seqs = self.model.generate(
+            input_ids=src_ids, attention_mask=src_mask, generation_config=gen_cfg,
+            logits_processor=LogitsProcessorList([PlaceholderMask(self._banned_placeholders(reqs))]),
+        )
         self.decode_calls += 1
         # seqs (B*n, 1+T): decoder start token, then the generated tokens (pad after EOS).
         n = n_best

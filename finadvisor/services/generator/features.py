@@ -51,7 +51,8 @@ CATEGORICAL_VALUES: dict[str, tuple[str, ...]] = {
 USER, ADVISOR, STATE, NUM = "<user>", "<advisor>", "<state>", "<num>"
 VOICE = "<voice>"
 FEATURE_TOKENS: list[str] = (
-    [USER, ADVISOR, STATE, NUM, VOICE, "<affordable=yes>", "<affordable=no>"]
+    [USER, ADVISOR, STATE, NUM, VOICE, "<affordable=yes>", "<affordable=no>",
+     "<has=monthly_instalment>", "<has=max_affordable_amount>"]
     + [f"<intent={i}>" for i in INTENTS]
     + [f"<has={s}>" for s in ONTOLOGY_SLOTS]
     + [f"<new={s}>" for s in ONTOLOGY_SLOTS]
@@ -171,6 +172,10 @@ def conditioning_tokens(inp: GenerationInput) -> list[str]:
     if inp.voice_features is not None:
         toks.append(VOICE)
     if inp.credit is not None:
+        if inp.credit.monthly_instalment:
+            toks.append("<has=monthly_instalment>")
+        if inp.credit.max_affordable_amount:
+            toks.append("<has=max_affordable_amount>")
         if inp.credit.decision in DECISIONS:
             toks.append(f"<credit={inp.credit.decision}>")
         if inp.credit.affordable is not None:
@@ -213,6 +218,35 @@ def _credit_from_turn(turn: Mapping[str, Any]) -> CreditInfo | None:
     )
 
 
+def _corpus_affordability(
+    state: Mapping[str, str], delex: str, text: str, credit: CreditInfo | None
+) -> CreditInfo | None:
+    """The affordability figures the service would have had at this advisor turn.
+
+    The corpus format carries them only inside the reference text; the gateway passes them with
+    every assessment. We read them back from the reference where it shows them, and otherwise
+    recompute them with the simulator's own rule, so that what the model conditions on (and what
+    the placeholder mask allows) does not depend on which paraphrase the reference happened to use.
+    """
+    shown = {k: v for k, v in (align_values(delex, text) or {}).items() if k in CREDIT_SLOTS}
+    try:
+        from finadvisor.corpus.simulator import _affordability  # the corpus' own rule
+
+        computed = _affordability(dict(state))
+    except (ImportError, ValueError, KeyError, ZeroDivisionError):
+        computed = {}
+    merged = {**computed, **shown}
+    if not merged:
+        return credit
+    base = credit or CreditInfo()
+    return CreditInfo(
+        decision=base.decision,
+        monthly_instalment=merged.get("monthly_instalment", base.monthly_instalment),
+        max_affordable_amount=merged.get("max_affordable_amount", base.max_affordable_amount),
+        affordable=base.affordable,
+    )
+
+
 def examples_from_dialogue(dialogue: Mapping[str, Any]) -> list[Example]:
     """One Example per advisor turn that has a ``delex``; the context is every earlier turn."""
     examples: list[Example] = []
@@ -242,16 +276,13 @@ def examples_from_dialogue(dialogue: Mapping[str, Any]) -> list[Example]:
         delex = turn.get("delex")
         text = str(turn.get("text", ""))
         if delex:
+            turn_credit = _corpus_affordability(state, str(delex), text, credit)
             changed = [s for s in ONTOLOGY_SLOTS if state.get(s) != prev_state.get(s) and s in state]
             inp = GenerationInput(
                 context=tuple(context), intent=intent, slots=dict(state), changed_slots=tuple(changed),
-                image_type=image_type, chart_trend=chart_trend, voice_features=voice, credit=credit,
+                image_type=image_type, chart_trend=chart_trend, voice_features=voice, credit=turn_credit,
             )
             values = inp.fill_values()
-            # Affordability figures live in the reference text only: read them back for eval.
-            for slot, value in (align_values(delex, text) or {}).items():
-                if slot in CREDIT_SLOTS:
-                    values.setdefault(slot, value)
             examples.append(Example(inp, build_source(inp), str(delex), text, values,
                                     str(dialogue.get("dialogue_id", ""))))
         context.append(("advisor", text))

@@ -60,7 +60,7 @@ class TrainSettings:
     learning_rate: float = 3e-3
     max_epochs: int = 30
     patience: int = 1
-    max_train_seconds: float = 480.0
+    max_train_seconds: float = 600.0
     max_train_examples: int | None = 8000
     num_threads: int = 1  # 2 threads thrash badly when other jobs share the 2 cores
 
