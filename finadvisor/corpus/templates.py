@@ -49,11 +49,11 @@ PURPOSE_VERB: dict[str, list[str]] = {
 }
 
 EMPLOYMENT_SURFACES: dict[str, list[str]] = {
-    "employed": ["employed", "in full-time employment", "employed full-time", "a salaried employee", "working full time"],
-    "self_employed": ["self-employed", "self employed", "a freelancer", "freelancing", "a contractor"],
+    "employed": ["employed", "in full-time employment", "employed full-time", "a [salaried employee]", "working full time"],
+    "self_employed": ["self-employed", "self employed", "a [freelancer]", "freelancing", "a [contractor]"],
     "unemployed": ["unemployed", "out of work", "between jobs", "currently not working", "jobless"],
-    "retired": ["retired", "a pensioner", "on a pension", "a retiree"],
-    "student": ["a student", "a full-time student", "still studying", "at college"],
+    "retired": ["retired", "a [pensioner]", "on a pension", "a [retiree]"],
+    "student": ["a [student]", "a [full-time student]", "still studying", "at college"],
 }
 
 # Predicates that follow "I" ("I [own my home]").

@@ -86,8 +86,8 @@ _WORD = re.compile(r"[a-z]+")
 #: never seen in training ("yep", "plot", "my debts cost me") still lands on the right intent or
 #: slot. Matching tolerates one typo in words of five letters or more.
 CUES: dict[str, tuple[str, ...]] = {
-    "affirm": ("yes", "yeah", "yep", "yup", "sure", "absolutely", "correct", "right", "exactly", "okay",
-               "ok", "definitely", "certainly", "indeed", "perfect", "agreed", "fine", "go", "ahead"),
+    "affirm": ("yes", "yeah", "yep", "yup", "sure", "absolutely", "correct", "exactly", "okay", "ok",
+               "definitely", "certainly", "indeed", "agreed"),
     "deny": ("no", "nope", "nah", "not", "wrong", "incorrect", "never", "negative", "mistake"),
     "greet": ("hi", "hello", "hey", "morning", "afternoon", "evening", "greetings", "hiya", "howdy", "day"),
     "bye": ("bye", "goodbye", "farewell", "later", "cya", "done"),
@@ -168,15 +168,21 @@ class NLUResult:
 
 
 # --------------------------------------------------------------------------- features
+def _has_slot_words(text: str) -> bool:
+    """True when the text names a slot value (a product, a currency, an amount...)."""
+    return bool(find_phrases(text)[0]) or bool(find_numbers(text))
+
+
 def intent_text(text: str) -> str:
     """What the intent model reads: folded case, every digit as 0 (amounts do not matter), and
     one ``cue_<class>`` token per cue word so unseen synonyms share a feature with seen ones."""
     low = fold(text)
     cues = [f"cue_{c}" for w in _WORD.findall(low) for c in cue_classes(w)]
-    if not any(c[4:] in DOMAIN_CUES for c in cues):
+    if not any(c[4:] in DOMAIN_CUES for c in cues) and not _has_slot_words(text):
         cues.append("cue_offdomain")
     words = _WORD.findall(low)
     if words:
+        # The first word tells a fragment answer ("a term of...") from a request ("I'd like...").
         cues.insert(0, f"first_{words[0]}")
     return _DIGIT.sub("0", low) + (" || " + " ".join(cues) if cues else "")
 

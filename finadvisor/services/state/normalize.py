@@ -244,7 +244,7 @@ _add("housing", "rent", "rent", "renting", "rent my flat", "rent an apartment", 
 _add("housing", "living_with_family", "live with my parents", "live with family", "live with my family",
      "living with my parents", "living with family", "live at my parents' place", "my parents' place")
 _add("risk_tolerance", "low", "cautious", "conservative", "risk-averse", "risk averse", "careful", "low-risk")
-_add("risk_tolerance", "medium", "balanced", "medium-risk")
+_add("risk_tolerance", "medium", "balanced", "medium-risk", "moderate")
 _add("risk_tolerance", "high", "aggressive", "adventurous", "bold", "high-risk", "risk taker")
 _add("monthly_debt", "0", "no debts", "no debt", "debt-free", "debt free", "don't have any debts",
      "don't have any debt", "do not have any debts", "don't owe anything", "no monthly repayments",
@@ -364,7 +364,8 @@ def normalize_count(surface: str) -> str:
 
 def normalize_phrase(slot: str, surface: str) -> str:
     """Canonical value of a closed-set phrase ("self employed" -> "self_employed")."""
-    entry = LEXICON.get(fold(surface).strip())
+    key = fold(surface).strip()
+    entry = LEXICON.get(key) or LEXICON.get(re.sub(r"^(?:a|an|the)\s+", "", key))
     if entry is None or entry[0] != slot:
         if slot == "risk_tolerance" and fold(surface).strip() in RISK_BARE:
             return RISK_BARE[fold(surface).strip()]
