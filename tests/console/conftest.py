@@ -75,12 +75,21 @@ class Console:
 def stack_console() -> Iterator[Console]:
     """`finadvisor up --no-train` on free loopback ports with its own home; SIGINT at the end."""
     from finadvisor.bench.stack import start_stack
+    from finadvisor.shared import paths
+    from finadvisor.training import missing_components
 
+    # `up --no-train` refuses to start without models; say so at once instead of waiting.
+    missing = missing_components(paths.models_dir())
+    if missing:
+        pytest.fail(f"default models missing ({', '.join(missing)}): run `finadvisor train` "
+                    "before the console's browser tests", pytrace=False)
+    problem = ""
     try:
         handle = start_stack(timeout_s=300)
     except (RuntimeError, FileNotFoundError) as exc:
-        pytest.fail(f"`finadvisor up --no-train` did not come up (are the default models "
-                    f"trained? `finadvisor train`):\n{exc}", pytrace=False)
+        problem = str(exc)
+    if problem:
+        pytest.fail(f"`finadvisor up --no-train` did not come up:\n{problem}", pytrace=False)
     try:
         yield Console(f"http://127.0.0.1:{handle.ports['console']}/")
     finally:
