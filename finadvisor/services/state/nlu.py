@@ -277,7 +277,7 @@ def number_label(number: NumberSpan, annotations: Iterable[dict[str, Any]]) -> s
 
 
 # --------------------------------------------------------------------------- estimators
-def make_intent_pipeline(seed: int = 0, c: float = 10.0) -> Pipeline:
+def make_intent_pipeline(seed: int = 0, c: float = 10.0, char_features: int = 30000) -> Pipeline:
     """TF-IDF word and character n-grams -> multinomial logistic regression (probabilities)."""
     return Pipeline(
         [
@@ -288,7 +288,7 @@ def make_intent_pipeline(seed: int = 0, c: float = 10.0) -> Pipeline:
                         ("word", TfidfVectorizer(analyzer="word", ngram_range=(1, 2), sublinear_tf=True,
                                                  token_pattern=r"(?u)\b\w+\b")),
                         ("char", TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), min_df=2,
-                                                 sublinear_tf=True, max_features=30000)),
+                                                 sublinear_tf=True, max_features=char_features)),
                     ]
                 ),
             ),
@@ -323,12 +323,12 @@ class Understanding:
     # -- training
     @classmethod
     def fit(cls, turns: Sequence[dict[str, Any]], seed: int = 0, version: str = NLU_VERSION,
-            intent_c: float = 10.0, slot_c: float = 5.0) -> Understanding:
+            intent_c: float = 10.0, slot_c: float = 5.0, char_features: int = 30000) -> Understanding:
         """Train on annotated user turns (``text``, ``intent``, ``slots``)."""
         pairs = sorted({(intent_text(t["text"]), t["intent"]) for t in turns})
         if len({i for _t, i in pairs}) < 2:
             raise InvalidInputError("training data needs at least two intents")
-        intent_model = make_intent_pipeline(seed, intent_c)
+        intent_model = make_intent_pipeline(seed, intent_c, char_features)
         intent_model.fit([t for t, _i in pairs], [i for _t, i in pairs])
         for _name, vectorizer in intent_model.named_steps["features"].transformer_list:
             # The n-grams cut by min_df/max_features: only kept for introspection, and large.
@@ -397,7 +397,7 @@ class Understanding:
         folder.mkdir(parents=True, exist_ok=True)
         for name, model in ((INTENT_FILE, self.intent_model), (SLOT_FILE, self.slot_model)):
             sio.dump(model, folder / name, compression=zipfile.ZIP_DEFLATED, compresslevel=9)
-            untrusted = set(sio.get_untrusted_types(file=folder / name)) - set(TRUSTED_TYPES)
+            untrusted = skops_types(folder / name) - set(TRUSTED_TYPES)
             if untrusted:
                 raise ModelNotReadyError(f"{name} holds types outside the trusted list: {sorted(untrusted)}")
         config = {
@@ -415,19 +415,54 @@ class Understanding:
 
     @classmethod
     def load(cls, folder: Path) -> Understanding:
-        """Verify the manifest, then load with only the trusted types (ModelNotReadyError)."""
+        """Verify the manifest, check every type in the files against ``TRUSTED_TYPES``, then
+        load them (ModelNotReadyError when anything is missing, altered or not trusted)."""
         import skops.io as sio
 
         folder = Path(folder)
         verify_manifest(folder)
         try:
             config = json.loads((folder / CONFIG_FILE).read_text())
-            intent_model = sio.load(folder / INTENT_FILE, trusted=list(TRUSTED_TYPES))
-            slot_model = sio.load(folder / SLOT_FILE, trusted=list(TRUSTED_TYPES))
-        except (OSError, ValueError, TypeError) as exc:
+            models = []
+            for name in (INTENT_FILE, SLOT_FILE):
+                untrusted = skops_types(folder / name) - set(TRUSTED_TYPES)
+                if untrusted:
+                    raise ModelNotReadyError(f"{name} holds types outside the trusted list: {sorted(untrusted)}")
+                models.append(sio.load(folder / name, trusted=list(TRUSTED_TYPES)))
+        except (OSError, ValueError, TypeError, KeyError, zipfile.BadZipFile) as exc:
             raise ModelNotReadyError(f"cannot load the NLU model in {folder}: {exc}") from exc
+        intent_model, slot_model = models
+        if not (isinstance(intent_model, Pipeline) and isinstance(slot_model, Pipeline)):
+            raise ModelNotReadyError(f"the NLU files in {folder} are not scikit-learn pipelines")
         return cls(intent_model, slot_model, str(config.get("version", NLU_VERSION)),
                    float(config.get("min_slot_confidence", MIN_SLOT_CONFIDENCE)))
+
+
+MAX_SCHEMA_BYTES: int = 256 << 20
+
+
+def skops_types(path: Path) -> set[str]:
+    """Every ``module.Class`` named in a skops file's schema (read as JSON, nothing executed).
+
+    skops trusts many scikit-learn types by default; walking the schema ourselves enforces our
+    own, shorter list.
+    """
+    with zipfile.ZipFile(path) as z:
+        info = z.getinfo("schema.json")
+        if info.file_size > MAX_SCHEMA_BYTES:
+            raise ModelNotReadyError(f"{path.name}: schema larger than {MAX_SCHEMA_BYTES} bytes")
+        schema = json.loads(z.read(info))
+    found: set[str] = set()
+    stack: list[Any] = [schema]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            if "__class__" in node and "__module__" in node:
+                found.add(f"{node['__module__']}.{node['__class__']}")
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+    return found
 
 
 def slot_training_data(turns: Iterable[dict[str, Any]]) -> tuple[list[dict[str, float]], list[str]]:
