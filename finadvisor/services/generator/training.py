@@ -287,7 +287,7 @@ def model_card(version: str, settings: TrainSettings, metrics: dict[str, Any], d
         "state or the credit assessment, and a compliance policy guards the result.",
         "",
         "## Data",
-        f"- Corpus: finadvisor dialogue simulator, `{data.get('corpus', '')}` (seed {data.get('seed')}).",
+        f"- Corpus: {data.get('corpus', '')} (dialogue simulator, seed {data.get('seed')}).",
         f"- Dialogues train/validation/test: {data.get('dialogues')}; advisor turns: {data.get('examples')}.",
         "- Test templates are held out from training (generalisation to unseen user phrasings).",
         "",
@@ -321,8 +321,10 @@ def train(models_dir: Path, data_dir: Path, seed: int = 0, progress: bool = True
         examples = {s: [e for d in ds for e in examples_from_dialogue(d)] for s, ds in splits.items()}
         model, tokenizer, metrics = fit(examples["train"], examples["validation"], settings, seed, progress)
         version = f"{FORMAT_VERSION}.0.{seed}+{_weights_digest(model)[:10]}"
+        meta_path = corpus_dir(data_dir, seed) / "meta.json"
+        meta = json.loads(meta_path.read_text()) if meta_path.is_file() else {}
         data = {
-            "corpus": str(Path(data_dir) / "corpus"),
+            "corpus": f"finadvisor.corpus v{meta.get('version', '?')} templates {meta.get('templates', '?')}",
             "seed": seed,
             "dialogues": {s: len(d) for s, d in splits.items()},
             "examples": {s: len(e) for s, e in examples.items()},
