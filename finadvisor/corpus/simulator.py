@@ -155,8 +155,10 @@ def advisor_act(intent: str, state: dict[str, str], modality: dict[str, Any] | N
     return f"confirm_{task}"
 
 
-def _affordability(state: dict[str, str]) -> dict[str, str]:
-    """[monthly_instalment] and [max_affordable_amount] from an annuity at an illustrative rate."""
+def affordability(state: dict[str, str]) -> dict[str, str]:
+    """[monthly_instalment] and [max_affordable_amount] from an annuity at an illustrative rate.
+
+    Public: the generator recomputes these placeholders with the same rule."""
     out: dict[str, str] = {}
     try:
         income = float(state.get("monthly_income", "nan"))
@@ -180,9 +182,13 @@ def _affordability(state: dict[str, str]) -> dict[str, str]:
     return out
 
 
+#: Kept for callers that imported the earlier private name.
+_affordability = affordability
+
+
 def realise(act: str, state: dict[str, str], rng: random.Random) -> tuple[str, str]:
     """(delex, text) of an act: a paraphrase whose placeholders the state can fill."""
-    extra = _affordability(state)
+    extra = affordability(state)
     known = set(state) | set(extra)
     parts: list[str] = []
     for part in act.split("+"):
