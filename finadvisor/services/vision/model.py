@@ -2,7 +2,7 @@
 
 Why this shape: the service runs on CPUs next to other models, so the network sees a 128x128
 grayscale thumbnail (colour and fine text do not decide the type; layout does) and costs about
-30 M multiply-adds per image. The last feature map is average-pooled to a coarse 4x4 grid rather
+15 M multiply-adds per image. The last feature map is average-pooled to a coarse 4x4 grid rather
 than to a single vector, because a chart's trend is a spatial fact (is the right end of the line
 higher than the left?) that a global pool would throw away.
 
@@ -40,7 +40,7 @@ class VisionConfig:
 
     image_size: int = 128
     # Channels of the stem and of each following conv block.
-    channels: tuple[int, ...] = (24, 48, 96, 128)
+    channels: tuple[int, ...] = (16, 32, 64, 96)
     hidden_dim: int = 128
     embedding_dim: int = 64
     pool_grid: int = 4
