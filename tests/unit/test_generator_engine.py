@@ -236,3 +236,35 @@ def test_decoder_cannot_emit_a_placeholder_the_state_cannot_fill(quick_engine: G
     assert "[monthly_income]" not in outs[1].delexicalized  # masked where it does not
     beams = engine.generate_batch([GenerationInput(**{**without.__dict__, "num_beams": 3, "n_best": 3})])[0]
     assert "[monthly_income]" not in beams.delexicalized
+
+
+def test_bundled_default_model_answers_from_the_state() -> None:
+    """The committed model loads through its manifest and its figures come from the state."""
+    import re
+
+    from finadvisor.shared.paths import BUNDLED_MODELS_DIR
+
+    eng = GeneratorEngine.load(BUNDLED_MODELS_DIR / "generator")
+    try:
+        slots = {"product": "personal_loan", "loan_amount": "15000", "currency": "USD", "loan_purpose": "car",
+                 "loan_term_months": "36", "monthly_income": "4200", "monthly_debt": "300",
+                 "employment_status": "employed", "employment_years": "4", "age": "41", "dependents": "1",
+                 "housing": "rent"}
+        reqs = [
+            GenerationInput(context=[("user", "I'd like to borrow 15,000 dollars to buy a car")], intent="apply_loan",
+                            slots={k: slots[k] for k in ("loan_amount", "currency", "loan_purpose")},
+                            changed_slots=["loan_amount", "currency", "loan_purpose"], return_attention=True),
+            GenerationInput(context=[("advisor", "Do you own your home, rent, or live with family?"),
+                                     ("user", "I rent")], intent="inform", slots=slots, changed_slots=["housing"],
+                            num_beams=4, n_best=2),
+        ]
+        outs = eng.generate_batch(reqs)
+        for req, out in zip(reqs, outs):
+            assert not out.fallback, out.fallback_reason
+            allowed = set(req.slots.values()) | {f.rstrip("%") for f in eng.policy.published_figures}
+            assert set(re.findall(r"\d+(?:\.\d+)?", out.reply)) <= allowed
+            assert "[" not in out.reply
+        assert outs[0].attention is not None and len(outs[0].attention.rows) == len(outs[0].attention.output_tokens)
+        assert "15000" in outs[1].reply  # the confirmation repeats the amount, from the state
+    finally:
+        eng.close()
