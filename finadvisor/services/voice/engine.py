@@ -70,6 +70,10 @@ class VoiceEngine:
         self.max_seconds = max_seconds
         self.log_mel = LogMelExtractor(encoder.config.n_mels, max_seconds=max_seconds)
         self._executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="voice")
+        # One intra-op thread: a batch-1 GRU gains nothing from more, and next to librosa's
+        # numba kernels torch's OpenMP pool spin-waited for seconds per clip on a busy 2-core
+        # host (measured: 2-4 s per note vs 10-20 ms). Parallelism comes from the workers.
+        torch.set_num_threads(1)
         self._encoder_lock = threading.Lock()
 
     @classmethod
