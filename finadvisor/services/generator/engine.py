@@ -177,11 +177,11 @@ class GeneratorEngine:
         """(B, V) True where token v is a placeholder that request b's state cannot fill."""
         vocab = len(self.tokenizer)
         banned = torch.zeros((len(reqs), vocab), dtype=torch.bool)
-        ids = {slot: self.tokenizer.convert_tokens_to_ids(f"[{slot}]") for slot in PLACEHOLDER_SLOTS}
+        ids = {slot: int(self.tokenizer.convert_tokens_to_ids(f"[{slot}]")) for slot in PLACEHOLDER_SLOTS}  # type: ignore[arg-type]
         for b, req in enumerate(reqs):
             values = req.fill_values()
             for slot, tid in ids.items():
-                if slot not in values and tid is not None and 0 <= tid < vocab:
+                if slot not in values and 0 <= tid < vocab:
                     banned[b, tid] = True
         return banned[:, : self.model.config.vocab_size]
 
@@ -228,7 +228,7 @@ class GeneratorEngine:
             for k in range(n):
                 row = b * n + k
                 ids = [int(t) for t, v, e in zip(targets[row], valid[row], is_eos[row]) if v and not e]
-                text = self.tokenizer.decode(ids, skip_special_tokens=True, clean_up_tokenization_spaces=False)
+                text = str(self.tokenizer.decode(ids, skip_special_tokens=True, clean_up_tokenization_spaces=False))
                 cands.append((Hypothesis(text.strip(), float(scores[row]), ids), row))
             cands.sort(key=lambda c: c[0].score, reverse=True)  # n-best, best first
             hyps.append([c[0] for c in cands])

@@ -118,9 +118,9 @@ class GeneratorEncoder(nn.Module):
         embedded = self.dropout(self.embeddings(input_ids))  # (B, S, E)
         # Packing keeps the backward direction from reading the padding first.
         packed = pack_padded_sequence(embedded, lengths, batch_first=True, enforce_sorted=False)
-        out, _ = self.rnn(packed)
+        out, _final = self.rnn(packed)
         # (B, S', 2 * H/2) with S' = longest length; pad back to S so it lines up with the mask.
-        states, _ = pad_packed_sequence(out, batch_first=True, total_length=input_ids.shape[1])
+        states, _lengths = pad_packed_sequence(out, batch_first=True, total_length=input_ids.shape[1])
         return BaseModelOutput(last_hidden_state=self.dropout(states))  # (B, S, H)
 
 
@@ -170,7 +170,8 @@ class GeneratorModel(GeneratorPreTrainedModel, GenerationMixin):
     def get_input_embeddings(self) -> nn.Embedding:
         return self.shared
 
-    def set_input_embeddings(self, value: nn.Embedding) -> None:
+    def set_input_embeddings(self, value: nn.Module) -> None:
+        assert isinstance(value, nn.Embedding)
         self.shared = value
         self.encoder.embeddings = value
 

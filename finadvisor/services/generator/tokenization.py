@@ -77,6 +77,6 @@ def display_tokens(tokenizer: PreTrainedTokenizerFast, ids: list[int]) -> list[s
     """Readable form of each token for the attention heatmap (byte-level marks decoded)."""
     out = []
     for i in ids:
-        text = tokenizer.decode([i], skip_special_tokens=False, clean_up_tokenization_spaces=False)
+        text = str(tokenizer.decode([i], skip_special_tokens=False, clean_up_tokenization_spaces=False))
         out.append(text.strip() or text)
     return out
