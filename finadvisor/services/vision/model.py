@@ -146,7 +146,7 @@ def to_model_array(img: Image.Image, size: int) -> np.ndarray:
     Training data and served images both go through this one function, so they match exactly.
     """
     gray = img.convert("L")
-    return np.asarray(gray.resize((size, size), Image.Resampling.BILINEAR, reducing_gap=2.0), dtype=np.uint8)
+    return np.array(gray.resize((size, size), Image.Resampling.BILINEAR, reducing_gap=2.0), dtype=np.uint8)
 
 
 def to_tensor(arrays: np.ndarray) -> torch.Tensor:
