@@ -316,6 +316,10 @@ def train(models_dir: Path, data_dir: Path, seed: int = 0, progress: bool = True
           settings: TrainSettings | None = None) -> dict[str, Any]:
     """Train on the corpus, write ``models_dir/generator``, return its metrics (incl. test eval)."""
     settings = settings or TrainSettings()
+    if not progress:
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.disable_progress_bar()
     prev_threads = torch.get_num_threads()
     torch.set_num_threads(max(1, min(settings.num_threads, os.cpu_count() or 1)))
     try:
