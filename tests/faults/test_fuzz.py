@@ -9,6 +9,7 @@ import os
 
 import grpc
 import pytest
+import pytest_asyncio
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -68,7 +69,7 @@ def applicant():
                      st.dictionaries(st.text(max_size=20), st.text(max_size=40), max_size=4))
 
 
-@pytest.fixture(scope="module", loop_scope="session")
+@pytest_asyncio.fixture(scope="module", loop_scope="session")
 async def fuzz_stack(redis_server):
     s = await Stack(redis_server.url).start()
     sessions = [(await s.gateway.StartSession(gateway_pb2.StartSessionRequest(), timeout=10)

@@ -11,6 +11,7 @@ import time
 
 import grpc
 import pytest
+import pytest_asyncio
 
 from finadvisor.common.v1 import common_pb2
 from finadvisor.gateway.v1 import gateway_pb2
@@ -22,7 +23,7 @@ pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="session")
 TURN_DEADLINE_S = 20.0
 
 
-@pytest.fixture(scope="module", loop_scope="session")
+@pytest_asyncio.fixture(scope="module", loop_scope="session")
 async def stack(redis_server):
     s = await Stack(redis_server.url).start()
     yield s

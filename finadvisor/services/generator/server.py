@@ -26,9 +26,12 @@ class GeneratorApp(ServiceApp):
         generator_pb2_grpc.add_ResponseGeneratorServicer_to_server(self.servicer, server)
 
     async def start(self) -> None:
+        import torch
+
         from finadvisor.services.generator.engine import GeneratorEngine
 
         s = self.settings
+        torch.set_num_threads(s.torch_threads)
         folder = (s.models_dir or paths.models_dir()) / "generator"
         self.servicer.engine = await asyncio.to_thread(
             GeneratorEngine.load, folder, s.policy_file, max_batch_size=s.max_batch,

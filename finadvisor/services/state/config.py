@@ -1,10 +1,14 @@
-"""Settings of the state service (environment variables FINADVISOR_STATE_*)."""
+"""Settings of the state service (environment variables FINADVISOR_STATE_*, REDIS_URL).
+
+The store's own tunables (FINADVISOR_STATE_TTL_S, _HISTORY_MAX, _REQUEST_WINDOW, ...) are read
+by ``StoreConfig.from_env``; the Redis URL comes from here.
+"""
 
 from __future__ import annotations
 
 import dataclasses
 
-from finadvisor.shared.config import ServerSettings
+from finadvisor.shared.config import ServerSettings, env_field
 
 
 @dataclasses.dataclass(frozen=True)
@@ -12,3 +16,6 @@ class StateSettings(ServerSettings):
     ENV_PREFIX = "FINADVISOR_STATE_"
     SERVICE = "state"
     DEFAULT_PORT = 50052
+
+    redis_url: str = env_field("REDIS_URL", "redis://127.0.0.1:6379/0", "Redis (redis://, "
+                               "redis+cluster://, redis+sentinel://)", absolute=True)

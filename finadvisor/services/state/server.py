@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 
 import grpc
 
@@ -22,7 +23,7 @@ class StateApp(ServiceApp):
 
     def __init__(self, settings: StateSettings) -> None:
         self.settings = settings
-        self.store_config = StoreConfig.from_env()
+        self.store_config = dataclasses.replace(StoreConfig.from_env(), url=settings.redis_url)
         self.servicer = StateTrackerServicer()
 
     def register(self, server: grpc.aio.Server) -> None:

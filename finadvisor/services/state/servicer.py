@@ -55,9 +55,10 @@ class StateTrackerServicer(state_pb2_grpc.StateTrackerServicer):
         session_id_var.set(request.session_id)
         profile = dict(request.profile)
         slots = {k: v for k, v in profile.items() if k in SLOTS}
-        snap = await self._tracker().store.create_session(request.session_id, profile, slots)
-        return state_pb2.CreateSessionResponse(state=state_to_proto(snap.state),
-                                               ttl_seconds=snap.ttl_seconds)
+        store = self._tracker().store
+        state = await store.create_session(request.session_id, profile, slots)
+        return state_pb2.CreateSessionResponse(state=state_to_proto(state),
+                                               ttl_seconds=store.config.ttl_s)
 
     async def ApplyTurn(self, request, context):  # noqa: N802
         session_id_var.set(request.session_id)
