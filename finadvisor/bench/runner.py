@@ -26,7 +26,7 @@ def bench_inputs() -> Inputs:
     from finadvisor.services.vision.render import render_sample
 
     buf = io.BytesIO()
-    render_sample("payslip", 7, split="test", degrade=0.0).image.save(buf, format="PNG")
+    render_sample("payslip", 7, split="heldout", degrade=0.0).image.save(buf, format="PNG")
     audio = None
     try:
         from finadvisor.services.voice.synth import TRAIN_VARIANTS, synthesize, to_wav_bytes

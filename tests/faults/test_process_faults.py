@@ -101,7 +101,7 @@ def _payslip() -> common_pb2.Attachment:
     from finadvisor.services.vision.render import render_sample
 
     buf = io.BytesIO()
-    render_sample("payslip", 5, split="test", degrade=0.0).image.save(buf, format="PNG")
+    render_sample("payslip", 5, split="heldout", degrade=0.0).image.save(buf, format="PNG")
     return common_pb2.Attachment(data=buf.getvalue(), mime_type="image/png")
 
 

@@ -33,7 +33,7 @@ async def stack(redis_server):
 def payslip_png(seed: int = 11) -> tuple[bytes, dict[str, str]]:
     from finadvisor.services.vision.render import render_sample
 
-    sample = render_sample("payslip", seed, split="test", degrade=0.0)
+    sample = render_sample("payslip", seed, split="heldout", degrade=0.0)
     buf = io.BytesIO()
     sample.image.save(buf, format="PNG")
     return buf.getvalue(), sample.fields

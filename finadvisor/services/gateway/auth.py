@@ -80,6 +80,9 @@ class RateLimiter:
         self.burst = burst
         self.max_turns_per_session = max_turns_per_session
         self._script = redis.register_script(_TOKEN_BUCKET)
+        #: decrement the in-flight counter and drop it at zero (no key outlives its turns)
+        self.release = redis.register_script(
+            "if redis.call('DECR', KEYS[1]) <= 0 then redis.call('DEL', KEYS[1]) end")
 
     async def take(self, client_id: str) -> None:
         if self.rate_per_s <= 0:
@@ -124,7 +127,7 @@ class _TurnSlot:
         if self.held:
             self.held = False
             try:
-                await self.limiter.redis.decr(self.key)
+                await self.limiter.release(keys=[self.key])
             except Exception:  # noqa: BLE001 - the TTL frees it anyway
                 log.warning("could not release a session turn slot")
 
