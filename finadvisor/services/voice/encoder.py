@@ -70,6 +70,12 @@ class UtteranceEncoder(nn.Module):
         Returns (embedding (B, D) with unit L2 norm, intent logits (B, n_intents)).
         """
         b, t, m = log_mel.shape
+        # Per-utterance mean normalisation (CMN) over real frames: removes a voice's and a
+        # microphone's constant spectral colour, which the held-out voices differ in most.
+        frame_mask = (torch.arange(t, device=log_mel.device)[None, :] < lengths[:, None]).unsqueeze(-1)
+        n_real = torch.clamp(lengths, min=1).to(log_mel.dtype)[:, None, None]  # (B, 1, 1)
+        mean = (log_mel * frame_mask).sum(dim=1, keepdim=True) / n_real  # (B, 1, M)
+        log_mel = (log_mel - mean) * frame_mask  # (B, T, M), padding stays zero
         s = self.config.subsample
         t_pad = (t + s - 1) // s * s
         if t_pad != t:

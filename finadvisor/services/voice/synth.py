@@ -48,6 +48,12 @@ TRAIN_VARIANTS: tuple[VoiceVariant, ...] = (
     VoiceVariant("en-us+f3", 155, 65, 30.0),
     VoiceVariant("en-gb+f2", 165, 70),
     VoiceVariant("en-us+m5", 145, 30, 25.0),
+    VoiceVariant("en-us+f1", 170, 60, 25.0),
+    VoiceVariant("en-gb+m4", 155, 45),
+    VoiceVariant("en-gb-scotland", 165, 50, 30.0),
+    VoiceVariant("en-029+f3", 150, 75),
+    VoiceVariant("en-us+m1", 200, 55),
+    VoiceVariant("en-gb+f1", 140, 40, 22.0),
 )
 # ... and voices only heard at evaluation (different speakers, speeds, pitches and noise).
 HELDOUT_VARIANTS: tuple[VoiceVariant, ...] = (
