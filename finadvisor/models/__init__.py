@@ -1,0 +1,1 @@
+"""Default models, small and reproducible by `finadvisor train` (seeded)."""
