@@ -231,7 +231,10 @@ def test_loan_dialogue_with_a_payslip_through_the_page(
     best = max((w, i, j) for i, r in enumerate(weights) for j, w in enumerate(r))
     top = css(drv, "#heatmap-top li")[0].text
     assert top.endswith(f"{best[0]:.2f}")
-    assert top.startswith(att["output_tokens"][best[1]])
+    # Several cells may share the strongest weight: the page lists one of them first.
+    tied = {att["output_tokens"][i] for i, r in enumerate(weights) for w in r
+            if abs(w - best[0]) < 1e-6}
+    assert any(top.startswith(tok) for tok in tied), (top, tied)
     assert drv.execute_script(
         "const c = document.getElementById('heatmap'); return [c.width, c.height]")[0] > n_in
     # The picture is drawn: the cell of the strongest weight is the darkest blue on the canvas.

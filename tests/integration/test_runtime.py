@@ -134,7 +134,9 @@ async def test_client_sets_deadline_and_request_id(running) -> None:
         await stub.Understand(state_pb2.UnderstandRequest(text="hi"))
     finally:
         request_id_var.reset(token)
-    assert app.servicer.seen_deadline is not None and 0 < app.servicer.seen_deadline <= 3.0
+    # The channel's default deadline (3 s) reached the server; the clocks' rounding leaves a
+    # few milliseconds of slack either way.
+    assert app.servicer.seen_deadline is not None and 0 < app.servicer.seen_deadline < 3.1
     assert app.servicer.seen_request_id == "turn-42"
 
 
