@@ -69,16 +69,18 @@ async def redis_benchmark_rate(redis_url: str, requests: int = 20000, clients: i
     keys = st.session_keys(sid)
     u = urlsplit(redis_url)
     cmd = [exe, "-h", u.hostname or "127.0.0.1", "-p", str(u.port or 6379), "-c", str(clients),
-           "-n", str(requests), "-r", "100000000", "--csv", "EVALSHA", sha, str(len(keys)),
+           "-n", str(requests), "-r", "100000000", "-q", "EVALSHA", sha, str(len(keys)),
            *keys, "req:__rand_int__", payload, str(24 * 3600 * 1000), "50", "256"]
     out = await asyncio.to_thread(subprocess.run, cmd, capture_output=True, text=True,
                                   timeout=300, check=True)
     await s.erase(sid)
     await s.close()
-    for line in out.stdout.splitlines():
-        cells = [c.strip('"') for c in line.split(",")]
-        if cells and cells[0].startswith("EVALSHA"):
-            return float(cells[1])
+    import re
+
+    # -q prints "<command>: <rate> requests per second, p50=..." (the command has our JSON)
+    found = re.findall(r"([\d.]+) requests per second", out.stdout)
+    if found:
+        return float(found[-1])
     raise RuntimeError(f"unexpected redis-benchmark output: {out.stdout[-300:]}")
 
 
