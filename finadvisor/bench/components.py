@@ -137,6 +137,9 @@ async def in_process_text_p50(redis_url: str, turns: int = 60) -> float:
     from finadvisor.services.state.store import RedisStateStore, StoreConfig
     from finadvisor.services.state.tracker import DialogueTracker
 
+    import torch
+
+    torch.set_num_threads(1)  # as the generator service runs
     models = paths.models_dir()
     nlu = await asyncio.to_thread(Understanding.load, models / "nlu")
     engine = await asyncio.to_thread(GeneratorEngine.load, models / "generator")

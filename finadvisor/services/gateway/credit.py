@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 
 from finadvisor.common.v1 import common_pb2
@@ -54,8 +55,11 @@ def applicant_slots(applicant: gateway_pb2.Applicant) -> dict[str, str]:
 class CreditScorer:
     """Scores applicants with the served credit model (in-process, CPU, thread-safe reads)."""
 
-    def __init__(self, model: CreditRiskModel) -> None:
+    def __init__(self, model: CreditRiskModel, cache_size: int = 4096) -> None:
         self.model = model
+        # The model is deterministic: a turn that changes no credit field ("thanks", a
+        # question) reuses the assessment instead of recomputing its reason codes.
+        self._cached = functools.lru_cache(maxsize=cache_size)(self._assess_key)
 
     @property
     def version(self) -> str:
@@ -74,7 +78,14 @@ class CreditScorer:
 
     def assess_slots(self, slots: Mapping[str, str],
                      profile: Mapping[str, str]) -> common_pb2.CreditAssessment:
-        applicant = ApplicantFields.from_slots(slots, profile)
+        result = common_pb2.CreditAssessment()
+        result.CopyFrom(self._cached(tuple(sorted(slots.items())),
+                                     tuple(sorted(profile.items()))))
+        return result
+
+    def _assess_key(self, slots: tuple[tuple[str, str], ...],
+                    profile: tuple[tuple[str, str], ...]) -> common_pb2.CreditAssessment:
+        applicant = ApplicantFields.from_slots(dict(slots), dict(profile))
         return assessment_to_proto(self.model.assess(applicant))
 
     def assess_applicant(self, applicant: gateway_pb2.Applicant) -> common_pb2.CreditAssessment:

@@ -241,7 +241,7 @@ class GeneratorEngine:
                 attention.append(AttentionMap(
                     input_tokens=display_tokens(self.tokenizer, src_ids[b, :src_len].tolist()),
                     output_tokens=display_tokens(self.tokenizer, cands[0][0].token_ids),
-                    rows=[[float(w) for w in r] for r in alpha],
+                    rows=alpha.float().tolist(),  # (T, S) in one call, not per element
                 ))
             else:
                 attention.append(None)

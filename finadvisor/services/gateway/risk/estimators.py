@@ -20,7 +20,18 @@ import pandas as pd
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.linear_model import LogisticRegression
-from threadpoolctl import threadpool_limits
+from threadpoolctl import ThreadpoolController
+
+_CONTROLLER: ThreadpoolController | None = None
+
+
+def one_openmp_thread():  # type: ignore[no-untyped-def]
+    """Limit OpenMP to one thread for a block. The controller scans the loaded libraries once
+    (a fresh ``threadpool_limits`` rescans them on every call, which cost more than scoring)."""
+    global _CONTROLLER
+    if _CONTROLLER is None:
+        _CONTROLLER = ThreadpoolController()
+    return _CONTROLLER.limit(limits=1, user_api="openmp")
 
 from finadvisor.services.gateway.risk.features import FEATURES, PROFILE_FEATURES, FeatureSpec
 
@@ -293,18 +304,18 @@ class MonotonicGBM(ClassifierMixin, BaseEstimator):
             random_state=self.random_state,
         )
         # A few thousand rows: one OpenMP thread is faster than fighting over shared cores.
-        with threadpool_limits(limits=1, user_api="openmp"):
+        with one_openmp_thread():
             self.model_.fit(E_aug, y_aug)
         self.classes_ = self.model_.classes_
         self.feature_names_in_ = np.asarray([f.name for f in FEATURES], dtype=object)
         return self
 
     def decision_function(self, X: pd.DataFrame) -> np.ndarray:
-        with threadpool_limits(limits=1, user_api="openmp"):
+        with one_openmp_thread():
             return self.model_.decision_function(self.encode(X))  # (n,)
 
     def predict_proba(self, X: pd.DataFrame) -> np.ndarray:
-        with threadpool_limits(limits=1, user_api="openmp"):
+        with one_openmp_thread():
             return self.model_.predict_proba(self.encode(X))  # (n, 2)
 
     def predict(self, X: pd.DataFrame) -> np.ndarray:
