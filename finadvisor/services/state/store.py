@@ -225,6 +225,9 @@ class StoreConfig:
     #: Bound of the global recent-sessions index; 0 turns the index off (it is one key that
     #: every turn writes: a hot key on a large cluster).
     index_max: int = 10_000
+    #: A session's place in that index is refreshed by its turns at most this often (per
+    #: process): the index orders sessions for the console, one write per turn is not needed.
+    index_refresh_s: float = 5.0
     socket_timeout_s: float = 1.0
     connect_timeout_s: float = 0.5
     #: Overall deadline of one store operation, retries included.
@@ -257,7 +260,7 @@ class StoreConfig:
             name = "FINADVISOR_STATE_" + f.name.upper()
             if f.name == "url" or name not in env:
                 continue
-            caster = float if f.name.endswith("_s") and "timeout" in f.name else int
+            caster = float if f.type in ("float", float) else int
             try:
                 kwargs[f.name] = caster(env[name])
             except ValueError:
@@ -937,6 +940,7 @@ class RedisStateStore(StateStore):
         self._store_resp = _Script(_LUA_STORE_RESPONSE)
         self._get_resp = _Script(_LUA_GET_RESPONSE)
         self._index = _Script(_LUA_INDEX_TOUCH)
+        self._index_touched: OrderedDict[str, float] = OrderedDict()
 
     @property
     def client(self) -> Any:
@@ -1050,6 +1054,18 @@ class RedisStateStore(StateStore):
             closer = getattr(c, "aclose", None) or c.close
             await closer()
 
+    def _index_due(self, session_id: str) -> bool:
+        """True when this session's turns have not refreshed the index lately (bounded memory)."""
+        now = time.monotonic()
+        last = self._index_touched.get(session_id)
+        if last is not None and now - last < self.config.index_refresh_s:
+            return False
+        self._index_touched[session_id] = now
+        self._index_touched.move_to_end(session_id)
+        while len(self._index_touched) > 100_000:
+            self._index_touched.popitem(last=False)
+        return True
+
     async def _touch_index(self, session_id: str, now_ms: int) -> None:
         if self.config.index_max == 0:
             return
@@ -1105,7 +1121,7 @@ class RedisStateStore(StateStore):
 
         async def op() -> TurnResult:
             replayed, raw = await self._apply(self._client, session_keys(turn.session_id), args)
-            if not replayed:
+            if not replayed and self._index_due(turn.session_id):
                 await self._touch_index(turn.session_id, int(turn.timestamp_ms or _now_ms()))
             result = json.loads(_str(raw))
             h = result["h"] if isinstance(result["h"], dict) else {}
