@@ -50,6 +50,25 @@ def test_encoder_ignores_padding() -> None:
     assert torch.allclose(alone[0], batched[0], atol=1e-5)
 
 
+def test_variance_normalisation_ignores_a_voice_s_dynamic_range() -> None:
+    """With CMVN, a clip whose mel deviations are scaled (a more expressive or louder-varying
+    voice) and shifted (another microphone) encodes like the original; with mean
+    normalisation only, the scale still changes the embedding."""
+    torch.manual_seed(0)
+    mel = torch.randn(30, 16) * 3.0
+    varied = (mel - mel.mean(0)) * 2.5 + 4.0
+    cmvn = UtteranceEncoder(VoiceEncoderConfig(**{**TINY.to_dict(), "normalise_variance": True})).eval()
+    torch.manual_seed(0)
+    cmn = UtteranceEncoder(TINY).eval()
+    with torch.no_grad():
+        a, _ = cmvn(*pad_batch([mel]))
+        b, _ = cmvn(*pad_batch([varied]))
+        c, _ = cmn(*pad_batch([mel]))
+        d, _ = cmn(*pad_batch([varied]))
+    assert torch.allclose(a, b, atol=1e-3)
+    assert not torch.allclose(c, d, atol=1e-3)
+
+
 def test_encoder_save_load_round_trip(tmp_path: Path) -> None:
     torch.manual_seed(0)
     model = UtteranceEncoder(TINY).eval()

@@ -35,6 +35,10 @@ class VoiceEncoderConfig:
     num_layers: int = 1
     embedding_dim: int = 64
     dropout: float = 0.1
+    # Divide each mel bin by its per-utterance standard deviation too (CMVN), not only subtract
+    # its mean: a louder or more monotone voice then looks like the voices heard in training.
+    # False keeps models saved before the option loading exactly as they were trained.
+    normalise_variance: bool = False
     intents: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
@@ -70,12 +74,15 @@ class UtteranceEncoder(nn.Module):
         Returns (embedding (B, D) with unit L2 norm, intent logits (B, n_intents)).
         """
         b, t, m = log_mel.shape
-        # Per-utterance mean normalisation (CMN) over real frames: removes a voice's and a
+        # Per-utterance mean (and optionally variance) normalisation over real frames: removes a voice's and a
         # microphone's constant spectral colour, which the held-out voices differ in most.
         frame_mask = (torch.arange(t, device=log_mel.device)[None, :] < lengths[:, None]).unsqueeze(-1)
         n_real = torch.clamp(lengths, min=1).to(log_mel.dtype)[:, None, None]  # (B, 1, 1)
         mean = (log_mel * frame_mask).sum(dim=1, keepdim=True) / n_real  # (B, 1, M)
         log_mel = (log_mel - mean) * frame_mask  # (B, T, M), padding stays zero
+        if self.config.normalise_variance:
+            var = (log_mel**2).sum(dim=1, keepdim=True) / n_real  # (B, 1, M)
+            log_mel = log_mel / torch.sqrt(var + 1e-2)  # (B, T, M), padding stays zero
         s = self.config.subsample
         t_pad = (t + s - 1) // s * s
         if t_pad != t:

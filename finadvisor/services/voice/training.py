@@ -42,7 +42,7 @@ from finadvisor.services.voice.synth import (
 from finadvisor.services.voice.text import spoken_form
 from finadvisor.shared.artifacts import write_manifest
 
-CLIPS_PER_INTENT = 120
+CLIPS_PER_INTENT = 150
 MAX_COPIES = 5
 N_EVAL_CLIPS = 80
 EPOCHS = 20
@@ -158,6 +158,20 @@ def _assign_variants(
     return jobs
 
 
+def _perturbed(
+    jobs: list[tuple[Utterance, VoiceVariant]], rng: random.Random
+) -> list[tuple[Utterance, VoiceVariant]]:
+    """Speed and pitch perturbation: each training reading gets its voice's speed scaled by
+    0.8-1.25 and its pitch moved by up to 20 (of 0-99), so the encoder hears each training voice
+    over a range of rates and registers instead of at one setting, and leans less on the voice."""
+    out = []
+    for u, v in jobs:
+        speed = int(round(v.speed * rng.uniform(0.8, 1.25)))
+        pitch = min(99, max(0, v.pitch + rng.randint(-20, 20)))
+        out.append((u, VoiceVariant(v.voice, speed, pitch, v.snr_db)))
+    return out
+
+
 def _synthesise_set(
     jobs: list[tuple[Utterance, VoiceVariant]], out_dir: Path, seed: int, progress: bool, desc: str
 ) -> list[dict[str, Any]]:
@@ -199,6 +213,7 @@ def train(models_dir: Path, data_dir: Path, seed: int = 0, progress: bool = True
         # rare intents have few distinct sentences: read each by more voices instead
         copies = min(MAX_COPIES, -(-CLIPS_PER_INTENT // len(group)))
         jobs += _assign_variants(group, TRAIN_VARIANTS, copies, rng)
+    jobs = _perturbed(jobs, rng)
     rng.shuffle(jobs)
     rows = _synthesise_set(jobs, data_dir / "voice" / "train", seed, progress, "voice: synthesise train")
 
@@ -207,7 +222,7 @@ def train(models_dir: Path, data_dir: Path, seed: int = 0, progress: bool = True
     asr_stats = build_asr_resources(sorted({u.spoken for u in train_utts}), out)
 
     intents = _intent_list(train_utts)
-    config = VoiceEncoderConfig(intents=intents)
+    config = VoiceEncoderConfig(intents=intents, normalise_variance=True)
     extractor = LogMelExtractor(config.n_mels)
     feats: list[torch.Tensor] = []
     labels: list[int] = []
@@ -339,14 +354,18 @@ def _model_card(config: VoiceEncoderConfig, meta: dict[str, Any]) -> str:
   WhisperFeatureExtractor) -> {config.subsample}-frame stacking -> bidirectional GRU
   (hidden {config.hidden_size}, {config.num_layers} layer) -> mean+max pooling -> a
   {config.embedding_dim}-d L2-normalised embedding, plus an intent head over the
-  {len(config.intents)} ontology intents.
+  {len(config.intents)} ontology intents. Per-utterance mean{' and variance' if config.normalise_variance else ''}
+  normalisation of the log-mel bins comes first, inside the model.
 - The speech recogniser's language model (`asr/lm.arpa.txt`, absolute-discount trigram) and
   pronunciation dictionary (`asr/words.dict.txt`, a subset of CMUdict) built from the dialogue
-  corpus's customer turns. The acoustic model is PocketSphinx's en-us model from its wheel.
+  corpus's customer turns. The acoustic model is PocketSphinx's en-us model from its wheel,
+  searched with `asr.DECODER_OPTIONS` (chosen on validation voices that are neither training
+  nor held-out voices, see asr.py).
 
 ## Data
 Synthesised speech only: espeak-ng reading the spoken form of corpus customer turns, training
-voices {', '.join(meta['train_variants'])}. Evaluation uses other voices:
+voices {', '.join(meta['train_variants'])}, each reading at a randomly perturbed speed
+(x0.8-1.25) and pitch (+-20) for the encoder. Evaluation uses other voices:
 {', '.join(meta['heldout_variants'])}. No recorded human speech was used.
 
 ## Training figures
