@@ -38,7 +38,7 @@ ASR_BACKENDS = ("pocketsphinx", "whisper")
 # Validation WER there: defaults 0.234; topn 16 (Gaussians scored per codebook; the default 4
 # is tuned for speed on embedded devices and mis-scores voices far from the model's speakers)
 # 0.175; + wider beams 0.168; + word insertion penalty 3 (fewer dropped short words) 0.158.
-# LM weight, phone penalty, silence/filler probabilities, CMN and noise removal moved nothing.
+# LM weight, silence/filler probabilities, live CMN and noise removal moved nothing.
 # topn 32 is better again (0.152) but doubles decoding time; 16 keeps the pipeline's RTF < 0.3.
 DECODER_OPTIONS: dict[str, float | int] = {
     "topn": 16,
