@@ -18,6 +18,10 @@ RPC_LATENCY = Histogram(
 RPC_IN_FLIGHT = Gauge(
     "finadvisor_rpc_in_flight", "RPCs being handled", ["service"], registry=REGISTRY
 )
+HTTP_REQUESTS = Counter(
+    "finadvisor_http_requests_total", "HTTP requests served", ["service", "route", "status"],
+    registry=REGISTRY,
+)
 READY = Gauge("finadvisor_ready", "1 when the service is SERVING", ["service"], registry=REGISTRY)
 
 

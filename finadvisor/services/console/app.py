@@ -578,11 +578,35 @@ def create_app(settings: ConsoleSettings) -> web.Application:
     return app
 
 
+@web.middleware
+async def _count_requests(request: web.Request, handler):  # type: ignore[no-untyped-def]
+    """Prometheus count of requests by route template (never the path: it holds session ids)."""
+    from finadvisor.shared import metrics
+
+    route = request.match_info.route.resource
+    name = route.canonical if route is not None else "unmatched"
+    status = 500
+    try:
+        response = await handler(request)
+        status = response.status
+        return response
+    except web.HTTPException as exc:
+        status = exc.status
+        raise
+    finally:
+        metrics.HTTP_REQUESTS.labels("console", name, str(status)).inc()
+
+
 async def serve(settings: ConsoleSettings) -> None:
     """Serve until SIGTERM/SIGINT."""
     import signal
 
-    runner = web.AppRunner(create_app(settings), access_log=None)
+    from finadvisor.shared import metrics
+
+    metrics.serve_metrics(settings.bind_metrics_port(), settings.host)
+    app = create_app(settings)
+    app.middlewares.append(_count_requests)
+    runner = web.AppRunner(app, access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, settings.host, settings.bind_port())
     await site.start()
