@@ -1,0 +1,112 @@
+"""Authentication, roles, rate limits and the per-session turn bound at the gateway, over real
+channels with the real credential store and a real Redis."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import grpc
+import pytest
+import pytest_asyncio
+from google.rpc import error_details_pb2, status_pb2
+
+from finadvisor.common.v1 import common_pb2
+from finadvisor.gateway.v1 import gateway_pb2
+from finadvisor.shared.security import generate_dev_credentials, new_api_key
+from tests.integration.stack import Stack
+
+pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="session")]
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="session")
+async def secured(redis_server, tmp_path_factory: pytest.TempPathFactory):
+    store, keys = generate_dev_credentials(tmp_path_factory.mktemp("credentials"))
+    # A second backend client, so each test spends its own token bucket.
+    key, digest = new_api_key("turns-client")
+    data = json.loads(store.read_text())
+    data["clients"].append({"id": "turns-client", "roles": ["backend"], "key_sha256": digest})
+    store.write_text(json.dumps(data))
+    stack = await Stack(redis_server.url).start({
+        "FINADVISOR_CREDENTIALS_FILE": str(store),
+        "FINADVISOR_GATEWAY_RATE_LIMIT_PER_S": "0.5",
+        "FINADVISOR_GATEWAY_RATE_BURST": "4",
+        "FINADVISOR_GATEWAY_MAX_TURNS_PER_SESSION": "1",
+    })
+    auth = {role: [("authorization", f"Bearer {Path(p).read_text().strip()}")]
+            for role, p in keys.items()}
+    auth["turns"] = [("authorization", f"Bearer {key}")]
+    yield stack, auth
+    await stack.stop()
+
+
+async def _code(call) -> grpc.StatusCode:
+    try:
+        await call
+    except grpc.aio.AioRpcError as exc:
+        return exc.code()
+    return grpc.StatusCode.OK
+
+
+async def test_credentials_and_roles(secured) -> None:
+    stack, auth = secured
+    gw = stack.gateway
+    assert await _code(gw.StartSession(gateway_pb2.StartSessionRequest(), timeout=10)) == \
+        grpc.StatusCode.UNAUTHENTICATED
+    forged = [("authorization", "Bearer dev-backend.not-the-secret")]
+    assert await _code(gw.StartSession(gateway_pb2.StartSessionRequest(), timeout=10,
+                                       metadata=forged)) == grpc.StatusCode.UNAUTHENTICATED
+    sid = (await gw.StartSession(gateway_pb2.StartSessionRequest(), timeout=10,
+                                 metadata=auth["backend"])).session_id
+    assert await _code(gw.ListSessions(gateway_pb2.ListSessionsRequest(), timeout=10,
+                                       metadata=auth["backend"])) == \
+        grpc.StatusCode.PERMISSION_DENIED
+    assert await _code(gw.EndSession(gateway_pb2.EndSessionRequest(session_id=sid, erase=True),
+                                     timeout=10, metadata=auth["backend"])) == \
+        grpc.StatusCode.PERMISSION_DENIED
+    erased = await gw.EndSession(gateway_pb2.EndSessionRequest(session_id=sid, erase=True),
+                                 timeout=10, metadata=auth["admin"])
+    assert erased.erased
+
+
+async def test_rate_limit_is_resource_exhausted_with_retry_info(secured) -> None:
+    stack, auth = secured
+    gw = stack.gateway
+    codes = []
+    for _ in range(4):  # the analyst's burst
+        codes.append(await _code(gw.GetInfo(common_pb2.GetInfoRequest(), timeout=10,
+                                            metadata=auth["analyst"])))
+    assert codes == [grpc.StatusCode.OK] * 4
+    with pytest.raises(grpc.aio.AioRpcError) as err:
+        await gw.GetInfo(common_pb2.GetInfoRequest(), timeout=10, metadata=auth["analyst"])
+    assert err.value.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
+    details = dict(err.value.trailing_metadata())["grpc-status-details-bin"]
+    status = status_pb2.Status.FromString(details)
+    retry = error_details_pb2.RetryInfo()
+    assert status.details[0].Unpack(retry)
+    assert retry.retry_delay.seconds + retry.retry_delay.nanos / 1e9 > 0
+
+
+async def test_concurrent_turns_of_one_session_are_bounded(secured) -> None:
+    stack, auth = secured
+    gw = stack.gateway
+    sid = (await gw.StartSession(gateway_pb2.StartSessionRequest(), timeout=10,
+                                 metadata=auth["turns"])
+           ).session_id
+    from redis.asyncio import Redis
+
+    r = Redis.from_url(stack.redis_url)
+    key = f"fa:{{{sid}}}:inflight"
+    try:
+        await r.set(key, 1, ex=60)  # another replica holds the session's only turn slot
+        assert await _code(gw.Converse(gateway_pb2.ConverseRequest(
+            session_id=sid, request_id="c1", text="hello"), timeout=20,
+            metadata=auth["turns"])) == grpc.StatusCode.ABORTED
+        await r.delete(key)  # that turn ended
+        resp = await gw.Converse(gateway_pb2.ConverseRequest(
+            session_id=sid, request_id="c1", text="hello"), timeout=20,
+            metadata=auth["turns"])
+        assert resp.reply
+        assert await r.exists(key) == 0  # the slot was given back
+    finally:
+        await r.aclose()
