@@ -12,24 +12,10 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from finadvisor.corpus.ontology import SLOTS
+
 # Ontology v1 slots (DESIGN.md) plus the two affordability figures of the credit assessment.
-ONTOLOGY_SLOTS: tuple[str, ...] = (
-    "product",
-    "loan_amount",
-    "investment_amount",
-    "monthly_income",
-    "monthly_debt",
-    "currency",
-    "loan_term_months",
-    "loan_purpose",
-    "employment_status",
-    "employment_years",
-    "age",
-    "dependents",
-    "investment_horizon_years",
-    "housing",
-    "risk_tolerance",
-)
+ONTOLOGY_SLOTS: tuple[str, ...] = SLOTS
 CREDIT_SLOTS: tuple[str, ...] = ("monthly_instalment", "max_affordable_amount")
 PLACEHOLDER_SLOTS: tuple[str, ...] = ONTOLOGY_SLOTS + CREDIT_SLOTS
 

@@ -19,6 +19,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from finadvisor.corpus.ontology import CATEGORICAL_VALUES
 from finadvisor.shared.errors import InvalidInputError
 
 Kind = Literal["numeric", "categorical"]
@@ -81,14 +82,7 @@ SAVINGS_STATUSES = ("none", "low", "medium", "high", "very_high")
 OTHER_INSTALMENT_PLANS = ("none", "bank", "stores")
 GUARANTORS = ("none", "guarantor", "co_applicant")
 PROPERTIES = ("real_estate", "savings_insurance", "car_or_other", "none")
-PRODUCTS = (
-    "personal_loan",
-    "mortgage",
-    "auto_loan",
-    "credit_card",
-    "savings_account",
-    "investment",
-)
+PRODUCTS = CATEGORICAL_VALUES["product"]
 
 FEATURES: tuple[FeatureSpec, ...] = (
     FeatureSpec("loan_amount", "numeric", "dialogue", ("loan_amount",), monotone=+1),
