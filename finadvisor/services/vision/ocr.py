@@ -136,6 +136,9 @@ def read_lines(img: Image.Image) -> list[Line]:
     import pytesseract
 
     prepared = prepare_for_ocr(img)
+    # pytesseract hands the image over as a file in the image's own format; uncompressed BMP
+    # is written in a few ms where PNG compression of a full page takes tens.
+    prepared.format = "BMP"
     data = pytesseract.image_to_data(prepared, lang="eng", config="--psm 6",
                                      output_type=pytesseract.Output.DICT, timeout=30)
     lines: dict[tuple[int, int, int], list[tuple[int, str, float]]] = {}
