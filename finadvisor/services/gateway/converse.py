@@ -145,7 +145,8 @@ class Converser:
     # -- the turn -------------------------------------------------------------------------------
     async def converse(self, req: gateway_pb2.ConverseRequest,
                        remaining_s: float | None) -> gateway_pb2.ConverseResponse:
-        self.validate(req)
+        """One turn of a request that passed ``validate`` (the servicer checks it before the
+        turn takes a session slot, so bad input never reaches Redis)."""
         budget = Budget.from_context(remaining_s, self.settings.turn_deadline_s)
         stored = await self.store.get_response(req.session_id, req.request_id)
         if stored is not None:
