@@ -268,3 +268,45 @@ def test_bundled_default_model_answers_from_the_state() -> None:
         assert "15000" in outs[1].reply  # the confirmation repeats the amount, from the state
     finally:
         eng.close()
+
+
+def test_greedy_loop_matches_generate_and_the_teacher_forced_scores() -> None:
+    """The engine's own greedy loop gives the tokens transformers' ``generate`` gives, and the
+    scores and attention rows a teacher-forced pass over those tokens gives (bundled model,
+    requests with and without the placeholders their states can fill)."""
+    from transformers import GenerationConfig, LogitsProcessorList
+
+    from finadvisor.services.generator.engine import PlaceholderMask
+    from finadvisor.services.generator.features import build_source
+    from finadvisor.shared.paths import BUNDLED_MODELS_DIR
+
+    eng = GeneratorEngine.load(BUNDLED_MODELS_DIR / "generator")
+    try:
+        texts = ["I'd like to borrow 15,000 dollars to buy a car", "over 3 years please", "hello",
+                 "my income is 4200 a month", "what would the monthly payment be?", "I rent"]
+        reqs = [request(t, slots={"loan_amount": "15000", "currency": "USD"} if i % 2 else
+                        {"loan_amount": "9000", "currency": "EUR", "loan_term_months": "36",
+                         "monthly_income": "4200"}) for i, t in enumerate(texts)]
+        cfg = eng.model.config
+        enc = eng.tokenizer([build_source(r) for r in reqs], padding=True, return_tensors="pt")
+        ids, mask = enc["input_ids"], enc["attention_mask"]  # (B, S)
+        banned = eng._banned_placeholders(reqs)
+        targets, tok_logp, alphas = eng.greedy(ids, mask, banned)
+        with torch.inference_mode():
+            seqs = eng.model.generate(
+                input_ids=ids, attention_mask=mask, logits_processor=LogitsProcessorList([PlaceholderMask(banned)]),
+                generation_config=GenerationConfig(
+                    max_new_tokens=cfg.max_target_length, num_beams=1, do_sample=False,
+                    pad_token_id=cfg.pad_token_id, eos_token_id=cfg.eos_token_id,
+                    decoder_start_token_id=cfg.decoder_start_token_id))
+            assert torch.equal(seqs[:, 1:], targets)
+            out = eng.model(input_ids=ids, attention_mask=mask, decoder_input_ids=seqs[:, :-1],
+                            output_attentions=True)
+        ref_logp = torch.log_softmax(out.logits, dim=-1).gather(-1, targets.unsqueeze(-1)).squeeze(-1)
+        live = torch.cumsum((targets == cfg.eos_token_id).long(), dim=1) - (targets == cfg.eos_token_id).long() == 0
+        assert torch.allclose(tok_logp[live], ref_logp[live], atol=1e-4)
+        assert alphas is not None
+        assert torch.allclose(alphas[live], out.cross_attentions[0][live], atol=1e-5)
+        assert len({tuple(t) for t in targets.tolist()}) > 1  # the batch really decoded different replies
+    finally:
+        eng.close()
