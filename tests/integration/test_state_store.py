@@ -515,3 +515,40 @@ async def test_index_can_be_turned_off(make_store: StoreFactory) -> None:
     assert await store.list_sessions(limit=10) == []
     if isinstance(store, RedisStateStore):
         assert await store.client.zscore(INDEX_KEY, s) is None
+
+
+async def test_auto_pipeline_sends_concurrent_turns_together_and_keeps_errors_apart(redis_url: str) -> None:
+    """Concurrent calls on a standalone Redis share pipelines; each keeps its own result, a bad
+    call (unknown session) fails alone, and a flushed script cache is recovered by EVAL."""
+    store = create_state_store(StoreConfig(url=redis_url, ttl_s=TTL_S))
+    plain = create_state_store(StoreConfig(url=redis_url, ttl_s=TTL_S, auto_pipeline=False))
+    assert isinstance(store, RedisStateStore) and isinstance(plain, RedisStateStore)
+    try:
+        sessions = [sid() for _ in range(20)]
+        await asyncio.gather(*(store.create_session(s) for s in sessions))
+        pipeline = store._pipeline
+        assert pipeline is not None and plain._pipeline is None
+        before_pipes, before_calls = pipeline.pipelines, pipeline.calls
+        amounts = {s: str(1000 + i) for i, s in enumerate(sessions)}
+        results = await asyncio.gather(
+            *(store.apply_turn(turn(s, "r1", text_slot("loan_amount", amounts[s]))) for s in sessions),
+            store.apply_turn(turn(sid(), "r1")),  # no such session
+            return_exceptions=True)
+        assert isinstance(results[-1], SessionNotFoundError)
+        for s, res in zip(sessions, results[:-1], strict=True):
+            assert not isinstance(res, BaseException), res
+            assert res.state.slots["loan_amount"].value == amounts[s] and res.turn == 0
+        sent = pipeline.calls - before_calls
+        assert sent >= 21 and pipeline.pipelines - before_pipes < sent  # shared pipelines
+        # The same state is read back by a store that sends every call on its own.
+        for s in sessions:
+            assert (await plain.get_state(s)).state.slots["loan_amount"].value == amounts[s]
+
+        await store.client.script_flush()  # as after a Redis restart: NOSCRIPT on EVALSHA
+        again = await asyncio.gather(*(store.apply_turn(turn(s, "r2", text_slot("loan_amount", "5"))) for s in sessions))
+        assert [r.turn for r in again] == [1] * len(sessions)
+        # Multi-word commands still work with the hiredis packer.
+        assert await store.client.config_get("maxmemory-policy")
+    finally:
+        await store.close()
+        await plain.close()

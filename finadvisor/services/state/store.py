@@ -236,6 +236,8 @@ class StoreConfig:
     max_connections: int = 128
     #: Largest response payload ``store_response`` keeps.
     max_response_bytes: int = 1 << 20
+    #: Send the script calls of one event-loop tick as one pipeline (standalone Redis only).
+    auto_pipeline: bool = True
 
     def __post_init__(self) -> None:
         if self.ttl_s < 1:
@@ -259,6 +261,12 @@ class StoreConfig:
         for f in dataclasses.fields(cls):
             name = "FINADVISOR_STATE_" + f.name.upper()
             if f.name == "url" or name not in env:
+                continue
+            if f.type in ("bool", bool):
+                value = env[name].strip().lower()
+                if value not in ("0", "1", "true", "false", "yes", "no"):
+                    raise ConfigError(f"{name} must be 1 or 0")
+                kwargs[f.name] = value in ("1", "true", "yes")
                 continue
             caster = float if f.type in ("float", float) else int
             try:
@@ -898,6 +906,115 @@ class _Script:
 T = TypeVar("T")
 
 
+class _HiredisPacking:
+    """Commands packed by hiredis (C) instead of redis-py's Python packer.
+
+    redis-py's asyncio connections pack every argument in Python; a turn's script call has
+    fourteen of them and the packing was the largest single cost of a store call. Multi-word
+    command names ("SCRIPT LOAD") are split the way redis-py splits them.
+    """
+
+    def pack_command(self, *args: Any) -> list[bytes]:
+        import hiredis
+
+        if isinstance(args[0], str) and " " in args[0]:
+            args = (*args[0].split(), *args[1:])
+        elif isinstance(args[0], bytes) and b" " in args[0]:
+            args = (*args[0].split(), *args[1:])
+        return [hiredis.pack_command(args)]
+
+
+def _packing_connection_class(scheme: str) -> type | None:
+    """The connection class for a standalone Redis URL, with hiredis packing when installed."""
+    try:
+        import hiredis
+
+        if not hasattr(hiredis, "pack_command"):
+            return None
+    except ImportError:
+        return None
+    from redis.asyncio.connection import Connection, SSLConnection, UnixDomainSocketConnection
+
+    base = {"redis": Connection, "rediss": SSLConnection, "unix": UnixDomainSocketConnection}[scheme]
+    return type(f"Hiredis{base.__name__}", (_HiredisPacking, base), {})
+
+
+class _AutoPipeline:
+    """Script calls made in the same event-loop tick go to Redis as one pipeline.
+
+    Under load the store serves many sessions at once; sending each call on its own costs a
+    write, a read and several event-loop wake-ups per call. Here every call made before the
+    loop next runs its callbacks is queued, and the queue goes out as one non-transactional
+    pipeline: one write, one read, the replies handed back to their callers in order (the
+    technique of ioredis' auto-pipelining). A lone call waits for nothing: it goes out on the
+    next tick. Each call stays its own atomic script; an error reply fails only its own call;
+    a script the server lost (NOSCRIPT after a restart) is run again by EVAL.
+    """
+
+    def __init__(self, client: Any, timeout_s: float, max_batch: int = 128) -> None:
+        self._client = client
+        self._timeout_s = timeout_s
+        self._max_batch = max_batch
+        self._pending: list[tuple[_Script, Sequence[str], Sequence[Any], asyncio.Future[Any]]] = []
+        self._scheduled = False
+        self._sending: set[asyncio.Task[None]] = set()
+        self.pipelines = 0  # pipelines sent (tests and the benchmark read it)
+        self.calls = 0  # calls sent through them
+
+    def call(self, script: _Script, keys: Sequence[str], args: Sequence[Any]) -> asyncio.Future[Any]:
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[Any] = loop.create_future()
+        self._pending.append((script, keys, args, future))
+        if not self._scheduled:
+            self._scheduled = True
+            loop.call_soon(self._flush)
+        return future
+
+    def _flush(self) -> None:
+        self._scheduled = False
+        batch, self._pending = self._pending, []
+        batch = [item for item in batch if not item[3].done()]  # callers that gave up
+        for i in range(0, len(batch), self._max_batch):
+            task = asyncio.ensure_future(self._send(batch[i:i + self._max_batch]))
+            self._sending.add(task)
+            task.add_done_callback(self._sending.discard)
+
+    async def _send(self, batch: list[tuple[_Script, Sequence[str], Sequence[Any], asyncio.Future[Any]]]) -> None:
+        from redis.exceptions import NoScriptError
+
+        try:
+            # A caller gives up at its own deadline; this bounds the pipeline itself, so a hung
+            # server cannot keep a connection and this task forever.
+            async with asyncio.timeout(self._timeout_s):
+                pipe = self._client.pipeline(transaction=False)
+                for script, keys, args, _future in batch:
+                    pipe.evalsha(script.sha, len(keys), *keys, *args)
+                results = await pipe.execute(raise_on_error=False)
+        except asyncio.CancelledError:
+            for *_, future in batch:
+                future.cancel()
+            raise
+        except Exception as exc:  # noqa: BLE001 - handed to every caller of the batch
+            for *_, future in batch:
+                if not future.done():
+                    future.set_exception(exc)
+            return
+        self.pipelines += 1
+        self.calls += len(batch)
+        for (script, keys, args, future), result in zip(batch, results, strict=True):
+            if isinstance(result, NoScriptError):
+                try:
+                    result = await script(self._client, keys, args)
+                except Exception as exc:  # noqa: BLE001 - this call's own error
+                    result = exc
+            if future.done():
+                continue
+            if isinstance(result, BaseException):
+                future.set_exception(result)
+            else:
+                future.set_result(result)
+
+
 def _split_hosts(netloc_hosts: str, default_port: int) -> list[tuple[str, int]]:
     out: list[tuple[str, int]] = []
     for part in netloc_hosts.split(","):
@@ -941,6 +1058,16 @@ class RedisStateStore(StateStore):
         self._get_resp = _Script(_LUA_GET_RESPONSE)
         self._index = _Script(_LUA_INDEX_TOUCH)
         self._index_touched: OrderedDict[str, float] = OrderedDict()
+        # Auto-pipelining on a standalone Redis; a cluster client routes each call itself.
+        scheme = urlsplit(config.url).scheme.lower()
+        self._pipeline = (_AutoPipeline(self._client, config.op_timeout_s) if config.auto_pipeline
+                          and scheme in ("redis", "rediss", "unix") else None)
+
+    def _eval(self, script: _Script, keys: Sequence[str], args: Sequence[Any]) -> Awaitable[Any]:
+        """Run one script: through the auto-pipeline when there is one, else on its own."""
+        if self._pipeline is not None:
+            return self._pipeline.call(script, keys, args)
+        return script(self._client, keys, args)
 
     @property
     def client(self) -> Any:
@@ -969,6 +1096,9 @@ class RedisStateStore(StateStore):
 
             # Blocking pool: a burst beyond max_connections waits (within the deadline) for a
             # free connection instead of failing with "Too many connections".
+            packing = _packing_connection_class(scheme)
+            if packing is not None:
+                common["connection_class"] = packing
             pool = BlockingConnectionPool.from_url(cfg.url, timeout=cfg.op_timeout_s, **common)
             client = Redis(connection_pool=pool)
             client.auto_close_connection_pool = True  # aclose() closes the pool we made
@@ -1069,8 +1199,8 @@ class RedisStateStore(StateStore):
     async def _touch_index(self, session_id: str, now_ms: int) -> None:
         if self.config.index_max == 0:
             return
-        await self._index(
-            self._client,
+        await self._eval(
+            self._index,
             [INDEX_KEY],
             [session_id, now_ms, self.config.index_max, self.config.ttl_s * 1000],
         )
@@ -1084,7 +1214,7 @@ class RedisStateStore(StateStore):
             args += [SLOT_FIELD_PREFIX + slot, _dumps(record)]
 
         async def op() -> SessionState:
-            created, flat = await self._create(self._client, session_keys(session_id), args)
+            created, flat = await self._eval(self._create, session_keys(session_id), args)
             if created:
                 await self._touch_index(session_id, now_ms)
             return _state_from_hash(_flat_to_dict(flat))
@@ -1120,7 +1250,7 @@ class RedisStateStore(StateStore):
         ]
 
         async def op() -> TurnResult:
-            replayed, raw = await self._apply(self._client, session_keys(turn.session_id), args)
+            replayed, raw = await self._eval(self._apply, session_keys(turn.session_id), args)
             if not replayed and self._index_due(turn.session_id):
                 await self._touch_index(turn.session_id, int(turn.timestamp_ms or _now_ms()))
             result = json.loads(_str(raw))
@@ -1137,7 +1267,7 @@ class RedisStateStore(StateStore):
         args = [request_id, reply, _dumps(degraded), image_type, self.config.ttl_s * 1000]
 
         async def op() -> bool:
-            return bool(await self._reply(self._client, session_keys(session_id), args))
+            return bool(await self._eval(self._reply, session_keys(session_id), args))
 
         return await self._call(op)
 
@@ -1145,8 +1275,8 @@ class RedisStateStore(StateStore):
         keys = session_keys(session_id)[:3]
 
         async def op() -> SessionSnapshot:
-            flat_state, flat_meta, history, pttl = await self._get(
-                self._client, keys, [history_limit]
+            flat_state, flat_meta, history, pttl = await self._eval(
+                self._get, keys, [history_limit]
             )
             meta = _flat_to_dict(flat_meta)
             try:
@@ -1166,7 +1296,7 @@ class RedisStateStore(StateStore):
 
     async def _erase(self, session_id: str) -> int:
         async def op() -> int:
-            deleted = int(await self._erase_script(self._client, session_keys(session_id), []))
+            deleted = int(await self._eval(self._erase_script, session_keys(session_id), []))
             await self._client.zrem(INDEX_KEY, session_id)
             return deleted
 
@@ -1189,7 +1319,7 @@ class RedisStateStore(StateStore):
         args = [request_id, payload, self.config.ttl_s * 1000, self.config.request_window]
 
         async def op() -> None:
-            await self._store_resp(self._client, session_keys(session_id), args)
+            await self._eval(self._store_resp, session_keys(session_id), args)
 
         await self._call(op)
 
@@ -1198,7 +1328,7 @@ class RedisStateStore(StateStore):
         meta, responses = keys[1], keys[5]
 
         async def op() -> bytes | None:
-            (payload,) = await self._get_resp(self._client, [meta, responses], [request_id])
+            (payload,) = await self._eval(self._get_resp, [meta, responses], [request_id])
             return payload if payload else None
 
         return await self._call(op)
