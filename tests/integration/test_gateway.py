@@ -218,3 +218,30 @@ async def test_erasure_removes_session_and_audit(stack: Stack) -> None:
     finally:
         await r.aclose()
     assert left == []
+
+
+async def test_apply_turn_returns_the_context_a_get_state_would(stack: Stack) -> None:
+    """ApplyTurn with history_limit answers with the history (this turn included) and profile
+    that GetState gives after it: the gateway's turn needs no GetState hop."""
+    from finadvisor.shared.client import make_channel
+    from finadvisor.state.v1 import state_pb2, state_pb2_grpc
+
+    sid = await new_session(stack, profile={"age": "41"})
+    async with make_channel(f"127.0.0.1:{stack.ports['state']}", default_timeout_s=10) as ch:
+        state = state_pb2_grpc.StateTrackerStub(ch)
+        texts = ["Hi, I'd like to borrow 12000 euros", "over 3 years please", "I rent"]
+        for i, text in enumerate(texts):
+            applied = await state.ApplyTurn(state_pb2.ApplyTurnRequest(
+                session_id=sid, request_id=f"a{i}", text=text, history_limit=2))
+            got = await state.GetState(state_pb2.GetStateRequest(session_id=sid, history_limit=2))
+            assert [h.text for h in applied.history] == [h.text for h in got.history]
+            assert applied.history[-1].text == text and applied.history[-1].turn == i
+            assert dict(applied.profile) == dict(got.profile) == {"age": "41"}
+            assert applied.state == got.state
+        plain = await state.ApplyTurn(state_pb2.ApplyTurnRequest(
+            session_id=sid, request_id="a9", text="thank you"))
+        assert not plain.history and not plain.profile  # only when asked
+        with pytest.raises(grpc.aio.AioRpcError) as err:
+            await state.ApplyTurn(state_pb2.ApplyTurnRequest(
+                session_id=sid, request_id="a10", text="hello", history_limit=-1))
+        assert err.value.code() == grpc.StatusCode.INVALID_ARGUMENT

@@ -58,7 +58,36 @@ class AuditLog:
         self.per_session_max = per_session_max
 
     async def append(self, entry: AuditEntry) -> str:
-        fields = {
+        return (await self.append_many([entry]))[0]
+
+    async def append_many(self, entries: Sequence[AuditEntry]) -> list[str]:
+        """Append entries (one turn's records) in two round trips whatever their number: the
+        stream entries, then the per-session index that needs their ids."""
+        if not entries:
+            return []
+        try:
+            async with self.redis.pipeline(transaction=False) as pipe:
+                for entry in entries:
+                    pipe.xadd(AUDIT_STREAM, self._fields(entry), maxlen=self.max_records,
+                              approximate=True)
+                raw_ids = await pipe.execute()
+            ids = [i.decode() if isinstance(i, bytes) else str(i) for i in raw_ids]
+            async with self.redis.pipeline(transaction=False) as pipe:
+                pipe.expire(AUDIT_STREAM, AUDIT_STREAM_TTL_S)
+                for entry, entry_id in zip(entries, ids, strict=True):
+                    if entry.session_id:
+                        key = session_audit_key(entry.session_id)
+                        pipe.rpush(key, entry_id)
+                        pipe.ltrim(key, -self.per_session_max, -1)
+                        pipe.expire(key, self.session_ttl_s)
+                await pipe.execute()
+        except (RedisError, OSError) as exc:
+            raise StoreUnavailableError("audit log unavailable") from exc
+        return ids
+
+    @staticmethod
+    def _fields(entry: AuditEntry) -> dict[str, str]:
+        return {
             "session_id": entry.session_id,
             "request_id": entry.request_id,
             "kind": entry.kind,
@@ -70,21 +99,6 @@ class AuditLog:
             "pd": repr(float(entry.probability_of_default)),
             "degraded": json.dumps(list(entry.degraded)),
         }
-        try:
-            entry_id = await self.redis.xadd(AUDIT_STREAM, fields, maxlen=self.max_records,
-                                             approximate=True)
-            entry_id = entry_id.decode() if isinstance(entry_id, bytes) else entry_id
-            key = session_audit_key(entry.session_id) if entry.session_id else None
-            async with self.redis.pipeline(transaction=False) as pipe:
-                pipe.expire(AUDIT_STREAM, AUDIT_STREAM_TTL_S)
-                if key:
-                    pipe.rpush(key, entry_id)
-                    pipe.ltrim(key, -self.per_session_max, -1)
-                    pipe.expire(key, self.session_ttl_s)
-                await pipe.execute()
-        except (RedisError, OSError) as exc:
-            raise StoreUnavailableError("audit log unavailable") from exc
-        return entry_id
 
     async def for_session(self, session_id: str, limit: int = 100) -> list[AuditEntry]:
         try:

@@ -17,7 +17,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -169,17 +169,15 @@ class Converser:
                 text_source=text_source, facts=work.facts,
                 backup_intent=work.voice_intent,
                 backup_intent_confidence=work.voice_intent_confidence,
+                history_limit=CONTEXT_TURNS,  # the generator's context comes back with the state
             ), timeout=budget.share(0.5)), "state")
-        context = await self._call(
-            self.backends.state.GetState(state_pb2.GetStateRequest(
-                session_id=req.session_id, history_limit=CONTEXT_TURNS),
-                timeout=budget.share(0.3)), "state")
 
         credit = None
         if self.credit.should_assess(applied.state, req.assess_credit):
-            credit = await self._assess(applied.state, dict(context.profile), work)
+            credit = await self._assess(applied.state, dict(applied.profile), work)
 
-        reply, gen = await self._generate(req, applied.state, context, work, credit, budget)
+        reply, gen = await self._generate(req, applied.state, applied.history, work, credit,
+                                          budget)
 
         resp = gateway_pb2.ConverseResponse(
             reply=reply, state=applied.state, degraded=work.degraded, findings=work.findings,
@@ -283,11 +281,11 @@ class Converser:
         return credit
 
     async def _generate(self, req: gateway_pb2.ConverseRequest, state: common_pb2.DialogueState,
-                        context: state_pb2.GetStateResponse, work: TurnWork,
+                        history: Sequence[state_pb2.HistoryEntry], work: TurnWork,
                         credit: common_pb2.CreditAssessment | None, budget: Budget,
                         ) -> tuple[str, generator_pb2.GenerateResponse | None]:
         turns = []
-        for h in context.history:
+        for h in history:
             if h.text:
                 turns.append(generator_pb2.ContextTurn(speaker="user", text=h.text))
             if h.reply:
@@ -309,7 +307,9 @@ class Converser:
     async def _finish(self, req: gateway_pb2.ConverseRequest,
                       resp: gateway_pb2.ConverseResponse, work: TurnWork,
                       credit: common_pb2.CreditAssessment | None, budget: Budget) -> None:
-        """History, audit and the stored answer; a failure here fails the turn (retryable)."""
+        """History, then audit and the stored answer side by side; a failure here fails the
+        turn (retryable). The answer is stored only once the reply is in the history, so a
+        replayed answer always has its history."""
         await self._call(self.backends.state.RecordReply(state_pb2.RecordReplyRequest(
             session_id=req.session_id, request_id=req.request_id, reply=resp.reply,
             degraded=work.degraded, image_type=work.findings.image.image_type,
@@ -321,17 +321,18 @@ class Converser:
             hashes["image"] = sha256_hex(req.image.data)
         if req.audio.data:
             hashes["audio"] = sha256_hex(req.audio.data)
-        await self.audit.append(AuditEntry(
+        entries = [AuditEntry(
             session_id=req.session_id, request_id=req.request_id, kind="turn",
             input_hashes=hashes, model_versions=work.model_versions,
             degraded=work.degraded,
-        ))
+        )]
         if credit is not None:
-            await self.audit.append(AuditEntry(
+            entries.append(AuditEntry(
                 session_id=req.session_id, request_id=req.request_id, kind="credit_decision",
                 input_hashes=hashes, model_versions={"credit": credit.model_version},
                 decision=credit.decision, reasons=[r.code for r in credit.reasons],
                 probability_of_default=credit.probability_of_default,
             ))
-        await self.store.store_response(req.session_id, req.request_id,
-                                        resp.SerializeToString())
+        await asyncio.gather(
+            self.audit.append_many(entries),
+            self.store.store_response(req.session_id, req.request_id, resp.SerializeToString()))

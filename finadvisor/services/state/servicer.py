@@ -61,7 +61,11 @@ class StateTrackerServicer(state_pb2_grpc.StateTrackerServicer):
                                                ttl_seconds=store.config.ttl_s)
 
     async def ApplyTurn(self, request, context):  # noqa: N802
+        from finadvisor.shared.errors import InvalidInputError
+
         session_id_var.set(request.session_id)
+        if request.history_limit < 0:
+            raise InvalidInputError("history_limit must not be negative")
         applied = await self._tracker().apply(
             session_id=request.session_id,
             request_id=request.request_id,
@@ -72,7 +76,7 @@ class StateTrackerServicer(state_pb2_grpc.StateTrackerServicer):
             backup_intent=request.backup_intent,
             backup_intent_confidence=request.backup_intent_confidence,
         )
-        return state_pb2.ApplyTurnResponse(
+        resp = state_pb2.ApplyTurnResponse(
             state=state_to_proto(applied.result.state),
             turn=applied.result.turn,
             replayed=applied.result.replayed,
@@ -80,6 +84,13 @@ class StateTrackerServicer(state_pb2_grpc.StateTrackerServicer):
                                             start=m.start, end=m.end)
                       for m in applied.mentions],
         )
+        if request.history_limit > 0:
+            # The context the caller needs next, in this call rather than a GetState after it.
+            snap = await self._tracker().store.get_state(
+                request.session_id, min(request.history_limit, MAX_HISTORY))
+            resp.history.extend(history_to_proto(h) for h in snap.history)
+            resp.profile.update(snap.profile)
+        return resp
 
     async def RecordReply(self, request, context):  # noqa: N802
         session_id_var.set(request.session_id)

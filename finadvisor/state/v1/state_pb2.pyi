@@ -31,7 +31,7 @@ class CreateSessionResponse(_message.Message):
     def __init__(self, state: _Optional[_Union[_common_pb2.DialogueState, _Mapping]] = ..., ttl_seconds: _Optional[int] = ...) -> None: ...
 
 class ApplyTurnRequest(_message.Message):
-    __slots__ = ("session_id", "request_id", "text", "text_source", "facts", "backup_intent", "backup_intent_confidence")
+    __slots__ = ("session_id", "request_id", "text", "text_source", "facts", "backup_intent", "backup_intent_confidence", "history_limit")
     SESSION_ID_FIELD_NUMBER: _ClassVar[int]
     REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
     TEXT_FIELD_NUMBER: _ClassVar[int]
@@ -39,6 +39,7 @@ class ApplyTurnRequest(_message.Message):
     FACTS_FIELD_NUMBER: _ClassVar[int]
     BACKUP_INTENT_FIELD_NUMBER: _ClassVar[int]
     BACKUP_INTENT_CONFIDENCE_FIELD_NUMBER: _ClassVar[int]
+    HISTORY_LIMIT_FIELD_NUMBER: _ClassVar[int]
     session_id: str
     request_id: str
     text: str
@@ -46,19 +47,31 @@ class ApplyTurnRequest(_message.Message):
     facts: _containers.RepeatedCompositeFieldContainer[_common_pb2.Fact]
     backup_intent: str
     backup_intent_confidence: float
-    def __init__(self, session_id: _Optional[str] = ..., request_id: _Optional[str] = ..., text: _Optional[str] = ..., text_source: _Optional[str] = ..., facts: _Optional[_Iterable[_Union[_common_pb2.Fact, _Mapping]]] = ..., backup_intent: _Optional[str] = ..., backup_intent_confidence: _Optional[float] = ...) -> None: ...
+    history_limit: int
+    def __init__(self, session_id: _Optional[str] = ..., request_id: _Optional[str] = ..., text: _Optional[str] = ..., text_source: _Optional[str] = ..., facts: _Optional[_Iterable[_Union[_common_pb2.Fact, _Mapping]]] = ..., backup_intent: _Optional[str] = ..., backup_intent_confidence: _Optional[float] = ..., history_limit: _Optional[int] = ...) -> None: ...
 
 class ApplyTurnResponse(_message.Message):
-    __slots__ = ("state", "turn", "replayed", "mentions")
+    __slots__ = ("state", "turn", "replayed", "mentions", "history", "profile")
+    class ProfileEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: str
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[str] = ...) -> None: ...
     STATE_FIELD_NUMBER: _ClassVar[int]
     TURN_FIELD_NUMBER: _ClassVar[int]
     REPLAYED_FIELD_NUMBER: _ClassVar[int]
     MENTIONS_FIELD_NUMBER: _ClassVar[int]
+    HISTORY_FIELD_NUMBER: _ClassVar[int]
+    PROFILE_FIELD_NUMBER: _ClassVar[int]
     state: _common_pb2.DialogueState
     turn: int
     replayed: bool
     mentions: _containers.RepeatedCompositeFieldContainer[SlotMention]
-    def __init__(self, state: _Optional[_Union[_common_pb2.DialogueState, _Mapping]] = ..., turn: _Optional[int] = ..., replayed: _Optional[bool] = ..., mentions: _Optional[_Iterable[_Union[SlotMention, _Mapping]]] = ...) -> None: ...
+    history: _containers.RepeatedCompositeFieldContainer[HistoryEntry]
+    profile: _containers.ScalarMap[str, str]
+    def __init__(self, state: _Optional[_Union[_common_pb2.DialogueState, _Mapping]] = ..., turn: _Optional[int] = ..., replayed: _Optional[bool] = ..., mentions: _Optional[_Iterable[_Union[SlotMention, _Mapping]]] = ..., history: _Optional[_Iterable[_Union[HistoryEntry, _Mapping]]] = ..., profile: _Optional[_Mapping[str, str]] = ...) -> None: ...
 
 class SlotMention(_message.Message):
     __slots__ = ("slot", "value", "confidence", "start", "end")
