@@ -186,6 +186,34 @@ async def test_invalid_request_is_rejected_before_batching(engine: GeneratorEngi
     assert engine.batcher_stats["batches"] == 0
 
 
+async def test_batcher_without_wait_batches_what_queued_during_the_previous_batch() -> None:
+    """Wait 0: a lone request goes at once; requests that arrive while a batch runs form the
+    next batch together."""
+    import threading
+
+    seen: list[list[int]] = []
+    started, release = threading.Event(), threading.Event()
+
+    def process(items: list[int]) -> list[int]:
+        seen.append(items)
+        started.set()
+        release.wait(30)
+        return [i + 1 for i in items]
+
+    batcher: DynamicBatcher[int, int] = DynamicBatcher(process, max_batch_size=8, max_wait_ms=0)
+    try:
+        first = asyncio.ensure_future(batcher.submit(0))
+        assert await asyncio.to_thread(started.wait, 30)  # the lone request went alone
+        rest = [asyncio.ensure_future(batcher.submit(i)) for i in (1, 2, 3)]
+        await asyncio.sleep(0)  # let them reach the queue while batch one is still running
+        release.set()
+        assert await first == 1 and await asyncio.gather(*rest) == [2, 3, 4]
+        assert seen == [[0], [1, 2, 3]]
+    finally:
+        release.set()
+        batcher.close()
+
+
 async def test_batcher_groups_and_propagates_errors() -> None:
     seen: list[list[int]] = []
 

@@ -1,11 +1,12 @@
-"""Dynamic batching: requests that arrive within a few milliseconds are decoded as one batch.
+"""Dynamic batching: requests that queue up together are decoded as one batch.
 
 Why: decoding one reply costs about as much as decoding sixteen (the GRU steps are matrix products
-whose cost is dominated by per-step overhead at these sizes), so under concurrent load we trade a
-few milliseconds of waiting for a large gain in throughput. The event loop never blocks: callers
-``await submit(item)``; one worker thread collects up to ``max_batch_size`` items, waiting at
-most ``max_wait_ms`` after the first one, runs ``process(batch)`` and resolves each caller's
-future on its own loop. The queue is bounded, so overload is refused (RateLimitedError) instead of
+whose cost is dominated by per-step overhead at these sizes), so under concurrent load batches
+give a large gain in throughput. The event loop never blocks: callers ``await submit(item)``;
+one worker thread takes the first item plus whatever else is queued (up to ``max_batch_size``),
+optionally waiting up to ``max_wait_ms`` for more, runs ``process(batch)`` and resolves each
+caller's future on its own loop. The service's default wait is 0: under load, the requests that
+arrive while one batch decodes form the next one, and a lone request pays no waiting. The queue is bounded, so overload is refused (RateLimitedError) instead of
 growing memory without limit.
 """
 

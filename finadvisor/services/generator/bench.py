@@ -93,7 +93,7 @@ def main(argv: list[str] | None = None) -> None:
     import torch
 
     torch.set_num_threads(args.threads)
-    engine = GeneratorEngine.load(args.folder, max_batch_size=args.clients, max_wait_ms=5.0)
+    engine = GeneratorEngine.load(args.folder, max_batch_size=args.clients, max_wait_ms=0.0)
     try:
         bench_batching(engine, 2, 8)  # warm-up
         single = bench_batching(engine, 1, max(16, args.requests // 8))

@@ -15,8 +15,9 @@ class GeneratorSettings(ServerSettings):
     DEFAULT_PORT = 50053
 
     max_batch: int = env_field("MAX_BATCH", 16, "requests decoded as one batch", min=1, max=256)
-    batch_wait_ms: float = env_field("BATCH_WAIT_MS", 5.0, "how long a batch waits for more "
-                                     "requests", min=0, max=100)
+    batch_wait_ms: float = env_field("BATCH_WAIT_MS", 0.0, "how long a batch waits for more "
+                                     "requests (0: it takes what queued while the previous "
+                                     "batch decoded)", min=0, max=100)
     torch_threads: int = env_field("TORCH_THREADS", 1, "CPU threads of one decode (batching "
                                    "gives the parallelism)", min=1, max=64)
     policy_file: Path | None = env_field("POLICY_FILE", None, "compliance policy (JSON); "

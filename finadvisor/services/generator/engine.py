@@ -104,7 +104,7 @@ class GeneratorEngine:
         policy: CompliancePolicy | None = None,
         model_version: str = "",
         max_batch_size: int = 16,
-        max_wait_ms: float = 5.0,
+        max_wait_ms: float = 0.0,
         max_queue: int = 1024,
     ) -> None:
         self.model = model.eval()
@@ -123,7 +123,7 @@ class GeneratorEngine:
         folder: Path,
         policy_path: Path | None = None,
         max_batch_size: int = 16,
-        max_wait_ms: float = 5.0,
+        max_wait_ms: float = 0.0,
         max_queue: int = 1024,
     ) -> "GeneratorEngine":
         """Load a model folder written by training.py, after checking its sha256 manifest."""
