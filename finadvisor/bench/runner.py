@@ -59,12 +59,21 @@ async def _measure(stack: StackHandle, quick: bool, progress: bool,
                 turns[scenario][str(clients)] = res.summary()
                 bar.update()
     text1 = turns["text"]["1"]["p50_ms"]
+
+    def p50(scenario: str, clients: str) -> float | None:
+        return turns[scenario][clients]["p50_ms"] if scenario in turns else None
+
     result: dict[str, Any] = {
-        "text_p50_ms": turns["text"]["8"]["p50_ms"],
+        # The text goals are stated at 8 concurrent clients; the image and full-turn goals are
+        # a turn's own latency (one client). Both levels are in the object either way.
+        "text_p50_ms": p50("text", "8"),
         "text_p99_ms": turns["text"]["8"]["p99_ms"],
-        "image_p50_ms": turns["image"]["8"]["p50_ms"],
-        "audio_p50_ms": turns["audio"]["8"]["p50_ms"] if "audio" in turns else None,
-        "full_p50_ms": turns["full"]["8"]["p50_ms"] if "full" in turns else None,
+        "image_p50_ms": p50("image", "1"),
+        "audio_p50_ms": p50("audio", "1"),
+        "full_p50_ms": p50("full", "1"),
+        "image_p50_ms_8_clients": p50("image", "8"),
+        "audio_p50_ms_8_clients": p50("audio", "8"),
+        "full_p50_ms_8_clients": p50("full", "8"),
         "split_overhead_ratio": None,
         "state_vs_redis_ratio": None,
         "generator_batching_gain": None,
@@ -78,12 +87,17 @@ async def _measure(stack: StackHandle, quick: bool, progress: bool,
     bar.set_postfix_str("in-process")
     inproc = await components.in_process_text_p50(stack.redis_url)
     bar.update()
-    bar.set_postfix_str("state store")
-    store = await components.store_rate(stack.redis_url)
-    bar.update()
-    bar.set_postfix_str("redis-benchmark")
-    redis_rate = await components.redis_benchmark_rate(stack.redis_url)
-    bar.update()
+    # The store and redis-benchmark take turns, twice; the best of each is compared (both
+    # sides get the same chance of a quiet moment on a shared machine).
+    store_runs: list[float] = []
+    redis_runs: list[float] = []
+    for _ in range(2):
+        bar.set_postfix_str("state store")
+        store_runs.append(await components.store_rate(stack.redis_url))
+        bar.set_postfix_str("redis-benchmark")
+        redis_runs.append(await components.redis_benchmark_rate(stack.redis_url))
+    store, redis_rate = max(store_runs), max(redis_runs)
+    bar.update(2)
     bar.set_postfix_str("generator")
     gen = await components.generator_figures()
     bar.update(2)
@@ -95,11 +109,15 @@ async def _measure(stack: StackHandle, quick: bool, progress: bool,
         "in_process_text_p50_ms": round(inproc, 1),
         "state_store_turns_per_s": round(store, 1),
         "redis_benchmark_evalsha_per_s": round(redis_rate, 1),
+        "state_store_runs_per_s": [round(r, 1) for r in store_runs],
+        "redis_benchmark_runs_per_s": [round(r, 1) for r in redis_runs],
         "generator": gen,
         "peak_rss_mb": memory,
-        "notes": "p50/p95/p99 per scenario and client count; the headline *_p50_ms are at 8 "
-                 "concurrent clients; split_overhead_ratio = gateway text p50 at 1 client / "
-                 "the same turn's model code called in one process",
+        "notes": "p50/p95/p99 per scenario and client count; text_p50_ms/text_p99_ms are at 8 "
+                 "concurrent clients, image/audio/full_p50_ms at 1 client (their *_8_clients "
+                 "twins at 8); split_overhead_ratio = gateway text p50 at 1 client / the same "
+                 "turn's model code called in one process; state_vs_redis_ratio = best of two "
+                 "store runs / best of two redis-benchmark runs, one store process",
     })
     return result
 
