@@ -136,6 +136,17 @@ def test_tokenizer_keeps_placeholders_whole_and_decodes_losslessly(tokenizer) ->
     ]
 
 
+def test_display_tokens_cache_gives_the_same_labels(tokenizer) -> None:
+    from finadvisor.services.generator.tokenization import display_tokens
+
+    ids = tokenizer("You asked for [loan_amount] [currency]. Over how many months?")["input_ids"]
+    cache: dict[int, str] = {}
+    first = display_tokens(tokenizer, ids, cache)
+    assert first == display_tokens(tokenizer, ids)  # no cache
+    assert set(cache) == set(ids) and display_tokens(tokenizer, ids, cache) == first
+    assert "[loan_amount]" in first
+
+
 def test_source_masks_digits_and_keeps_state_at_the_end() -> None:
     inp = GenerationInput(
         context=[("user", "old turn"), ("advisor", "How much?"), ("user", "I need 15,000 for a car")],

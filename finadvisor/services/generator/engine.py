@@ -112,6 +112,7 @@ class GeneratorEngine:
         self.policy = policy or CompliancePolicy.load()
         self.model_version = model_version
         self.decode_calls = 0  # model.generate calls (one per batch group)
+        self._token_text: dict[int, str] = {}  # display form of each token id (heatmap labels)
         self._lock = threading.Lock()  # one decode at a time (the batcher's thread, or a sync caller)
         self._batcher: DynamicBatcher[GenerationInput, GenerationOutput] = DynamicBatcher(
             self.generate_batch, max_batch_size=max_batch_size, max_wait_ms=max_wait_ms, max_queue=max_queue
@@ -242,24 +243,37 @@ class GeneratorEngine:
         eos, pad = int(cfg.eos_token_id), int(cfg.pad_token_id)  # type: ignore[arg-type]
         batch = src_ids.shape[0]
         encoder_outputs = self.model.encoder(src_ids, attention_mask=src_mask)  # (B, S, H)
+        fast = cfg.decoder_layers == 1 and not self.model.training
+        if fast:
+            enc_states = encoder_outputs[0]  # (B, S, H)
+            scored_keys, mask_bias, hidden = self.model.prepare_fast_decoding(enc_states, src_mask)
         token = torch.full((batch, 1), int(cfg.decoder_start_token_id), dtype=torch.long)  # (B, 1)
         cache: torch.Tensor | None = None  # GRU state (L, B, H) after the first step
         done = torch.zeros(batch, dtype=torch.bool)  # (B,)
+        ban_bias = torch.zeros(banned.shape).masked_fill(banned, float("-inf"))  # (B, V)
         steps: list[torch.Tensor] = []
         logps: list[torch.Tensor] = []
         rows: list[torch.Tensor] = []
         for _ in range(cfg.max_target_length):
-            out = self.model(encoder_outputs=encoder_outputs, attention_mask=src_mask,
-                             decoder_input_ids=token, cache=cache, output_attentions=want_attention)
-            cache = out.cache
-            logits = out.logits[:, -1, :].float()  # (B, V)
-            nxt = logits.masked_fill(banned, float("-inf")).argmax(dim=-1)  # (B,)
+            if fast:
+                logits, hidden, alpha = self.model.decode_step(
+                    token[:, -1], hidden, enc_states, scored_keys, mask_bias)  # (B, V), _, (B, S)
+                if want_attention:
+                    rows.append(alpha.unsqueeze(1))  # (B, 1, S)
+            else:
+                out = self.model(encoder_outputs=encoder_outputs, attention_mask=src_mask,
+                                 decoder_input_ids=token, cache=cache,
+                                 output_attentions=want_attention)
+                cache = out.cache
+                logits = out.logits[:, -1, :]  # (B, V)
+                if want_attention and out.cross_attentions is not None:
+                    rows.append(out.cross_attentions[0])  # (B, 1, S)
+            logits = logits.float()
+            nxt = (logits + ban_bias).argmax(dim=-1)  # (B,)
             nxt = nxt.masked_fill(done, pad)  # finished rows pad, as generate does
             logp = torch.log_softmax(logits, dim=-1).gather(-1, nxt.unsqueeze(-1))  # (B, 1)
             steps.append(nxt)
             logps.append(logp)
-            if want_attention and out.cross_attentions is not None:
-                rows.append(out.cross_attentions[0])  # (B, 1, S)
             done = done | (nxt == eos)
             if bool(done.all()):
                 break
@@ -301,8 +315,8 @@ class GeneratorEngine:
                 # (T, S) -> the rows of real output tokens over the real input tokens
                 alpha = alphas[best_row, :out_len, :src_len]
                 attention.append(AttentionMap(
-                    input_tokens=display_tokens(self.tokenizer, src_ids[b, :src_len].tolist()),
-                    output_tokens=display_tokens(self.tokenizer, cands[0][0].token_ids),
+                    input_tokens=display_tokens(self.tokenizer, src_ids[b, :src_len].tolist(), self._token_text),
+                    output_tokens=display_tokens(self.tokenizer, cands[0][0].token_ids, self._token_text),
                     rows=alpha.float().tolist(),  # (T, S) in one call, not per element
                 ))
             else:

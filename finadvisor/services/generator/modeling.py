@@ -263,6 +263,44 @@ class GeneratorModel(GeneratorPreTrainedModel, GenerationMixin):
             encoder_last_hidden_state=enc_states,
         )
 
+    def prepare_fast_decoding(
+        self, enc_states: torch.Tensor, mask: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """What every decoding step of one batch shares, computed once.
+
+        enc_states (B, S, H), mask (B, S) -> the keys already multiplied by the attention's
+        score matrix (B, S, H) (q W^T k^T = q (k W)^T), an additive mask (B, S) (0 on real
+        tokens, -inf on padding) and the first decoder state h_0 (L, B, H).
+        """
+        scored_keys = torch.matmul(enc_states, self.attention.score.weight)  # (B, S, H) @ (H, H)
+        bias = torch.zeros(mask.shape, dtype=enc_states.dtype).masked_fill(~mask.bool(), float("-inf"))
+        return scored_keys, bias, self.init_decoder_state(enc_states, mask)
+
+    def decode_step(
+        self, token: torch.Tensor, hidden: torch.Tensor, enc_states: torch.Tensor,
+        scored_keys: torch.Tensor, mask_bias: torch.Tensor,
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """One greedy step in functional form: ``forward`` with one decoder token, without the
+        module and output-object overhead that dominates a step at these sizes (eval mode,
+        one decoder layer).
+
+        token (B,), hidden (1, B, H), enc_states and scored_keys (B, S, H), mask_bias (B, S)
+        -> logits (B, V), the new hidden (1, B, H), attention alpha (B, S).
+        """
+        rnn = self.decoder_rnn
+        x = nn.functional.embedding(token, self.shared.weight)  # (B, E)
+        h = torch.gru_cell(x, hidden[0], rnn.weight_ih_l0, rnn.weight_hh_l0, rnn.bias_ih_l0,
+                           rnn.bias_hh_l0)  # (B, H)
+        # (B, S, H) @ (B, H, 1) -> (B, S, 1) -> (B, S)
+        energies = torch.bmm(scored_keys, h.unsqueeze(2)).squeeze(2) + mask_bias
+        alpha = torch.softmax(energies, dim=-1)  # (B, S)
+        context = torch.bmm(alpha.unsqueeze(1), enc_states).squeeze(1)  # (B, 1, S) @ (B, S, H) -> (B, H)
+        combine = self.attention.combine
+        # cat -> (B, 2H) -> (B, H)
+        attentional = torch.tanh(torch.addmm(combine.bias, torch.cat([context, h], dim=-1), combine.weight.t()))
+        logits = torch.addmm(self.lm_head.bias, attentional, self.lm_head.weight.t())  # (B, V)
+        return logits, h.unsqueeze(0), alpha
+
     def shift_right(self, labels: torch.Tensor) -> torch.Tensor:
         """labels (B, T) -> decoder inputs (B, T): [start, y_1 .. y_{T-1}], -100 replaced by pad."""
         start = torch.full(

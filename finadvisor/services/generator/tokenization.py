@@ -73,10 +73,19 @@ def load_tokenizer(folder: Path) -> PreTrainedTokenizerFast:
     return tok
 
 
-def display_tokens(tokenizer: PreTrainedTokenizerFast, ids: list[int]) -> list[str]:
-    """Readable form of each token for the attention heatmap (byte-level marks decoded)."""
+def display_tokens(tokenizer: PreTrainedTokenizerFast, ids: list[int],
+                   cache: dict[int, str] | None = None) -> list[str]:
+    """Readable form of each token for the attention heatmap (byte-level marks decoded).
+
+    ``cache`` (token id -> text) spares a decode per token per reply: a vocabulary is small."""
     out = []
     for i in ids:
+        if cache is not None and i in cache:
+            out.append(cache[i])
+            continue
         text = str(tokenizer.decode([i], skip_special_tokens=False, clean_up_tokenization_spaces=False))
-        out.append(text.strip() or text)
+        shown = text.strip() or text
+        if cache is not None:
+            cache[i] = shown
+        out.append(shown)
     return out
