@@ -128,12 +128,28 @@ async def generator_figures(clients: int = 16, requests: int = 64) -> dict[str, 
             "generator_batching_gain": round(batched / greedy, 2)}
 
 
-async def in_process_text_p50(redis_url: str, turns: int = 60) -> float:
-    """The text turn without the split: the same model code called directly in one process."""
-    from finadvisor.services.gateway.audit import AuditEntry, AuditLog
+async def in_process_text_p50(redis_url: str, turns: int = 64) -> float:
+    """The text turn without the split: the gateway's turn with every service's code called
+    directly in one process.
+
+    The same steps as ``Converser.converse`` on a text turn, in the same order and with the
+    same inputs: the stored-answer check, understanding and the atomic state update, the
+    context of the last turns (user and advisor), credit scoring once the state asks for it,
+    the generator (its dynamic batcher included) on the request the gateway would send, the
+    reply into the history, then audit and the stored answer. What is missing is exactly the
+    split: gRPC, TLS, protobuf between processes, the gateway's auth and per-session bound.
+    """
+    from finadvisor.common.v1 import common_pb2
+    from finadvisor.gateway.v1 import gateway_pb2
+    from finadvisor.generator.v1 import generator_pb2
+    from finadvisor.services.gateway.audit import AuditEntry, AuditLog, sha256_hex
+    from finadvisor.services.gateway.converse import CONTEXT_TURNS
+    from finadvisor.services.gateway.credit import CreditScorer
+    from finadvisor.services.gateway.risk.model import CreditRiskModel
     from finadvisor.services.generator.engine import GeneratorEngine
-    from finadvisor.services.generator.features import GenerationInput
+    from finadvisor.services.generator.servicer import output_to_proto, request_to_input
     from finadvisor.services.state.nlu import Understanding
+    from finadvisor.services.state.servicer import history_to_proto, state_to_proto
     from finadvisor.services.state.store import RedisStateStore, StoreConfig
     from finadvisor.services.state.tracker import DialogueTracker
 
@@ -143,30 +159,55 @@ async def in_process_text_p50(redis_url: str, turns: int = 60) -> float:
     models = paths.models_dir()
     nlu = await asyncio.to_thread(Understanding.load, models / "nlu")
     engine = await asyncio.to_thread(GeneratorEngine.load, models / "generator")
+    credit = CreditScorer(await asyncio.to_thread(CreditRiskModel.load, models / "risk"))
     store = RedisStateStore(StoreConfig(url=redis_url))
     tracker = DialogueTracker(store, nlu)
     audit = AuditLog(store.client)
     latencies: list[float] = []
     sid = ""
-    for n in range(turns + 5):
+    for n in range(turns + 8):
         step = n % len(DIALOGUE)
         if step == 0:
             sid = f"inproc-{uuid.uuid4().hex[:12]}"
             await store.create_session(sid, {}, {})
         start = time.perf_counter()
         rid = f"p{n}"
-        applied = await tracker.apply(sid, rid, DIALOGUE[step])
-        snap = await store.get_state(sid, 3)
-        state = applied.result.state
-        out = await engine.generate(GenerationInput(
-            context=[("user", h.text) for h in snap.history], intent=state.active_intent,
-            slots={k: v.value for k, v in state.slots.items()},
-            changed_slots=state.changed_slots, num_beams=1, n_best=1, return_attention=True))
-        await store.record_reply(sid, rid, out.reply, [], "")
+        text = DIALOGUE[step]
+        if await store.get_response(sid, rid) is not None:
+            raise RuntimeError("a fresh request id was answered before")
+        applied = await tracker.apply(sid, rid, text)
+        snap = await store.get_state(sid, CONTEXT_TURNS)
+        state = state_to_proto(applied.result.state)
+        assessment = None
+        if credit.should_assess(state, False):
+            assessment = await asyncio.to_thread(credit.assess_state, state, snap.profile)
+        context = []
+        for h in (history_to_proto(e) for e in snap.history):
+            if h.text:
+                context.append(generator_pb2.ContextTurn(speaker="user", text=h.text))
+            if h.reply:
+                context.append(generator_pb2.ContextTurn(speaker="advisor", text=h.reply))
+        gen_req = generator_pb2.GenerateRequest(context=context, state=state,
+                                                findings=common_pb2.Findings(), num_beams=1,
+                                                n_best=0, return_attention=True, request_id=rid)
+        if assessment is not None:
+            gen_req.credit.CopyFrom(assessment)
+        gen = output_to_proto(await engine.generate(request_to_input(gen_req)))
+        resp = gateway_pb2.ConverseResponse(reply=gen.reply, state=state, session_id=sid,
+                                            request_id=rid, turn=applied.result.turn)
+        resp.attention.CopyFrom(gen.attention)
+        if assessment is not None:
+            resp.credit.CopyFrom(assessment)
+        await store.record_reply(sid, rid, gen.reply, [], "")
+        entries = [AuditEntry(session_id=sid, request_id=rid, kind="turn",
+                              input_hashes={"text": sha256_hex(text)})]
+        if assessment is not None:
+            entries.append(AuditEntry(session_id=sid, request_id=rid, kind="credit_decision",
+                                      decision=assessment.decision))
         await asyncio.gather(  # as the gateway finishes a turn
-            audit.append_many([AuditEntry(session_id=sid, request_id=rid, kind="turn")]),
-            store.store_response(sid, rid, out.reply.encode()))
-        if n >= 5:
+            audit.append_many(entries),
+            store.store_response(sid, rid, resp.SerializeToString()))
+        if n >= 8:
             latencies.append((time.perf_counter() - start) * 1000)
     engine.close()
     await store.close()
