@@ -22,6 +22,10 @@ HTTP_REQUESTS = Counter(
     "finadvisor_http_requests_total", "HTTP requests served", ["service", "route", "status"],
     registry=REGISTRY,
 )
+GENERATOR_BATCH_SIZE = Histogram(
+    "finadvisor_generator_batch_size", "Requests decoded together by the generator's batcher",
+    buckets=(1, 2, 3, 4, 6, 8, 12, 16, 32, 64), registry=REGISTRY,
+)
 READY = Gauge("finadvisor_ready", "1 when the service is SERVING", ["service"], registry=REGISTRY)
 
 

@@ -64,6 +64,8 @@ class DynamicBatcher(Generic[T, R]):
         self.max_wait_s = max_wait_ms / 1000.0
         self.stats = BatcherStats()
         self.recent_batch_sizes: deque[int] = deque(maxlen=1000)
+        #: called with each batch's size from the worker thread (the service exports it)
+        self.on_batch: Callable[[int], None] | None = None
         self._queue: queue.Queue[object] = queue.Queue(maxsize=max_queue)
         self._closed = False
         self._thread = threading.Thread(target=self._run, name=name, daemon=True)
@@ -118,6 +120,8 @@ class DynamicBatcher(Generic[T, R]):
             self.stats.items += len(batch)
             self.stats.largest_batch = max(self.stats.largest_batch, len(batch))
             self.recent_batch_sizes.append(len(batch))
+            if self.on_batch is not None:
+                self.on_batch(len(batch))
             try:
                 results = self.process([p.item for p in batch])
                 if len(results) != len(batch):

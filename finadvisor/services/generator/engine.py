@@ -20,6 +20,7 @@ import threading
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
+from collections.abc import Callable
 from typing import NamedTuple
 
 import torch
@@ -145,6 +146,10 @@ class GeneratorEngine:
         s = self._batcher.stats
         return {"batches": s.batches, "items": s.items, "largest_batch": s.largest_batch,
                 "decode_calls": self.decode_calls}
+
+    def on_batch(self, callback: Callable[[int], None]) -> None:
+        """Call ``callback(size)`` for every batch the batcher decodes (metrics)."""
+        self._batcher.on_batch = callback
 
     def close(self) -> None:
         self._batcher.close()

@@ -11,6 +11,7 @@ from finadvisor.services import GRPC_SERVICES
 from finadvisor.services.generator.config import GeneratorSettings
 from finadvisor.services.generator.servicer import ResponseGeneratorServicer
 from finadvisor.shared import paths
+from finadvisor.shared.metrics import GENERATOR_BATCH_SIZE
 from finadvisor.shared.server import ServiceApp
 
 
@@ -33,9 +34,11 @@ class GeneratorApp(ServiceApp):
         s = self.settings
         torch.set_num_threads(s.torch_threads)
         folder = (s.models_dir or paths.models_dir()) / "generator"
-        self.servicer.engine = await asyncio.to_thread(
+        engine = await asyncio.to_thread(
             GeneratorEngine.load, folder, s.policy_file, max_batch_size=s.max_batch,
             max_wait_ms=s.batch_wait_ms)
+        engine.on_batch(GENERATOR_BATCH_SIZE.observe)
+        self.servicer.engine = engine
 
     async def check(self) -> bool:
         return self.servicer.engine is not None
