@@ -338,3 +338,31 @@ def test_greedy_loop_matches_generate_and_the_teacher_forced_scores() -> None:
         assert len({tuple(t) for t in targets.tolist()}) > 1  # the batch really decoded different replies
     finally:
         eng.close()
+
+
+async def test_batcher_with_two_workers_decodes_two_batches_at_once_and_closes_cleanly() -> None:
+    """Two workers: a second batch starts while the first is still running; close() answers
+    everything queued before it and stops both threads."""
+    import threading
+
+    running = 0
+    peak = 0
+    guard = threading.Lock()
+    both = threading.Barrier(2, timeout=30)
+
+    def process(items: list[int]) -> list[int]:
+        nonlocal running, peak
+        with guard:
+            running += 1
+            peak = max(peak, running)
+        if items[0] < 2:
+            both.wait()  # the first two batches meet here: they really overlap
+        with guard:
+            running -= 1
+        return [i * 10 for i in items]
+
+    batcher: DynamicBatcher[int, int] = DynamicBatcher(process, max_batch_size=1, max_wait_ms=0, workers=2)
+    results = await asyncio.gather(*(batcher.submit(i) for i in range(6)))
+    assert results == [0, 10, 20, 30, 40, 50] and peak == 2
+    await asyncio.to_thread(batcher.close)
+    assert all(not t.is_alive() for t in batcher._threads)

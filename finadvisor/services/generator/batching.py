@@ -43,10 +43,12 @@ class BatcherStats:
 
 
 class DynamicBatcher(Generic[T, R]):
-    """Collect concurrent submissions into batches for ``process`` (called on one worker thread).
+    """Collect concurrent submissions into batches for ``process``, run on ``workers`` threads.
 
     ``process`` gets a list of items and returns one result per item, in order; if it raises, every
-    caller of that batch gets the exception.
+    caller of that batch gets the exception. With more than one worker, a batch can start while
+    another is still decoding: torch releases the GIL inside its kernels, so two batches overlap
+    on two cores instead of queueing behind each other (``process`` must then be thread-safe).
     """
 
     def __init__(
@@ -56,9 +58,11 @@ class DynamicBatcher(Generic[T, R]):
         max_wait_ms: float = 5.0,
         max_queue: int = 1024,
         name: str = "generator-batcher",
+        workers: int = 1,
     ) -> None:
-        if max_batch_size < 1 or max_wait_ms < 0 or max_queue < 1:
-            raise ValueError("max_batch_size >= 1, max_wait_ms >= 0 and max_queue >= 1 are required")
+        if max_batch_size < 1 or max_wait_ms < 0 or max_queue < 1 or workers < 1:
+            raise ValueError("max_batch_size >= 1, max_wait_ms >= 0, max_queue >= 1 and workers >= 1 "
+                             "are required")
         self.process = process
         self.max_batch_size = max_batch_size
         self.max_wait_s = max_wait_ms / 1000.0
@@ -68,8 +72,11 @@ class DynamicBatcher(Generic[T, R]):
         self.on_batch: Callable[[int], None] | None = None
         self._queue: queue.Queue[object] = queue.Queue(maxsize=max_queue)
         self._closed = False
-        self._thread = threading.Thread(target=self._run, name=name, daemon=True)
-        self._thread.start()
+        self._stats_lock = threading.Lock()
+        self._threads = [threading.Thread(target=self._run, name=f"{name}-{i}", daemon=True)
+                         for i in range(workers)]
+        for thread in self._threads:
+            thread.start()
 
     async def submit(self, item: T) -> R:
         """Queue one item and wait for its result (from whichever batch it lands in)."""
@@ -88,8 +95,11 @@ class DynamicBatcher(Generic[T, R]):
         if self._closed:
             return
         self._closed = True
-        self._queue.put(_STOP)
-        self._thread.join(timeout_s)
+        for _ in self._threads:
+            self._queue.put(_STOP)  # one per worker, behind the queued work
+        deadline = time.monotonic() + timeout_s
+        for thread in self._threads:
+            thread.join(max(deadline - time.monotonic(), 0.0))
 
     # --- worker thread -------------------------------------------------------------------------
     def _collect(self, first: _Pending[T, R]) -> tuple[list[_Pending[T, R]], bool]:
@@ -116,10 +126,14 @@ class DynamicBatcher(Generic[T, R]):
             if first is _STOP:
                 break
             batch, stop = self._collect(first)  # type: ignore[arg-type]
-            self.stats.batches += 1
-            self.stats.items += len(batch)
-            self.stats.largest_batch = max(self.stats.largest_batch, len(batch))
-            self.recent_batch_sizes.append(len(batch))
+            if stop:
+                self._queue.put(_STOP)  # the sentinel _collect took belongs to this worker:
+                stop = False  # finish this batch, then take a sentinel like the others
+            with self._stats_lock:
+                self.stats.batches += 1
+                self.stats.items += len(batch)
+                self.stats.largest_batch = max(self.stats.largest_batch, len(batch))
+                self.recent_batch_sizes.append(len(batch))
             if self.on_batch is not None:
                 self.on_batch(len(batch))
             try:

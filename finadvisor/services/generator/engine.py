@@ -107,16 +107,20 @@ class GeneratorEngine:
         max_batch_size: int = 16,
         max_wait_ms: float = 0.0,
         max_queue: int = 1024,
+        workers: int = 1,
     ) -> None:
         self.model = model.eval()
         self.tokenizer = tokenizer
         self.policy = policy or CompliancePolicy.load()
         self.model_version = model_version
         self.decode_calls = 0  # model.generate calls (one per batch group)
+        self._stats_lock = threading.Lock()
         self._token_text: dict[int, str] = {}  # display form of each token id (heatmap labels)
-        self._lock = threading.Lock()  # one decode at a time (the batcher's thread, or a sync caller)
+        # At most `workers` decodes at once (the batcher's threads, or synchronous callers).
+        self._lock = threading.BoundedSemaphore(workers)
         self._batcher: DynamicBatcher[GenerationInput, GenerationOutput] = DynamicBatcher(
-            self.generate_batch, max_batch_size=max_batch_size, max_wait_ms=max_wait_ms, max_queue=max_queue
+            self.generate_batch, max_batch_size=max_batch_size, max_wait_ms=max_wait_ms, max_queue=max_queue,
+            workers=workers,
         )
 
     @classmethod
@@ -127,6 +131,7 @@ class GeneratorEngine:
         max_batch_size: int = 16,
         max_wait_ms: float = 0.0,
         max_queue: int = 1024,
+        workers: int = 1,
     ) -> "GeneratorEngine":
         """Load a model folder written by training.py, after checking its sha256 manifest."""
         folder = Path(folder)
@@ -138,7 +143,7 @@ class GeneratorEngine:
         model = GeneratorModel.from_pretrained(str(folder), local_files_only=True, use_safetensors=True)
         return cls(
             model, tokenizer, CompliancePolicy.load(policy_path), str(manifest.get("version", "")),
-            max_batch_size=max_batch_size, max_wait_ms=max_wait_ms, max_queue=max_queue,
+            max_batch_size=max_batch_size, max_wait_ms=max_wait_ms, max_queue=max_queue, workers=workers,
         )
 
     @property
@@ -218,7 +223,8 @@ class GeneratorEngine:
             input_ids=src_ids, attention_mask=src_mask, generation_config=gen_cfg,
             logits_processor=LogitsProcessorList([PlaceholderMask(banned)]),
         )
-        self.decode_calls += 1
+        with self._stats_lock:
+            self.decode_calls += 1
         # seqs (B*n, 1+T): decoder start token, then the generated tokens (pad after EOS).
         n = n_best
         rep_ids = src_ids.repeat_interleave(n, dim=0)  # (B*n, S)
@@ -286,7 +292,8 @@ class GeneratorEngine:
         targets = torch.stack(steps, dim=1)  # T x (B,) -> (B, T)
         tok_logp = torch.cat(logps, dim=1)  # T x (B, 1) -> (B, T)
         alphas = torch.cat(rows, dim=1) if rows else None  # T x (B, 1, S) -> (B, T, S)
-        self.decode_calls += 1
+        with self._stats_lock:
+            self.decode_calls += 1
         return targets, tok_logp, alphas
 
     def _hypotheses(

@@ -36,7 +36,7 @@ class GeneratorApp(ServiceApp):
         folder = (s.models_dir or paths.models_dir()) / "generator"
         engine = await asyncio.to_thread(
             GeneratorEngine.load, folder, s.policy_file, max_batch_size=s.max_batch,
-            max_wait_ms=s.batch_wait_ms)
+            max_wait_ms=s.batch_wait_ms, workers=s.decode_workers)
         engine.on_batch(GENERATOR_BATCH_SIZE.observe)
         self.servicer.engine = engine
 
