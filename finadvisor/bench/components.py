@@ -198,15 +198,14 @@ async def in_process_text_p50(redis_url: str, turns: int = 64) -> float:
         resp.attention.CopyFrom(gen.attention)
         if assessment is not None:
             resp.credit.CopyFrom(assessment)
-        await store.record_reply(sid, rid, gen.reply, [], "")
         entries = [AuditEntry(session_id=sid, request_id=rid, kind="turn",
                               input_hashes={"text": sha256_hex(text)})]
         if assessment is not None:
             entries.append(AuditEntry(session_id=sid, request_id=rid, kind="credit_decision",
                                       decision=assessment.decision))
         await asyncio.gather(  # as the gateway finishes a turn
-            audit.append_many(entries),
-            store.store_response(sid, rid, resp.SerializeToString()))
+            store.finish_turn(sid, rid, gen.reply, resp.SerializeToString()),
+            audit.append_many(entries))
         if n >= 8:
             latencies.append((time.perf_counter() - start) * 1000)
     engine.close()

@@ -552,3 +552,32 @@ async def test_auto_pipeline_sends_concurrent_turns_together_and_keeps_errors_ap
     finally:
         await store.close()
         await plain.close()
+
+
+async def test_finish_turn_records_the_reply_and_keeps_the_answer_together(store: StateStore) -> None:
+    """finish_turn: the reply lands on its history entry and the answer is kept for replays,
+    in one step; an entry that left the history still gets its answer kept; an unknown session
+    is refused and keeps nothing."""
+    s = sid()
+    await store.create_session(s)
+    await store.apply_turn(turn(s, "r0", text="I'd like to borrow 12000"))
+    await store.apply_turn(turn(s, "r1", text="over 3 years"))
+    assert await store.finish_turn(s, "r0", "How long would you like to repay over?", b"answer-0",
+                                   degraded=["vision"], image_type="payslip")
+    snap = await store.get_state(s)
+    first, second = snap.history
+    assert (first.reply, first.degraded, first.image_type) == (
+        "How long would you like to repay over?", ["vision"], "payslip")
+    assert second.reply == ""
+    assert await store.get_response(s, "r0") == b"answer-0"
+    assert await store.get_response(s, "r1") is None
+    # Idempotent: finishing the same request again changes nothing but the same fields.
+    assert await store.finish_turn(s, "r0", "How long would you like to repay over?", b"answer-0",
+                                   degraded=["vision"], image_type="payslip")
+    assert [h.reply for h in (await store.get_state(s)).history] == [first.reply, ""]
+    assert not await store.finish_turn(s, "gone", "A reply", b"answer-gone")
+    assert await store.get_response(s, "gone") == b"answer-gone"
+    with pytest.raises(SessionNotFoundError):
+        await store.finish_turn(sid(), "r0", "A reply", b"x")
+    with pytest.raises(InvalidInputError):
+        await store.finish_turn(s, "r1", "A reply", "not bytes")  # type: ignore[arg-type]

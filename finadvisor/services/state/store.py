@@ -481,6 +481,40 @@ class StateStore(abc.ABC):
         _validate_reply(reply, degraded, image_type)
         return await self._record_reply(session_id, request_id, reply, list(degraded), image_type)
 
+    async def finish_turn(
+        self,
+        session_id: str,
+        request_id: str,
+        reply: str,
+        payload: bytes,
+        degraded: Sequence[str] = (),
+        image_type: str = "",
+    ) -> bool:
+        """``record_reply`` and ``store_response`` as one atomic step: the answer kept for
+        replays of request_id exists only together with its reply in the history.
+
+        Returns what ``record_reply`` returns (False: the entry left the bounded history; the
+        answer is stored all the same).
+        """
+        _check_id(session_id, "session_id")
+        _check_id(request_id, "request_id")
+        _validate_reply(reply, degraded, image_type)
+        if not isinstance(payload, bytes | bytearray):
+            raise InvalidInputError("payload must be bytes")
+        if len(payload) > self.config.max_response_bytes:
+            raise InvalidInputError(
+                f"response payload exceeds {self.config.max_response_bytes} bytes"
+            )
+        return await self._finish_turn(session_id, request_id, reply, list(degraded), image_type,
+                                       bytes(payload))
+
+    async def _finish_turn(self, session_id: str, request_id: str, reply: str,
+                           degraded: list[str], image_type: str, payload: bytes) -> bool:
+        """Backends with a single-step form override this; the default runs both in order."""
+        found = await self._record_reply(session_id, request_id, reply, degraded, image_type)
+        await self._store_response(session_id, request_id, payload)
+        return found
+
     async def get_state(self, session_id: str, history_limit: int | None = None) -> SessionSnapshot:
         """State, the last ``history_limit`` history entries (None: all kept; 0: none) and meta."""
         _check_id(session_id, "session_id")
@@ -836,6 +870,35 @@ end
 return 0
 """
 
+# ARGV: request_id, reply, degraded_json, image_type, ttl_ms, payload, request_window.
+# The reply into the history entry of request_id (when it is still there) and the answer into
+# the replay window, in one step. Returns 1 when the history entry was found, else 0.
+_LUA_FINISH_TURN = _LUA_TOUCH + """
+if redis.call('EXISTS', KEYS[2]) == 0 then return redis.error_reply('FA_NOSESSION') end
+local found = 0
+local n = redis.call('LLEN', KEYS[3])
+for i = n - 1, 0, -1 do
+  local e = cjson.decode(redis.call('LINDEX', KEYS[3], i))
+  if e.request_id == ARGV[1] then
+    e.reply = ARGV[2]
+    e.image_type = ARGV[4]
+    e.degraded = cjson.decode(ARGV[3])
+    redis.call('LSET', KEYS[3], i, cjson.encode(e))
+    found = 1
+    break
+  end
+end
+if redis.call('HSET', KEYS[6], ARGV[1], ARGV[6]) == 1 then
+  redis.call('RPUSH', KEYS[7], ARGV[1])
+  local window = tonumber(ARGV[7])
+  while redis.call('LLEN', KEYS[7]) > window do
+    redis.call('HDEL', KEYS[6], redis.call('LPOP', KEYS[7]))
+  end
+end
+touch(tonumber(ARGV[5]))
+return found
+"""
+
 # KEYS: state, meta, history. ARGV: history_limit. Returns {state, meta, history, pttl}.
 _LUA_GET = """
 if redis.call('EXISTS', KEYS[2]) == 0 then return redis.error_reply('FA_NOSESSION') end
@@ -1056,6 +1119,7 @@ class RedisStateStore(StateStore):
         self._erase_script = _Script(_LUA_ERASE)
         self._store_resp = _Script(_LUA_STORE_RESPONSE)
         self._get_resp = _Script(_LUA_GET_RESPONSE)
+        self._finish = _Script(_LUA_FINISH_TURN)
         self._index = _Script(_LUA_INDEX_TOUCH)
         self._index_touched: OrderedDict[str, float] = OrderedDict()
         # Auto-pipelining on a standalone Redis; a cluster client routes each call itself.
@@ -1268,6 +1332,16 @@ class RedisStateStore(StateStore):
 
         async def op() -> bool:
             return bool(await self._eval(self._reply, session_keys(session_id), args))
+
+        return await self._call(op)
+
+    async def _finish_turn(self, session_id: str, request_id: str, reply: str,
+                           degraded: list[str], image_type: str, payload: bytes) -> bool:
+        args = [request_id, reply, _dumps(degraded), image_type, self.config.ttl_s * 1000,
+                payload, self.config.request_window]
+
+        async def op() -> bool:
+            return bool(await self._eval(self._finish, session_keys(session_id), args))
 
         return await self._call(op)
 
