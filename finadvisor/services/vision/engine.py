@@ -4,8 +4,9 @@ Why a micro-batcher: the gateway fans out one request per turn, and many session
 CNN forward pass over 16 thumbnails costs little more than over one, so requests that arrive
 within a few milliseconds of each other are run through the network together. ``analyze`` only
 queues its bytes and awaits a future; the batch (decode, preprocess, forward) runs in a worker
-thread, so the event loop keeps serving while the CPU works. OCR (seconds, not milliseconds) runs
-per image afterwards, also off the loop, and only for payslips and bank statements.
+thread, so the event loop keeps serving while the CPU works. OCR (~200 ms, one Tesseract process
+over the document's figure region) runs per image afterwards, also off the loop, and only for
+payslips and bank statements: it needs the CNN's image type first, and charts are never read.
 
 This module imports no grpc: the servicer maps ``ImageAnalysis`` to the proto and domain errors
 to status codes.
