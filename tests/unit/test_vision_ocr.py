@@ -93,3 +93,21 @@ def test_ocr_of_rendered_payslip_gives_monthly_income(index: int) -> None:
     expected = Decimal(sample.fields["net_pay"]) * per_year / 12
     assert Decimal(facts["monthly_income"]) == expected.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
     assert "," not in facts["monthly_income"]
+
+
+def test_a_euro_sign_misread_as_8_is_not_the_total() -> None:
+    lines = _lines("Currency: EUR", "Balance carried forward 6.711,62 8")
+    fields = {f.name: f.value for f in parse_document(lines, "bank_statement")}
+    assert fields == {"account_balance": "6711.62", "currency": "EUR"}
+    # A single-digit amount after a whole number is kept: nothing says it is a misread symbol.
+    assert {f.name: f.value for f in parse_document(_lines("Net pay 12 5"), "payslip")}["net_pay"] == "5"
+
+
+def test_a_currency_code_with_one_confused_letter_is_repaired() -> None:
+    fields = {f.name: f for f in parse_document(_lines("Currency: CHE", "Net pay 4,374.72"), "payslip")}
+    assert fields["currency"].value == "CHF" and fields["currency"].confidence < 0.9
+    fields = {f.name: f for f in parse_document(_lines("Currency: CHP", "Net pay 4,374.72"), "payslip")}
+    assert fields["currency"].value == "CHF"
+    # A code we do not know is not bent into a known one (IDR is not INR).
+    fields = {f.name: f for f in parse_document(_lines("Currency: IDR", "Net pay 4,374.72"), "payslip")}
+    assert "currency" not in fields
