@@ -10,12 +10,16 @@ import subprocess
 import time
 import uuid
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 import numpy as np
 
 from finadvisor.bench.load import DIALOGUE
 from finadvisor.shared import paths
+
+if TYPE_CHECKING:
+    from finadvisor.bench.stack import StackHandle
 
 
 async def store_rate(redis_url: str, turns: int = 4000, workers: int = 50) -> float:
@@ -224,3 +228,62 @@ def peak_rss_mb(pids: dict[str, int]) -> dict[str, float]:
         except OSError:
             continue
     return out
+
+
+async def monolith_text(stack: "StackHandle", turns: int) -> dict[str, dict[str, float]]:
+    """Text turns at 1 and 8 clients against the gateway with every service in its process
+    (``finadvisor.bench.monolith``), served on its own port with the stack's TLS certificate
+    and API keys: the split's baseline when the turn still arrives over the network."""
+    import os
+    import subprocess
+    import sys
+
+    import grpc
+    from grpc_health.v1 import health_pb2, health_pb2_grpc
+
+    from finadvisor.bench.load import Inputs, run_load
+    from finadvisor.bench.stack import StackHandle as Handle
+    from finadvisor.shared.redis_local import free_port
+
+    assert stack.home is not None
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if k != "REDIS_URL"}
+    env.update({
+        "FINADVISOR_HOME": str(stack.home), "REDIS_URL": stack.redis_url,
+        "FINADVISOR_TLS_DIR": str(stack.home / "tls"),
+        "FINADVISOR_CREDENTIALS_FILE": str(stack.home / "credentials" / "clients.json"),
+        "FINADVISOR_GATEWAY_PORT": str(port), "FINADVISOR_GATEWAY_METRICS_PORT": "0",
+        "FINADVISOR_GATEWAY_RATE_LIMIT_PER_S": "0", "FINADVISOR_GATEWAY_RATE_BURST": "1000",
+        "FINADVISOR_GATEWAY_MAX_TURNS_PER_SESSION": "64", "FINADVISOR_LOG_LEVEL": "WARNING",
+    })
+    proc = subprocess.Popen([sys.executable, "-m", "finadvisor.bench.monolith"], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    handle = Handle(gateway=f"127.0.0.1:{port}", ca=stack.ca, api_key=stack.api_key)
+    try:
+        async with handle.channel() as channel:
+            health = health_pb2_grpc.HealthStub(channel)
+            deadline = time.monotonic() + 180
+            while True:  # the models load first: poll readiness until SERVING, bounded
+                if proc.poll() is not None:
+                    raise RuntimeError("monolith exited: " + (proc.stderr.read()[-500:] if proc.stderr else ""))
+                try:
+                    got = await health.Check(health_pb2.HealthCheckRequest(), timeout=2)
+                    if got.status == health_pb2.HealthCheckResponse.SERVING:
+                        break
+                except grpc.aio.AioRpcError:
+                    pass
+                if time.monotonic() > deadline:
+                    raise RuntimeError("monolith did not become ready")
+                await asyncio.sleep(0.2)
+            await run_load(channel, "text", Inputs(), clients=2, turns=16)  # warm-up
+            out = {}
+            for clients in (1, 8):
+                res = await run_load(channel, "text", Inputs(), clients, max(turns, clients * 2))
+                out[str(clients)] = res.summary()
+            return out
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(30)
+        except subprocess.TimeoutExpired:
+            proc.kill()

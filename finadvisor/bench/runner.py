@@ -45,7 +45,7 @@ async def _measure(stack: StackHandle, quick: bool, progress: bool,
     inputs = bench_inputs()
     scenarios = [s for s in TURNS if s in ("text", "image") or inputs.audio]
     levels = (1, 8) if quick else LEVELS
-    steps = len(scenarios) * len(levels) + 5
+    steps = len(scenarios) * len(levels) + 6
     bar = tqdm(total=steps, desc="bench", disable=not progress, file=sys.stderr)
     turns: dict[str, dict[str, dict[str, float]]] = {}
     async with stack.channel() as channel:
@@ -87,6 +87,9 @@ async def _measure(stack: StackHandle, quick: bool, progress: bool,
     bar.set_postfix_str("in-process")
     inproc = await components.in_process_text_p50(stack.redis_url)
     bar.update()
+    bar.set_postfix_str("monolith")
+    monolith = await components.monolith_text(stack, TURNS["text"] // (4 if quick else 1))
+    bar.update()
     # The store and redis-benchmark take turns, twice; the best of each is compared (both
     # sides get the same chance of a quiet moment on a shared machine).
     store_runs: list[float] = []
@@ -103,10 +106,13 @@ async def _measure(stack: StackHandle, quick: bool, progress: bool,
     bar.update(2)
     bar.close()
     result["split_overhead_ratio"] = round(text1 / inproc, 2)
+    mono1 = monolith["1"]["p50_ms"]
     result["state_vs_redis_ratio"] = round(store / redis_rate, 3)
     result["generator_batching_gain"] = gen["generator_batching_gain"]
     result["details"].update({
         "in_process_text_p50_ms": round(inproc, 1),
+        "monolith_turns": monolith,
+        "split_overhead_ratio_vs_served_monolith": round(text1 / mono1, 2),
         "state_store_turns_per_s": round(store, 1),
         "redis_benchmark_evalsha_per_s": round(redis_rate, 1),
         "state_store_runs_per_s": [round(r, 1) for r in store_runs],
@@ -116,7 +122,8 @@ async def _measure(stack: StackHandle, quick: bool, progress: bool,
         "notes": "p50/p95/p99 per scenario and client count; text_p50_ms/text_p99_ms are at 8 "
                  "concurrent clients, image/audio/full_p50_ms at 1 client (their *_8_clients "
                  "twins at 8); split_overhead_ratio = gateway text p50 at 1 client / the same "
-                 "turn's model code called in one process; state_vs_redis_ratio = best of two "
+                 "turn's model code called in one process (split_overhead_ratio_vs_served_monolith: vs "
+                 "the gateway with every service in its process, served over TLS); state_vs_redis_ratio = best of two "
                  "store runs / best of two redis-benchmark runs, one store process",
     })
     return result
@@ -136,6 +143,10 @@ def print_table(result: dict[str, Any]) -> None:
     print(f"split overhead (gateway / in-process, text p50, 1 client): "
           f"{result['split_overhead_ratio']}  ({d['gateway_text_p50_ms_1_client']} ms vs "
           f"{d['in_process_text_p50_ms']} ms)")
+    print(f"split overhead vs the same gateway with every service in its process, served over "
+          f"TLS (text p50, 1 client): {d['split_overhead_ratio_vs_served_monolith']}  "
+          f"({d['monolith_turns']['1']['p50_ms']} ms; 8 clients "
+          f"{d['monolith_turns']['8']['p50_ms']} ms)")
     print(f"state store vs redis-benchmark EVALSHA: {result['state_vs_redis_ratio']}  "
           f"({d['state_store_turns_per_s']} turns/s vs {d['redis_benchmark_evalsha_per_s']}/s)")
     g = d["generator"]

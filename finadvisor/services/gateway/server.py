@@ -60,7 +60,7 @@ class GatewayApp(ServiceApp):
         folder = (s.models_dir or paths.models_dir()) / "risk"
         credit = CreditScorer(await asyncio.to_thread(CreditRiskModel.load, folder))
         # Channels and Redis clients belong to the running loop, so they are made here.
-        backends = Backends.connect(s)
+        backends = await self.connect_backends(s)
         self.store = RedisStateStore(StoreConfig(url=s.redis_url, ttl_s=s.session_ttl_s))
         self.limiter = RateLimiter(self.store.client, s.rate_limit_per_s, s.rate_burst,
                                    s.max_turns_per_session)
@@ -71,6 +71,10 @@ class GatewayApp(ServiceApp):
         self.servicer.audit = audit
         self.servicer.credit = credit
         self.servicer.converser = Converser(s, backends, self.store, audit, credit)
+
+    async def connect_backends(self, settings: GatewaySettings) -> Backends:
+        """The stubs of the internal services: gRPC channels to their addresses."""
+        return Backends.connect(settings)
 
     async def check(self) -> bool:
         return self.store is not None and await self.store.ping()
