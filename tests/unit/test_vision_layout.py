@@ -147,3 +147,13 @@ def test_a_total_outside_the_figure_rows_is_found_by_reading_the_whole_page() ->
 def test_charts_and_ids_are_not_read() -> None:
     for kind in ("line_chart", "bar_chart", "pie_chart", "candlestick_chart", "id_document", "other"):
         assert read_document(render_sample(kind, sample_seed(2, "heldout", 0), "heldout").image, kind) == []
+
+
+def test_rows_are_found_at_any_resolution() -> None:
+    page = ImageOps.grayscale(render_sample("payslip", sample_seed(9, "heldout", 1), "heldout", degrade=0).image)
+    big = page.resize((page.width * 4, page.height * 4), Image.Resampling.BILINEAR)  # a 4x phone photo
+    small_rows, big_rows = text_rows(page), text_rows(big)
+    assert len(big_rows) == len(small_rows) >= 12
+    assert figure_rows(big_rows, big.width) == figure_rows(small_rows, page.width)
+    for a, b in zip(small_rows, big_rows):
+        assert abs(b.y0 / 4 - a.y0) <= 4 and abs(b.x1 / 4 - a.x1) <= 4
