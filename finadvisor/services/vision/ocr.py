@@ -415,9 +415,9 @@ def _one_confusion_apart(token: str, code: str) -> bool:
 def _document_currency(lines: list[Line], near: str | None) -> tuple[str, float] | None:
     for line in lines:
         m = CURRENCY_LINE_RE.search(line.text)
-        code = _iso_code(m.group(1)) if m else None
-        if code is not None:
-            return code[0], 0.95 * code[1] * line.confidence
+        named = _iso_code(m.group(1)) if m else None
+        if named is not None:
+            return named[0], 0.95 * named[1] * line.confidence
     if near is not None:
         code, certainty = _currency_of(near)
         return code, certainty
