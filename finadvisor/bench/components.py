@@ -53,6 +53,30 @@ async def store_rate(redis_url: str, turns: int = 4000, workers: int = 50) -> fl
     return rate
 
 
+def _store_rate_child(redis_url: str, turns: int, workers: int, start_at: float) -> float:
+    """One store process of ``store_rate_processes`` (spawned: a fresh interpreter)."""
+    delay = start_at - time.time()
+    if delay > 0:
+        time.sleep(delay)  # every process starts its turns at the same moment
+    return asyncio.run(store_rate(redis_url, turns=turns, workers=workers))
+
+
+async def store_rate_processes(redis_url: str, processes: int = 2, turns: int = 4000,
+                               workers: int = 50) -> float:
+    """``store_rate`` summed over several processes (as several state replicas run), the same
+    50 concurrent sessions in all."""
+    import concurrent.futures
+    import multiprocessing
+
+    ctx = multiprocessing.get_context("spawn")
+    start_at = time.time() + 8.0  # time for the interpreters to import the store
+    with concurrent.futures.ProcessPoolExecutor(processes, mp_context=ctx) as pool:
+        futures = [pool.submit(_store_rate_child, redis_url, turns // processes,
+                               max(1, workers // processes), start_at) for _ in range(processes)]
+        rates = await asyncio.gather(*(asyncio.wrap_future(f) for f in futures))
+    return float(sum(rates))
+
+
 async def redis_benchmark_rate(redis_url: str, requests: int = 20000, clients: int = 50) -> float:
     """redis-benchmark's rate for the same apply script by EVALSHA on the same server."""
     from finadvisor.services.state import store as st

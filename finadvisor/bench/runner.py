@@ -100,6 +100,8 @@ async def _measure(stack: StackHandle, quick: bool, progress: bool,
         bar.set_postfix_str("redis-benchmark")
         redis_runs.append(await components.redis_benchmark_rate(stack.redis_url))
     store, redis_rate = max(store_runs), max(redis_runs)
+    bar.set_postfix_str("state store, 2 processes")
+    store_two = await components.store_rate_processes(stack.redis_url, processes=2)
     bar.update(2)
     bar.set_postfix_str("generator")
     gen = await components.generator_figures()
@@ -116,6 +118,8 @@ async def _measure(stack: StackHandle, quick: bool, progress: bool,
         "state_store_turns_per_s": round(store, 1),
         "redis_benchmark_evalsha_per_s": round(redis_rate, 1),
         "state_store_runs_per_s": [round(r, 1) for r in store_runs],
+        "state_store_turns_per_s_2_processes": round(store_two, 1),
+        "state_vs_redis_ratio_2_processes": round(store_two / redis_rate, 3),
         "redis_benchmark_runs_per_s": [round(r, 1) for r in redis_runs],
         "generator": gen,
         "peak_rss_mb": memory,
@@ -149,6 +153,9 @@ def print_table(result: dict[str, Any]) -> None:
           f"{d['monolith_turns']['8']['p50_ms']} ms)")
     print(f"state store vs redis-benchmark EVALSHA: {result['state_vs_redis_ratio']}  "
           f"({d['state_store_turns_per_s']} turns/s vs {d['redis_benchmark_evalsha_per_s']}/s)")
+    print(f"  the same 50 sessions over two store processes (two state replicas): "
+          f"{d['state_vs_redis_ratio_2_processes']}  ({d['state_store_turns_per_s_2_processes']} "
+          f"turns/s)")
     g = d["generator"]
     print(f"generator tokens/s: greedy {g['greedy_tokens_per_s']}, beam-4 "
           f"{g['beam4_tokens_per_s']}, dynamic batching gain {g['generator_batching_gain']}x")
