@@ -84,8 +84,13 @@ async def run_load(channel: grpc.aio.Channel, scenario: str, inputs: Inputs, cli
         step = 0
         while (n := next(counter)) < turns:
             if not session or step >= len(DIALOGUE):
-                session = (await stub.StartSession(gateway_pb2.StartSessionRequest(),
-                                                   timeout=timeout_s)).session_id
+                try:
+                    session = (await stub.StartSession(gateway_pb2.StartSessionRequest(),
+                                                       timeout=timeout_s)).session_id
+                except grpc.aio.AioRpcError:
+                    errors += 1  # the turn this session was for is lost: counted, not hidden
+                    session = ""
+                    continue
                 step = 0
             start = time.perf_counter()
             try:

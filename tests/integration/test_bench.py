@@ -1,0 +1,45 @@
+"""`finadvisor bench`'s measuring parts against a real stack and Redis: they count every turn,
+report errors instead of hiding them, and leave nothing behind in Redis. (Durations are the
+benchmark's output, never asserted here.)"""
+
+from __future__ import annotations
+
+import pytest
+import pytest_asyncio
+import redis.asyncio as redis
+
+from finadvisor.bench import components
+from finadvisor.bench.load import Inputs, run_load
+
+from tests.integration.stack import Stack
+
+pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="session")]
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="session")
+async def stack(redis_server):
+    s = await Stack(redis_server.url).start()
+    yield s
+    await s.stop()
+
+
+async def test_run_load_counts_every_turn_and_every_error(stack: Stack) -> None:
+    assert stack.channel is not None
+    ok = await run_load(stack.channel, "text", Inputs(), clients=3, turns=9)
+    summary = ok.summary()
+    assert summary["turns"] == 9 and summary["errors"] == 0 and summary["clients"] == 3
+    assert 0 < summary["p50_ms"] <= summary["p95_ms"] <= summary["p99_ms"]
+    # A deadline nobody can meet is counted as an error, not dropped.
+    failing = await run_load(stack.channel, "text", Inputs(), clients=2, turns=4, timeout_s=0.0001)
+    assert failing.errors == 4 and failing.turns == 0
+
+
+async def test_store_rate_cleans_up_its_sessions(redis_server) -> None:
+    client = redis.from_url(redis_server.url)
+    try:
+        before = set(await client.keys("fa:{bench-*"))
+        rate = await components.store_rate(redis_server.url, turns=200, workers=10)
+        assert rate > 0
+        assert set(await client.keys("fa:{bench-*")) == before
+    finally:
+        await client.aclose()
