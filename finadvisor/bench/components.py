@@ -203,12 +203,15 @@ async def in_process_text_p50(redis_url: str, turns: int = 64) -> float:
         text = DIALOGUE[step]
         if await store.get_response(sid, rid) is not None:
             raise RuntimeError("a fresh request id was answered before")
-        applied = await tracker.apply(sid, rid, text)
-        snap = await store.get_state(sid, CONTEXT_TURNS)
+        applied = await tracker.apply(sid, rid, text, history_limit=CONTEXT_TURNS)
+        snap = applied.result.context
+        assert snap is not None
         state = state_to_proto(applied.result.state)
         assessment = None
         if credit.should_assess(state, False):
-            assessment = await asyncio.to_thread(credit.assess_state, state, snap.profile)
+            assessment = credit.cached_state(state, snap.profile)
+            if assessment is None:
+                assessment = await asyncio.to_thread(credit.assess_state, state, snap.profile)
         context = []
         for h in (history_to_proto(e) for e in snap.history):
             if h.text:

@@ -581,3 +581,26 @@ async def test_finish_turn_records_the_reply_and_keeps_the_answer_together(store
         await store.finish_turn(sid(), "r0", "A reply", b"x")
     with pytest.raises(InvalidInputError):
         await store.finish_turn(s, "r1", "A reply", "not bytes")  # type: ignore[arg-type]
+
+
+async def test_apply_turn_can_return_the_context_read_in_the_same_step(store: StateStore) -> None:
+    """apply_turn(history_limit=n) carries what get_state(n) returns right after the turn; a
+    replay carries it too; without the limit there is none."""
+    s = sid()
+    await store.create_session(s, {"age": "41"}, {})
+    texts = ["I'd like to borrow 12000", "over 3 years", "I rent"]
+    for i, text in enumerate(texts):
+        res = await store.apply_turn(turn(s, f"r{i}", text_slot("loan_amount", str(1000 + i)),
+                                          text=text), history_limit=2)
+        after = await store.get_state(s, 2)
+        assert res.context is not None
+        assert [h.text for h in res.context.history] == [h.text for h in after.history]
+        assert res.context.history[-1].text == text and res.context.profile == {"age": "41"}
+        assert res.context.state == after.state == res.state
+        assert res.context.created_ms == after.created_ms > 0
+    replay = await store.apply_turn(turn(s, "r1", text="over 3 years"), history_limit=5)
+    assert replay.replayed and replay.context is not None and len(replay.context.history) == 3
+    plain = await store.apply_turn(turn(s, "r9", text="thanks"))
+    assert plain.context is None
+    with pytest.raises(InvalidInputError):
+        await store.apply_turn(turn(s, "r10"), history_limit=-1)

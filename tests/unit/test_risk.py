@@ -348,3 +348,32 @@ def test_committed_model_card_meets_targets() -> None:
     assert served["auc"] >= 0.78 and served["brier"] <= 0.18
     assert set(card["protected_attributes_excluded"]).isdisjoint(card["features"])
     assert (RISK_DIR / "MODEL_CARD.md").read_text().startswith("# Credit-risk model card")
+
+
+def test_credit_scorer_reuses_an_assessment_only_for_the_same_applicant() -> None:
+    """The gateway's cache: a hit without a model call for an unchanged applicant, a miss for
+    a changed field, copies out (a caller's edit cannot change the cache), and a bounded size."""
+    from finadvisor.common.v1 import common_pb2
+    from finadvisor.services.gateway.credit import CreditScorer
+
+    scorer = CreditScorer(CreditRiskModel.load(RISK_DIR), cache_size=2)
+    slots = {"loan_amount": "15000", "currency": "EUR", "loan_purpose": "car", "loan_term_months": "36",
+             "monthly_income": "4200", "monthly_debt": "300", "employment_status": "employed",
+             "employment_years": "7", "age": "38", "dependents": "1", "housing": "rent"}
+
+    def state(**changes: str) -> common_pb2.DialogueState:
+        return common_pb2.DialogueState(slots={k: common_pb2.SlotValue(value=v)
+                                               for k, v in {**slots, **changes}.items()})
+
+    assert scorer.cached_state(state(), {}) is None
+    first = scorer.assess_state(state(), {})
+    hit = scorer.cached_state(state(), {})
+    assert hit == first and hit.decision
+    hit.decision = "edited"
+    assert scorer.cached_state(state(), {}) == first  # the cache kept its own copy
+    assert scorer.cached_state(state(monthly_income="900"), {}) is None  # another applicant
+    poorer = scorer.assess_state(state(monthly_income="900"), {})
+    assert poorer.probability_of_default >= first.probability_of_default
+    scorer.assess_state(state(age="60"), {})  # a third applicant pushes out the oldest
+    assert scorer.cached_state(state(), {}) is None
+    assert scorer.cached_state(state(monthly_income="900"), {}) == poorer

@@ -273,7 +273,9 @@ class Converser:
     async def _assess(self, state: common_pb2.DialogueState, profile: dict[str, str],
                       work: TurnWork) -> common_pb2.CreditAssessment | None:
         try:
-            credit = await asyncio.to_thread(self.credit.assess_state, state, profile)
+            credit = self.credit.cached_state(state, profile)  # unchanged applicant: no thread
+            if credit is None:
+                credit = await asyncio.to_thread(self.credit.assess_state, state, profile)
         except InvalidInputError as exc:
             log.info("credit not assessed: %s", exc)
             work.degrade("credit")

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-import functools
+import threading
+from collections import OrderedDict
 from collections.abc import Mapping
+from typing import Any
 
 from finadvisor.common.v1 import common_pb2
 from finadvisor.gateway.v1 import gateway_pb2
@@ -52,6 +54,10 @@ def applicant_slots(applicant: gateway_pb2.Applicant) -> dict[str, str]:
     return slots
 
 
+def _key(slots: Mapping[str, str], profile: Mapping[str, str]) -> tuple[Any, ...]:
+    return (tuple(sorted(slots.items())), tuple(sorted(profile.items())))
+
+
 class CreditScorer:
     """Scores applicants with the served credit model (in-process, CPU, thread-safe reads)."""
 
@@ -59,7 +65,23 @@ class CreditScorer:
         self.model = model
         # The model is deterministic: a turn that changes no credit field ("thanks", a
         # question) reuses the assessment instead of recomputing its reason codes.
-        self._cached = functools.lru_cache(maxsize=cache_size)(self._assess_key)
+        self._cache_size = cache_size
+        self._cache: OrderedDict[tuple[Any, ...], common_pb2.CreditAssessment] = OrderedDict()
+        self._lock = threading.Lock()  # scoring runs in worker threads
+
+    def cached_state(self, state: common_pb2.DialogueState,
+                     profile: Mapping[str, str]) -> common_pb2.CreditAssessment | None:
+        """The assessment of this applicant if it was scored before (cheap: no model call),
+        so the caller can skip handing the work to a thread."""
+        key = _key({k: v.value for k, v in state.slots.items()}, profile)
+        with self._lock:
+            hit = self._cache.get(key)
+            if hit is None:
+                return None
+            self._cache.move_to_end(key)
+        result = common_pb2.CreditAssessment()
+        result.CopyFrom(hit)
+        return result
 
     @property
     def version(self) -> str:
@@ -78,15 +100,21 @@ class CreditScorer:
 
     def assess_slots(self, slots: Mapping[str, str],
                      profile: Mapping[str, str]) -> common_pb2.CreditAssessment:
+        key = _key(slots, profile)
+        with self._lock:
+            hit = self._cache.get(key)
+            if hit is not None:
+                self._cache.move_to_end(key)
+        if hit is None:
+            hit = assessment_to_proto(self.model.assess(
+                ApplicantFields.from_slots(dict(slots), dict(profile))))
+            with self._lock:
+                self._cache[key] = hit
+                while len(self._cache) > self._cache_size:
+                    self._cache.popitem(last=False)
         result = common_pb2.CreditAssessment()
-        result.CopyFrom(self._cached(tuple(sorted(slots.items())),
-                                     tuple(sorted(profile.items()))))
+        result.CopyFrom(hit)
         return result
-
-    def _assess_key(self, slots: tuple[tuple[str, str], ...],
-                    profile: tuple[tuple[str, str], ...]) -> common_pb2.CreditAssessment:
-        applicant = ApplicantFields.from_slots(dict(slots), dict(profile))
-        return assessment_to_proto(self.model.assess(applicant))
 
     def assess_applicant(self, applicant: gateway_pb2.Applicant) -> common_pb2.CreditAssessment:
         return self.assess_slots(applicant_slots(applicant), dict(applicant.profile))

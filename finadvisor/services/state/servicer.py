@@ -75,6 +75,7 @@ class StateTrackerServicer(state_pb2_grpc.StateTrackerServicer):
                    for f in request.facts],
             backup_intent=request.backup_intent,
             backup_intent_confidence=request.backup_intent_confidence,
+            history_limit=min(request.history_limit, MAX_HISTORY),
         )
         resp = state_pb2.ApplyTurnResponse(
             state=state_to_proto(applied.result.state),
@@ -84,10 +85,9 @@ class StateTrackerServicer(state_pb2_grpc.StateTrackerServicer):
                                             start=m.start, end=m.end)
                       for m in applied.mentions],
         )
-        if request.history_limit > 0:
-            # The context the caller needs next, in this call rather than a GetState after it.
-            snap = await self._tracker().store.get_state(
-                request.session_id, min(request.history_limit, MAX_HISTORY))
+        snap = applied.result.context
+        if snap is not None:
+            # The context the caller needs next, read with the turn rather than by a GetState.
             resp.history.extend(history_to_proto(h) for h in snap.history)
             resp.profile.update(snap.profile)
         return resp

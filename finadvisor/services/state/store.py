@@ -178,6 +178,8 @@ class TurnResult:
     turn: int
     #: True when this request_id had been applied before and nothing changed now.
     replayed: bool
+    #: The session right after the turn (history, profile), when apply_turn was asked for it.
+    context: SessionSnapshot | None = None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -411,6 +413,23 @@ def _history_from_json(raw: str) -> HistoryEntry:
     )
 
 
+def _snapshot(state: SessionState, history: Sequence[bytes | str], profile_json: bytes | str,
+              created_ms: bytes | str | int, pttl: bytes | str | int) -> SessionSnapshot:
+    """A SessionSnapshot from what the scripts return (raw history entries, meta fields)."""
+    try:
+        profile = json.loads(_str(profile_json) or "{}")
+    except json.JSONDecodeError:
+        profile = {}
+    ttl_ms = int(pttl)
+    return SessionSnapshot(
+        state=state,
+        history=[_history_from_json(_str(e)) for e in history],
+        profile={str(k): str(v) for k, v in dict(profile or {}).items()},
+        created_ms=int(created_ms or 0),
+        ttl_seconds=-1 if ttl_ms < 0 else (ttl_ms + 999) // 1000,
+    )
+
+
 def _flat_to_dict(flat: Sequence[bytes | str]) -> dict[str, str]:
     """HGETALL as a Lua script returns it (a flat field/value array) -> dict."""
     it = iter(flat)
@@ -452,17 +471,24 @@ class StateStore(abc.ABC):
         _validate_profile(profile, profile_slots)
         return await self._create_session(session_id, profile, profile_slots, _now_ms())
 
-    async def apply_turn(self, turn: TurnInput) -> TurnResult:
+    async def apply_turn(self, turn: TurnInput, history_limit: int = 0) -> TurnResult:
         """Merge one understood turn into its session atomically (idempotent by request_id).
 
         Merge rule: each mentioned slot is overwritten (value, confidence, source, turn); a
         later update of the same slot in one turn wins. The intent becomes the active intent
-        unless it is empty.
+        unless it is empty. With ``history_limit`` > 0 the result also carries the session
+        right after the turn (its last history entries and profile), read in the same step.
         """
         _validate_turn(turn)
+        if history_limit < 0:
+            raise InvalidInputError("history_limit must be >= 0")
         if turn.timestamp_ms is None:
             turn = dataclasses.replace(turn, timestamp_ms=_now_ms())
-        return await self._apply_turn(turn)
+        limit = min(history_limit, self.config.history_max)
+        result = await self._apply_turn(turn, limit)
+        if limit and result.context is None:  # a replay, or a backend without the one-step form
+            result = dataclasses.replace(result, context=await self._get_state(turn.session_id, limit))
+        return result
 
     async def record_reply(
         self,
@@ -575,7 +601,7 @@ class StateStore(abc.ABC):
     ) -> SessionState: ...
 
     @abc.abstractmethod
-    async def _apply_turn(self, turn: TurnInput) -> TurnResult: ...
+    async def _apply_turn(self, turn: TurnInput, history_limit: int = 0) -> TurnResult: ...
 
     @abc.abstractmethod
     async def _record_reply(
@@ -672,7 +698,7 @@ class InMemoryStateStore(StateStore):
             self._sessions[session_id] = s
             return s.snapshot_state()
 
-    async def _apply_turn(self, turn: TurnInput) -> TurnResult:
+    async def _apply_turn(self, turn: TurnInput, history_limit: int = 0) -> TurnResult:
         async with self._lock:
             s = self._live(turn.session_id)
             prior = s.requests.get(turn.request_id)
@@ -733,7 +759,7 @@ class InMemoryStateStore(StateStore):
     async def _get_state(self, session_id: str, history_limit: int) -> SessionSnapshot:
         async with self._lock:
             s = self._live(session_id)
-            history = s.history[len(s.history) - history_limit:] if history_limit else []
+            history = s.history[-history_limit:] if history_limit else []  # all when fewer
             return SessionSnapshot(
                 state=s.snapshot_state(),
                 history=list(history),
@@ -797,8 +823,9 @@ touch(tonumber(ARGV[1]))
 return {1, redis.call('HGETALL', KEYS[1])}
 """
 
-# ARGV: request_id, turn_json, ttl_ms, history_max, request_window.
-# Returns {replayed (0/1), result_json} where result_json = {"turn": n, "h": <state hash>}.
+# ARGV: request_id, turn_json, ttl_ms, history_max, request_window[, history_limit].
+# Returns {replayed (0/1), result_json} where result_json = {"turn": n, "h": <state hash>};
+# with history_limit > 0 a fresh turn also returns {.., history, profile_json, created_ms, pttl}.
 _LUA_APPLY = _LUA_TOUCH + """
 local rid = ARGV[1]
 local prior = redis.call('HGET', KEYS[4], rid)
@@ -848,6 +875,13 @@ while redis.call('LLEN', KEYS[5]) > window do
   redis.call('HDEL', KEYS[4], redis.call('LPOP', KEYS[5]))
 end
 touch(tonumber(ARGV[3]))
+local limit = tonumber(ARGV[6] or '0')
+if limit > 0 then
+  -- The caller's next read (context for the reply), in the same step.
+  local meta = redis.call('HMGET', KEYS[2], 'profile', 'created_ms')
+  return {0, result, redis.call('LRANGE', KEYS[3], -limit, -1), meta[1] or '{}', meta[2] or '0',
+          redis.call('PTTL', KEYS[1])}
+end
 return {0, result}
 """
 
@@ -1285,7 +1319,7 @@ class RedisStateStore(StateStore):
 
         return await self._call(op)
 
-    async def _apply_turn(self, turn: TurnInput) -> TurnResult:
+    async def _apply_turn(self, turn: TurnInput, history_limit: int = 0) -> TurnResult:
         payload = _dumps(
             {
                 "text": turn.text,
@@ -1312,16 +1346,23 @@ class RedisStateStore(StateStore):
             self.config.history_max,
             self.config.request_window,
         ]
+        if history_limit:
+            args.append(history_limit)
 
         async def op() -> TurnResult:
-            replayed, raw = await self._eval(self._apply, session_keys(turn.session_id), args)
+            replayed, raw, *context = await self._eval(self._apply, session_keys(turn.session_id),
+                                                       args)
             if not replayed and self._index_due(turn.session_id):
                 await self._touch_index(turn.session_id, int(turn.timestamp_ms or _now_ms()))
             result = json.loads(_str(raw))
             h = result["h"] if isinstance(result["h"], dict) else {}
-            return TurnResult(
-                state=_state_from_hash(h), turn=int(result["turn"]), replayed=bool(replayed)
-            )
+            state = _state_from_hash(h)
+            snapshot = None
+            if context:
+                history, profile_json, created_ms, pttl = context
+                snapshot = _snapshot(state, history, profile_json, created_ms, pttl)
+            return TurnResult(state=state, turn=int(result["turn"]), replayed=bool(replayed),
+                              context=snapshot)
 
         return await self._call(op)
 
@@ -1353,18 +1394,8 @@ class RedisStateStore(StateStore):
                 self._get, keys, [history_limit]
             )
             meta = _flat_to_dict(flat_meta)
-            try:
-                profile = json.loads(meta.get("profile") or "{}")
-            except json.JSONDecodeError:
-                profile = {}
-            pttl = int(pttl)
-            return SessionSnapshot(
-                state=_state_from_hash(_flat_to_dict(flat_state)),
-                history=[_history_from_json(_str(e)) for e in history],
-                profile={str(k): str(v) for k, v in dict(profile or {}).items()},
-                created_ms=int(meta.get("created_ms") or 0),
-                ttl_seconds=-1 if pttl < 0 else (pttl + 999) // 1000,
-            )
+            return _snapshot(_state_from_hash(_flat_to_dict(flat_state)), history,
+                             meta.get("profile") or "{}", meta.get("created_ms") or 0, pttl)
 
         return await self._call(op)
 

@@ -61,6 +61,7 @@ class DialogueTracker:
         facts: Sequence[FactInput] = (),
         backup_intent: str = "",
         backup_intent_confidence: float = 0.0,
+        history_limit: int = 0,
     ) -> AppliedTurn:
         if not text.strip() and not facts:
             raise InvalidInputError("a turn needs text or facts from an image or voice note")
@@ -87,5 +88,5 @@ class DialogueTracker:
             intent=intent,
             intent_confidence=confidence,
             updates=updates,
-        ))
+        ), history_limit=history_limit)
         return AppliedTurn(result=result, mentions=mentions)
