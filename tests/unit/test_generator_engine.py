@@ -366,3 +366,27 @@ async def test_batcher_with_two_workers_decodes_two_batches_at_once_and_closes_c
     assert results == [0, 10, 20, 30, 40, 50] and peak == 2
     await asyncio.to_thread(batcher.close)
     assert all(not t.is_alive() for t in batcher._threads)
+
+
+def test_a_reply_with_its_disclaimers_in_the_context_reads_as_the_model_wrote_it() -> None:
+    """The history keeps replies as the customer read them (disclaimers appended); the model
+    gets them back without, so the source is the one it was trained on."""
+    from finadvisor.shared.paths import BUNDLED_MODELS_DIR
+
+    eng = GeneratorEngine.load(BUNDLED_MODELS_DIR / "generator")
+    try:
+        said = "Our savings account pays 2.1 % a year. What is your housing situation?"
+        shown = eng.policy.with_disclaimers(said, eng.policy.disclaimers("ask_rate", "approve"))
+        assert shown != said
+        slots = {"loan_amount": "15000", "currency": "EUR", "loan_term_months": "36"}
+        plain, with_disclaimers = eng.generate_batch([
+            GenerationInput(context=[("advisor", said), ("user", "I rent")], intent="inform", slots=slots,
+                            return_attention=True),
+            GenerationInput(context=[("advisor", shown), ("user", "I rent")], intent="inform", slots=slots,
+                            return_attention=True),
+        ])
+        assert plain.attention is not None and with_disclaimers.attention is not None
+        assert with_disclaimers.attention.input_tokens == plain.attention.input_tokens
+        assert with_disclaimers.delexicalized == plain.delexicalized
+    finally:
+        eng.close()

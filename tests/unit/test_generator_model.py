@@ -243,3 +243,14 @@ def test_policy_file_errors_are_config_errors(tmp_path: Path) -> None:
                       '"fallback": {"default": "You are approved."}}')
     with pytest.raises(ConfigError):
         CompliancePolicy.load(unsafe)
+
+
+def test_policy_takes_its_disclaimers_off_a_reply_fed_back_as_context() -> None:
+    policy = CompliancePolicy.load()
+    reply = "Let me check: a loan of 15000 EUR over 36 months. Is everything correct?"
+    disclaimers = policy.disclaimers("ask_rate", "approve")
+    assert disclaimers  # the shipped policy has some for rates and credit decisions
+    shown = policy.with_disclaimers(reply, disclaimers)
+    assert shown != reply and policy.without_disclaimers(shown) == reply
+    assert policy.without_disclaimers(reply) == reply
+    assert policy.without_disclaimers(disclaimers[0]) == disclaimers[0]  # never to nothing

@@ -16,6 +16,7 @@ This module imports no grpc: the servicer maps GenerateRequest/GenerateResponse 
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -169,6 +170,7 @@ class GeneratorEngine:
         """Decode many requests; those with the same beam settings go through one generate call."""
         for r in reqs:
             validate(r, MAX_BEAMS)
+        reqs = [self._model_context(r) for r in reqs]
         groups: dict[tuple[int, int], list[int]] = defaultdict(list)
         for i, r in enumerate(reqs):
             groups[(r.num_beams, r.n_best)].append(i)
@@ -180,6 +182,15 @@ class GeneratorEngine:
                 for j, i in enumerate(idx):
                     outputs[i] = self._finish(reqs[i], hyps[j], attention[j])
         return [o for o in outputs if o is not None]
+
+    def _model_context(self, req: GenerationInput) -> GenerationInput:
+        """The request with its advisor turns as the model wrote them: the policy's disclaimers,
+        appended for the customer, are not what the model was trained to read."""
+        context = [(speaker, self.policy.without_disclaimers(text) if speaker == "advisor" else text)
+                   for speaker, text in req.context]
+        if context == list(req.context):
+            return req
+        return dataclasses.replace(req, context=context)
 
     def decode_delex(self, reqs: list[GenerationInput], num_beams: int = 1) -> list[Hypothesis]:
         """Best delexicalised hypothesis per request, without guard or lexicalisation (for evaluation)."""

@@ -94,6 +94,21 @@ class CompliancePolicy:
     def fallback_reply(self, intent: str) -> str:
         return self.fallbacks.get(intent, self.fallbacks["default"])
 
+    def without_disclaimers(self, text: str) -> str:
+        """An advisor reply as the model wrote it: the disclaimers ``with_disclaimers`` appended
+        are taken off again (a reply fed back as context must look like what the model learnt
+        from, and be no longer than that)."""
+        known = {*self.credit_disclaimers, *(t for ts in self.intent_disclaimers.values() for t in ts)}
+        out = text
+        changed = True
+        while changed:
+            changed = False
+            for disclaimer in known:
+                if disclaimer and out.endswith(disclaimer) and out != disclaimer:
+                    out = out[: -len(disclaimer)].rstrip()
+                    changed = True
+        return out
+
     def with_disclaimers(self, reply: str, disclaimers: list[str]) -> str:
         """The reply text as the customer reads it (disclaimers appended when the policy says so)."""
         if not self.append_disclaimers_to_reply or not disclaimers:
