@@ -885,21 +885,40 @@ end
 return {0, result}
 """
 
-# ARGV: request_id, reply, degraded_json, image_type, ttl_ms. Returns 1 when updated, else 0.
-_LUA_RECORD_REPLY = _LUA_TOUCH + """
-if redis.call('EXISTS', KEYS[2]) == 0 then return redis.error_reply('FA_NOSESSION') end
-local n = redis.call('LLEN', KEYS[3])
-for i = n - 1, 0, -1 do
-  local e = cjson.decode(redis.call('LINDEX', KEYS[3], i))
-  if e.request_id == ARGV[1] then
-    e.reply = ARGV[2]
-    e.image_type = ARGV[4]
-    e.degraded = cjson.decode(ARGV[3])
-    local raw = cjson.encode(e)
-    redis.call('LSET', KEYS[3], i, raw)
-    touch(tonumber(ARGV[5]))
-    return 1
+# The steps the reply and replay-answer scripts share (Lua functions over the session's KEYS).
+_LUA_REPLY_FN = """
+local function set_reply(rid, reply, degraded_json, image_type)
+  local n = redis.call('LLEN', KEYS[3])
+  for i = n - 1, 0, -1 do
+    local e = cjson.decode(redis.call('LINDEX', KEYS[3], i))
+    if e.request_id == rid then
+      e.reply = reply
+      e.image_type = image_type
+      e.degraded = cjson.decode(degraded_json)
+      redis.call('LSET', KEYS[3], i, cjson.encode(e))
+      return 1
+    end
   end
+  return 0
+end
+"""
+_LUA_RESPONSE_FN = """
+local function keep_response(rid, payload, window)
+  if redis.call('HSET', KEYS[6], rid, payload) == 1 then
+    redis.call('RPUSH', KEYS[7], rid)
+    while redis.call('LLEN', KEYS[7]) > window do
+      redis.call('HDEL', KEYS[6], redis.call('LPOP', KEYS[7]))
+    end
+  end
+end
+"""
+
+# ARGV: request_id, reply, degraded_json, image_type, ttl_ms. Returns 1 when updated, else 0.
+_LUA_RECORD_REPLY = _LUA_TOUCH + _LUA_REPLY_FN + """
+if redis.call('EXISTS', KEYS[2]) == 0 then return redis.error_reply('FA_NOSESSION') end
+if set_reply(ARGV[1], ARGV[2], ARGV[3], ARGV[4]) == 1 then
+  touch(tonumber(ARGV[5]))
+  return 1
 end
 return 0
 """
@@ -907,28 +926,10 @@ return 0
 # ARGV: request_id, reply, degraded_json, image_type, ttl_ms, payload, request_window.
 # The reply into the history entry of request_id (when it is still there) and the answer into
 # the replay window, in one step. Returns 1 when the history entry was found, else 0.
-_LUA_FINISH_TURN = _LUA_TOUCH + """
+_LUA_FINISH_TURN = _LUA_TOUCH + _LUA_REPLY_FN + _LUA_RESPONSE_FN + """
 if redis.call('EXISTS', KEYS[2]) == 0 then return redis.error_reply('FA_NOSESSION') end
-local found = 0
-local n = redis.call('LLEN', KEYS[3])
-for i = n - 1, 0, -1 do
-  local e = cjson.decode(redis.call('LINDEX', KEYS[3], i))
-  if e.request_id == ARGV[1] then
-    e.reply = ARGV[2]
-    e.image_type = ARGV[4]
-    e.degraded = cjson.decode(ARGV[3])
-    redis.call('LSET', KEYS[3], i, cjson.encode(e))
-    found = 1
-    break
-  end
-end
-if redis.call('HSET', KEYS[6], ARGV[1], ARGV[6]) == 1 then
-  redis.call('RPUSH', KEYS[7], ARGV[1])
-  local window = tonumber(ARGV[7])
-  while redis.call('LLEN', KEYS[7]) > window do
-    redis.call('HDEL', KEYS[6], redis.call('LPOP', KEYS[7]))
-  end
-end
+local found = set_reply(ARGV[1], ARGV[2], ARGV[3], ARGV[4])
+keep_response(ARGV[1], ARGV[6], tonumber(ARGV[7]))
 touch(tonumber(ARGV[5]))
 return found
 """
@@ -948,15 +949,9 @@ return redis.call('DEL', unpack(KEYS))
 """
 
 # ARGV: request_id, payload, ttl_ms, request_window.
-_LUA_STORE_RESPONSE = _LUA_TOUCH + """
+_LUA_STORE_RESPONSE = _LUA_TOUCH + _LUA_RESPONSE_FN + """
 if redis.call('EXISTS', KEYS[2]) == 0 then return redis.error_reply('FA_NOSESSION') end
-if redis.call('HSET', KEYS[6], ARGV[1], ARGV[2]) == 1 then
-  redis.call('RPUSH', KEYS[7], ARGV[1])
-  local window = tonumber(ARGV[4])
-  while redis.call('LLEN', KEYS[7]) > window do
-    redis.call('HDEL', KEYS[6], redis.call('LPOP', KEYS[7]))
-  end
-end
+keep_response(ARGV[1], ARGV[2], tonumber(ARGV[4]))
 touch(tonumber(ARGV[3]))
 return 1
 """
