@@ -1164,8 +1164,14 @@ class RedisStateStore(StateStore):
         self._rx = rx
         # Auto-pipelining on a standalone Redis; a cluster client routes each call itself.
         scheme = urlsplit(config.url).scheme.lower()
-        self._pipeline = (_AutoPipeline(self._client, config.op_timeout_s) if config.auto_pipeline
-                          and scheme in ("redis", "rediss", "unix") else None)
+        self._pipeline: _AutoPipeline | None = None
+        self._pipeline_client: Any = None
+        if config.auto_pipeline and scheme in ("redis", "rediss", "unix"):
+            # A pool of its own without a per-read socket timer: every pipeline is bounded by
+            # op_timeout_s as a whole, and a cancelled read drops its connection.
+            self._pipeline_client = (client if client is not None
+                                     else self._build_client(config, read_timeout=False))
+            self._pipeline = _AutoPipeline(self._pipeline_client, config.op_timeout_s)
 
     def _eval(self, script: _Script, keys: Sequence[str], args: Sequence[Any]) -> Awaitable[Any]:
         """Run one script: through the auto-pipeline when there is one, else on its own."""
@@ -1178,7 +1184,7 @@ class RedisStateStore(StateStore):
         """The underlying ``redis.asyncio`` client (tests inspect keys through it)."""
         return self._client
 
-    def _build_client(self, cfg: StoreConfig) -> Any:
+    def _build_client(self, cfg: StoreConfig, read_timeout: bool = True) -> Any:
         from redis.asyncio import Redis
         from redis.asyncio.retry import Retry
         from redis.backoff import ExponentialBackoff
@@ -1187,7 +1193,7 @@ class RedisStateStore(StateStore):
         # enough to hang a request. op_timeout_s bounds the whole operation anyway.
         retry = Retry(ExponentialBackoff(cap=0.2, base=0.02), retries=1)
         common: dict[str, Any] = {
-            "socket_timeout": cfg.socket_timeout_s,
+            "socket_timeout": cfg.socket_timeout_s if read_timeout else None,
             "socket_connect_timeout": cfg.connect_timeout_s,
             "retry": retry,
             "decode_responses": False,
@@ -1288,6 +1294,8 @@ class RedisStateStore(StateStore):
 
     async def close(self) -> None:
         clients = [self._client]
+        if self._pipeline_client is not None and self._pipeline_client is not self._client:
+            clients.append(self._pipeline_client)
         if self._sentinel is not None:
             clients += list(self._sentinel.sentinels)
         for c in clients:
