@@ -525,12 +525,7 @@ class StateStore(abc.ABC):
         _check_id(session_id, "session_id")
         _check_id(request_id, "request_id")
         _validate_reply(reply, degraded, image_type)
-        if not isinstance(payload, bytes | bytearray):
-            raise InvalidInputError("payload must be bytes")
-        if len(payload) > self.config.max_response_bytes:
-            raise InvalidInputError(
-                f"response payload exceeds {self.config.max_response_bytes} bytes"
-            )
+        self._check_payload(payload)
         return await self._finish_turn(session_id, request_id, reply, list(degraded), image_type,
                                        bytes(payload))
 
@@ -567,13 +562,16 @@ class StateStore(abc.ABC):
         """Keep the gateway's whole serialised response for an idempotent replay of request_id."""
         _check_id(session_id, "session_id")
         _check_id(request_id, "request_id")
+        self._check_payload(payload)
+        await self._store_response(session_id, request_id, bytes(payload))
+
+    def _check_payload(self, payload: object) -> None:
         if not isinstance(payload, bytes | bytearray):
             raise InvalidInputError("payload must be bytes")
         if len(payload) > self.config.max_response_bytes:
             raise InvalidInputError(
                 f"response payload exceeds {self.config.max_response_bytes} bytes"
             )
-        await self._store_response(session_id, request_id, bytes(payload))
 
     async def get_response(self, session_id: str, request_id: str) -> bytes | None:
         """The payload stored for request_id, or None (never stored, or out of the window)."""
