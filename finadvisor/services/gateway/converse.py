@@ -193,7 +193,7 @@ class Converser:
             resp.fallback = gen.fallback
         else:
             resp.fallback = True
-        await self._finish(req, resp, work, credit, budget)
+        await self._finish(req, resp, work, credit)
         return resp
 
     async def _call(self, call: Awaitable[T], service: str) -> T:
@@ -309,7 +309,7 @@ class Converser:
 
     async def _finish(self, req: gateway_pb2.ConverseRequest,
                       resp: gateway_pb2.ConverseResponse, work: TurnWork,
-                      credit: common_pb2.CreditAssessment | None, budget: Budget) -> None:
+                      credit: common_pb2.CreditAssessment | None) -> None:
         """The reply into the history with the answer kept for replays (one atomic step of the
         state store, so a replayed answer always has its history), and the audit records beside
         it; a failure here fails the turn (retryable).

@@ -8,6 +8,8 @@ in ``policy.json`` (versioned, shipped with the code) and can be swapped without
 
 from __future__ import annotations
 
+import functools
+
 import json
 import re
 from dataclasses import dataclass, field
@@ -94,11 +96,17 @@ class CompliancePolicy:
     def fallback_reply(self, intent: str) -> str:
         return self.fallbacks.get(intent, self.fallbacks["default"])
 
+    @functools.cached_property
+    def _all_disclaimers(self) -> frozenset[str]:
+        """Every disclaimer the policy can append (computed once, read on every request)."""
+        return frozenset({*self.credit_disclaimers,
+                          *(t for ts in self.intent_disclaimers.values() for t in ts)})
+
     def without_disclaimers(self, text: str) -> str:
         """An advisor reply as the model wrote it: the disclaimers ``with_disclaimers`` appended
         are taken off again (a reply fed back as context must look like what the model learnt
         from, and be no longer than that)."""
-        known = {*self.credit_disclaimers, *(t for ts in self.intent_disclaimers.values() for t in ts)}
+        known = self._all_disclaimers
         out = text
         changed = True
         while changed:
