@@ -65,4 +65,9 @@ def evaluate_components(names: list[str], models_dir: Path, data_dir: Path) -> d
         if module is None:
             continue
         out[section_names[name]] = module.evaluate(models_dir, data_dir)
+        # Sections measured on data made by other means than the training data (hand-written
+        # turns, another renderer, other voices) are reported beside the held-out figures.
+        external = getattr(module, "evaluate_external", None)
+        if external is not None:
+            out.update(external(models_dir, data_dir))
     return out

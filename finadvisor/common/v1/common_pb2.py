@@ -24,7 +24,7 @@ _sym_db = _symbol_database.Default()
 
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n!finadvisor/common/v1/common.proto\x12\x14\x66inadvisor.common.v1\"?\n\nAttachment\x12\x0c\n\x04\x64\x61ta\x18\x01 \x01(\x0c\x12\x11\n\tmime_type\x18\x02 \x01(\t\x12\x10\n\x08\x66ilename\x18\x03 \x01(\t\"L\n\tSlotValue\x12\r\n\x05value\x18\x01 \x01(\t\x12\x12\n\nconfidence\x18\x02 \x01(\x02\x12\x0e\n\x06source\x18\x03 \x01(\t\x12\x0c\n\x04turn\x18\x04 \x01(\x05\"\xfa\x01\n\rDialogueState\x12\x15\n\ractive_intent\x18\x01 \x01(\t\x12=\n\x05slots\x18\x02 \x03(\x0b\x32..finadvisor.common.v1.DialogueState.SlotsEntry\x12\x19\n\x11intent_confidence\x18\x03 \x01(\x02\x12\x12\n\nturn_count\x18\x04 \x01(\x05\x12\x15\n\rchanged_slots\x18\x05 \x03(\t\x1aM\n\nSlotsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12.\n\x05value\x18\x02 \x01(\x0b\x32\x1f.finadvisor.common.v1.SlotValue:\x02\x38\x01\"G\n\x04\x46\x61\x63t\x12\x0c\n\x04slot\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t\x12\x12\n\nconfidence\x18\x03 \x01(\x02\x12\x0e\n\x06source\x18\x04 \x01(\t\"O\n\x0e\x45xtractedField\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t\x12\x12\n\nconfidence\x18\x03 \x01(\x02\x12\x0c\n\x04slot\x18\x04 \x01(\t\"\x8d\x01\n\x07Prosody\x12\x18\n\x10\x64uration_seconds\x18\x01 \x01(\x01\x12\x13\n\x0bspeech_rate\x18\x02 \x01(\x01\x12\x13\n\x0bpause_ratio\x18\x03 \x01(\x01\x12\x11\n\tenergy_db\x18\x04 \x01(\x01\x12\x15\n\rpitch_mean_hz\x18\x05 \x01(\x01\x12\x14\n\x0cpitch_std_hz\x18\x06 \x01(\x01\"\xa8\x03\n\rImageFindings\x12\x12\n\nimage_type\x18\x01 \x01(\t\x12V\n\x12type_probabilities\x18\x02 \x03(\x0b\x32:.finadvisor.common.v1.ImageFindings.TypeProbabilitiesEntry\x12\x13\n\x0b\x63hart_trend\x18\x03 \x01(\t\x12X\n\x13trend_probabilities\x18\x04 \x03(\x0b\x32;.finadvisor.common.v1.ImageFindings.TrendProbabilitiesEntry\x12\x34\n\x06\x66ields\x18\x05 \x03(\x0b\x32$.finadvisor.common.v1.ExtractedField\x12\x11\n\tembedding\x18\x06 \x03(\x02\x1a\x38\n\x16TypeProbabilitiesEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x02:\x02\x38\x01\x1a\x39\n\x17TrendProbabilitiesEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x02:\x02\x38\x01\"\xb0\x01\n\rVoiceFindings\x12\x12\n\ntranscript\x18\x01 \x01(\t\x12\x1d\n\x15transcript_confidence\x18\x02 \x01(\x02\x12.\n\x07prosody\x18\x03 \x01(\x0b\x32\x1d.finadvisor.common.v1.Prosody\x12\x0e\n\x06intent\x18\x04 \x01(\t\x12\x19\n\x11intent_confidence\x18\x05 \x01(\x02\x12\x11\n\tembedding\x18\x06 \x03(\x02\"r\n\x08\x46indings\x12\x32\n\x05image\x18\x01 \x01(\x0b\x32#.finadvisor.common.v1.ImageFindings\x12\x32\n\x05voice\x18\x02 \x01(\x0b\x32#.finadvisor.common.v1.VoiceFindings\"A\n\x06Reason\x12\x0c\n\x04\x63ode\x18\x01 \x01(\t\x12\x13\n\x0b\x64\x65scription\x18\x02 \x01(\t\x12\x14\n\x0c\x63ontribution\x18\x03 \x01(\x01\"\xa5\x01\n\rAffordability\x12\x1a\n\x12monthly_instalment\x18\x01 \x01(\t\x12\x16\n\x0e\x64\x65\x62t_to_income\x18\x02 \x01(\x01\x12\x1d\n\x15max_affordable_amount\x18\x03 \x01(\t\x12\x1b\n\x13\x61nnual_rate_percent\x18\x04 \x01(\x01\x12\x12\n\naffordable\x18\x05 \x01(\x08\x12\x10\n\x08\x63urrency\x18\x06 \x01(\t\"\xe0\x01\n\x10\x43reditAssessment\x12\x1e\n\x16probability_of_default\x18\x01 \x01(\x01\x12\x10\n\x08\x64\x65\x63ision\x18\x02 \x01(\t\x12-\n\x07reasons\x18\x03 \x03(\x0b\x32\x1c.finadvisor.common.v1.Reason\x12:\n\raffordability\x18\x04 \x01(\x0b\x32#.finadvisor.common.v1.Affordability\x12\x15\n\rmodel_version\x18\x05 \x01(\t\x12\x18\n\x10missing_features\x18\x06 \x03(\t\"j\n\tAttention\x12\x14\n\x0cinput_tokens\x18\x01 \x03(\t\x12\x15\n\routput_tokens\x18\x02 \x03(\t\x12\x30\n\x04rows\x18\x03 \x03(\x0b\x32\".finadvisor.common.v1.AttentionRow\"\x1f\n\x0c\x41ttentionRow\x12\x0f\n\x07weights\x18\x01 \x03(\x02\"+\n\x0b\x41lternative\x12\r\n\x05reply\x18\x01 \x01(\t\x12\r\n\x05score\x18\x02 \x01(\x01\"=\n\nCapability\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x11\n\tavailable\x18\x02 \x01(\x08\x12\x0e\n\x06\x64\x65tail\x18\x03 \x01(\t\"\x10\n\x0eGetInfoRequest\"\xe8\x01\n\x0bServiceInfo\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x0f\n\x07version\x18\x02 \x01(\t\x12L\n\x0emodel_versions\x18\x03 \x03(\x0b\x32\x34.finadvisor.common.v1.ServiceInfo.ModelVersionsEntry\x12\x36\n\x0c\x63\x61pabilities\x18\x04 \x03(\x0b\x32 .finadvisor.common.v1.Capability\x1a\x34\n\x12ModelVersionsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n!finadvisor/common/v1/common.proto\x12\x14\x66inadvisor.common.v1\"?\n\nAttachment\x12\x0c\n\x04\x64\x61ta\x18\x01 \x01(\x0c\x12\x11\n\tmime_type\x18\x02 \x01(\t\x12\x10\n\x08\x66ilename\x18\x03 \x01(\t\"L\n\tSlotValue\x12\r\n\x05value\x18\x01 \x01(\t\x12\x12\n\nconfidence\x18\x02 \x01(\x02\x12\x0e\n\x06source\x18\x03 \x01(\t\x12\x0c\n\x04turn\x18\x04 \x01(\x05\"\xfa\x01\n\rDialogueState\x12\x15\n\ractive_intent\x18\x01 \x01(\t\x12=\n\x05slots\x18\x02 \x03(\x0b\x32..finadvisor.common.v1.DialogueState.SlotsEntry\x12\x19\n\x11intent_confidence\x18\x03 \x01(\x02\x12\x12\n\nturn_count\x18\x04 \x01(\x05\x12\x15\n\rchanged_slots\x18\x05 \x03(\t\x1aM\n\nSlotsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12.\n\x05value\x18\x02 \x01(\x0b\x32\x1f.finadvisor.common.v1.SlotValue:\x02\x38\x01\"G\n\x04\x46\x61\x63t\x12\x0c\n\x04slot\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t\x12\x12\n\nconfidence\x18\x03 \x01(\x02\x12\x0e\n\x06source\x18\x04 \x01(\t\"O\n\x0e\x45xtractedField\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t\x12\x12\n\nconfidence\x18\x03 \x01(\x02\x12\x0c\n\x04slot\x18\x04 \x01(\t\"\x8d\x01\n\x07Prosody\x12\x18\n\x10\x64uration_seconds\x18\x01 \x01(\x01\x12\x13\n\x0bspeech_rate\x18\x02 \x01(\x01\x12\x13\n\x0bpause_ratio\x18\x03 \x01(\x01\x12\x11\n\tenergy_db\x18\x04 \x01(\x01\x12\x15\n\rpitch_mean_hz\x18\x05 \x01(\x01\x12\x14\n\x0cpitch_std_hz\x18\x06 \x01(\x01\"\xda\x03\n\rImageFindings\x12\x12\n\nimage_type\x18\x01 \x01(\t\x12V\n\x12type_probabilities\x18\x02 \x03(\x0b\x32:.finadvisor.common.v1.ImageFindings.TypeProbabilitiesEntry\x12\x13\n\x0b\x63hart_trend\x18\x03 \x01(\t\x12X\n\x13trend_probabilities\x18\x04 \x03(\x0b\x32;.finadvisor.common.v1.ImageFindings.TrendProbabilitiesEntry\x12\x34\n\x06\x66ields\x18\x05 \x03(\x0b\x32$.finadvisor.common.v1.ExtractedField\x12\x11\n\tembedding\x18\x06 \x03(\x02\x12\x1c\n\x14trend_change_percent\x18\x07 \x01(\x01\x12\x12\n\nocr_engine\x18\x08 \x01(\t\x1a\x38\n\x16TypeProbabilitiesEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x02:\x02\x38\x01\x1a\x39\n\x17TrendProbabilitiesEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x02:\x02\x38\x01\"\xb0\x01\n\rVoiceFindings\x12\x12\n\ntranscript\x18\x01 \x01(\t\x12\x1d\n\x15transcript_confidence\x18\x02 \x01(\x02\x12.\n\x07prosody\x18\x03 \x01(\x0b\x32\x1d.finadvisor.common.v1.Prosody\x12\x0e\n\x06intent\x18\x04 \x01(\t\x12\x19\n\x11intent_confidence\x18\x05 \x01(\x02\x12\x11\n\tembedding\x18\x06 \x03(\x02\"r\n\x08\x46indings\x12\x32\n\x05image\x18\x01 \x01(\x0b\x32#.finadvisor.common.v1.ImageFindings\x12\x32\n\x05voice\x18\x02 \x01(\x0b\x32#.finadvisor.common.v1.VoiceFindings\"Q\n\x06Reason\x12\x0c\n\x04\x63ode\x18\x01 \x01(\t\x12\x13\n\x0b\x64\x65scription\x18\x02 \x01(\t\x12\x14\n\x0c\x63ontribution\x18\x03 \x01(\x01\x12\x0e\n\x06source\x18\x04 \x01(\t\"\xa5\x01\n\rAffordability\x12\x1a\n\x12monthly_instalment\x18\x01 \x01(\t\x12\x16\n\x0e\x64\x65\x62t_to_income\x18\x02 \x01(\x01\x12\x1d\n\x15max_affordable_amount\x18\x03 \x01(\t\x12\x1b\n\x13\x61nnual_rate_percent\x18\x04 \x01(\x01\x12\x12\n\naffordable\x18\x05 \x01(\x08\x12\x10\n\x08\x63urrency\x18\x06 \x01(\t\"\x83\x02\n\x10\x43reditAssessment\x12\x1e\n\x16probability_of_default\x18\x01 \x01(\x01\x12\x10\n\x08\x64\x65\x63ision\x18\x02 \x01(\t\x12-\n\x07reasons\x18\x03 \x03(\x0b\x32\x1c.finadvisor.common.v1.Reason\x12:\n\raffordability\x18\x04 \x01(\x0b\x32#.finadvisor.common.v1.Affordability\x12\x15\n\rmodel_version\x18\x05 \x01(\t\x12\x18\n\x10missing_features\x18\x06 \x03(\t\x12\r\n\x05needs\x18\x07 \x03(\t\x12\x12\n\ndecided_by\x18\x08 \x01(\t\"\x83\x01\n\x0b\x44ialogueAct\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x39\n\x04\x61rgs\x18\x02 \x03(\x0b\x32+.finadvisor.common.v1.DialogueAct.ArgsEntry\x1a+\n\tArgsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"j\n\tAttention\x12\x14\n\x0cinput_tokens\x18\x01 \x03(\t\x12\x15\n\routput_tokens\x18\x02 \x03(\t\x12\x30\n\x04rows\x18\x03 \x03(\x0b\x32\".finadvisor.common.v1.AttentionRow\"\x1f\n\x0c\x41ttentionRow\x12\x0f\n\x07weights\x18\x01 \x03(\x02\"+\n\x0b\x41lternative\x12\r\n\x05reply\x18\x01 \x01(\t\x12\r\n\x05score\x18\x02 \x01(\x01\"=\n\nCapability\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x11\n\tavailable\x18\x02 \x01(\x08\x12\x0e\n\x06\x64\x65tail\x18\x03 \x01(\t\"\x10\n\x0eGetInfoRequest\"\xe8\x01\n\x0bServiceInfo\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x0f\n\x07version\x18\x02 \x01(\t\x12L\n\x0emodel_versions\x18\x03 \x03(\x0b\x32\x34.finadvisor.common.v1.ServiceInfo.ModelVersionsEntry\x12\x36\n\x0c\x63\x61pabilities\x18\x04 \x03(\x0b\x32 .finadvisor.common.v1.Capability\x1a\x34\n\x12ModelVersionsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -37,6 +37,8 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_IMAGEFINDINGS_TYPEPROBABILITIESENTRY']._serialized_options = b'8\001'
   _globals['_IMAGEFINDINGS_TRENDPROBABILITIESENTRY']._loaded_options = None
   _globals['_IMAGEFINDINGS_TRENDPROBABILITIESENTRY']._serialized_options = b'8\001'
+  _globals['_DIALOGUEACT_ARGSENTRY']._loaded_options = None
+  _globals['_DIALOGUEACT_ARGSENTRY']._serialized_options = b'8\001'
   _globals['_SERVICEINFO_MODELVERSIONSENTRY']._loaded_options = None
   _globals['_SERVICEINFO_MODELVERSIONSENTRY']._serialized_options = b'8\001'
   _globals['_ATTACHMENT']._serialized_start=59
@@ -54,33 +56,37 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_PROSODY']._serialized_start=610
   _globals['_PROSODY']._serialized_end=751
   _globals['_IMAGEFINDINGS']._serialized_start=754
-  _globals['_IMAGEFINDINGS']._serialized_end=1178
-  _globals['_IMAGEFINDINGS_TYPEPROBABILITIESENTRY']._serialized_start=1063
-  _globals['_IMAGEFINDINGS_TYPEPROBABILITIESENTRY']._serialized_end=1119
-  _globals['_IMAGEFINDINGS_TRENDPROBABILITIESENTRY']._serialized_start=1121
-  _globals['_IMAGEFINDINGS_TRENDPROBABILITIESENTRY']._serialized_end=1178
-  _globals['_VOICEFINDINGS']._serialized_start=1181
-  _globals['_VOICEFINDINGS']._serialized_end=1357
-  _globals['_FINDINGS']._serialized_start=1359
-  _globals['_FINDINGS']._serialized_end=1473
-  _globals['_REASON']._serialized_start=1475
-  _globals['_REASON']._serialized_end=1540
-  _globals['_AFFORDABILITY']._serialized_start=1543
-  _globals['_AFFORDABILITY']._serialized_end=1708
-  _globals['_CREDITASSESSMENT']._serialized_start=1711
-  _globals['_CREDITASSESSMENT']._serialized_end=1935
-  _globals['_ATTENTION']._serialized_start=1937
-  _globals['_ATTENTION']._serialized_end=2043
-  _globals['_ATTENTIONROW']._serialized_start=2045
-  _globals['_ATTENTIONROW']._serialized_end=2076
-  _globals['_ALTERNATIVE']._serialized_start=2078
-  _globals['_ALTERNATIVE']._serialized_end=2121
-  _globals['_CAPABILITY']._serialized_start=2123
-  _globals['_CAPABILITY']._serialized_end=2184
-  _globals['_GETINFOREQUEST']._serialized_start=2186
-  _globals['_GETINFOREQUEST']._serialized_end=2202
-  _globals['_SERVICEINFO']._serialized_start=2205
-  _globals['_SERVICEINFO']._serialized_end=2437
-  _globals['_SERVICEINFO_MODELVERSIONSENTRY']._serialized_start=2385
-  _globals['_SERVICEINFO_MODELVERSIONSENTRY']._serialized_end=2437
+  _globals['_IMAGEFINDINGS']._serialized_end=1228
+  _globals['_IMAGEFINDINGS_TYPEPROBABILITIESENTRY']._serialized_start=1113
+  _globals['_IMAGEFINDINGS_TYPEPROBABILITIESENTRY']._serialized_end=1169
+  _globals['_IMAGEFINDINGS_TRENDPROBABILITIESENTRY']._serialized_start=1171
+  _globals['_IMAGEFINDINGS_TRENDPROBABILITIESENTRY']._serialized_end=1228
+  _globals['_VOICEFINDINGS']._serialized_start=1231
+  _globals['_VOICEFINDINGS']._serialized_end=1407
+  _globals['_FINDINGS']._serialized_start=1409
+  _globals['_FINDINGS']._serialized_end=1523
+  _globals['_REASON']._serialized_start=1525
+  _globals['_REASON']._serialized_end=1606
+  _globals['_AFFORDABILITY']._serialized_start=1609
+  _globals['_AFFORDABILITY']._serialized_end=1774
+  _globals['_CREDITASSESSMENT']._serialized_start=1777
+  _globals['_CREDITASSESSMENT']._serialized_end=2036
+  _globals['_DIALOGUEACT']._serialized_start=2039
+  _globals['_DIALOGUEACT']._serialized_end=2170
+  _globals['_DIALOGUEACT_ARGSENTRY']._serialized_start=2127
+  _globals['_DIALOGUEACT_ARGSENTRY']._serialized_end=2170
+  _globals['_ATTENTION']._serialized_start=2172
+  _globals['_ATTENTION']._serialized_end=2278
+  _globals['_ATTENTIONROW']._serialized_start=2280
+  _globals['_ATTENTIONROW']._serialized_end=2311
+  _globals['_ALTERNATIVE']._serialized_start=2313
+  _globals['_ALTERNATIVE']._serialized_end=2356
+  _globals['_CAPABILITY']._serialized_start=2358
+  _globals['_CAPABILITY']._serialized_end=2419
+  _globals['_GETINFOREQUEST']._serialized_start=2421
+  _globals['_GETINFOREQUEST']._serialized_end=2437
+  _globals['_SERVICEINFO']._serialized_start=2440
+  _globals['_SERVICEINFO']._serialized_end=2672
+  _globals['_SERVICEINFO_MODELVERSIONSENTRY']._serialized_start=2620
+  _globals['_SERVICEINFO_MODELVERSIONSENTRY']._serialized_end=2672
 # @@protoc_insertion_point(module_scope)

@@ -90,7 +90,7 @@ class Prosody(_message.Message):
     def __init__(self, duration_seconds: _Optional[float] = ..., speech_rate: _Optional[float] = ..., pause_ratio: _Optional[float] = ..., energy_db: _Optional[float] = ..., pitch_mean_hz: _Optional[float] = ..., pitch_std_hz: _Optional[float] = ...) -> None: ...
 
 class ImageFindings(_message.Message):
-    __slots__ = ("image_type", "type_probabilities", "chart_trend", "trend_probabilities", "fields", "embedding")
+    __slots__ = ("image_type", "type_probabilities", "chart_trend", "trend_probabilities", "fields", "embedding", "trend_change_percent", "ocr_engine")
     class TypeProbabilitiesEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -111,13 +111,17 @@ class ImageFindings(_message.Message):
     TREND_PROBABILITIES_FIELD_NUMBER: _ClassVar[int]
     FIELDS_FIELD_NUMBER: _ClassVar[int]
     EMBEDDING_FIELD_NUMBER: _ClassVar[int]
+    TREND_CHANGE_PERCENT_FIELD_NUMBER: _ClassVar[int]
+    OCR_ENGINE_FIELD_NUMBER: _ClassVar[int]
     image_type: str
     type_probabilities: _containers.ScalarMap[str, float]
     chart_trend: str
     trend_probabilities: _containers.ScalarMap[str, float]
     fields: _containers.RepeatedCompositeFieldContainer[ExtractedField]
     embedding: _containers.RepeatedScalarFieldContainer[float]
-    def __init__(self, image_type: _Optional[str] = ..., type_probabilities: _Optional[_Mapping[str, float]] = ..., chart_trend: _Optional[str] = ..., trend_probabilities: _Optional[_Mapping[str, float]] = ..., fields: _Optional[_Iterable[_Union[ExtractedField, _Mapping]]] = ..., embedding: _Optional[_Iterable[float]] = ...) -> None: ...
+    trend_change_percent: float
+    ocr_engine: str
+    def __init__(self, image_type: _Optional[str] = ..., type_probabilities: _Optional[_Mapping[str, float]] = ..., chart_trend: _Optional[str] = ..., trend_probabilities: _Optional[_Mapping[str, float]] = ..., fields: _Optional[_Iterable[_Union[ExtractedField, _Mapping]]] = ..., embedding: _Optional[_Iterable[float]] = ..., trend_change_percent: _Optional[float] = ..., ocr_engine: _Optional[str] = ...) -> None: ...
 
 class VoiceFindings(_message.Message):
     __slots__ = ("transcript", "transcript_confidence", "prosody", "intent", "intent_confidence", "embedding")
@@ -144,14 +148,16 @@ class Findings(_message.Message):
     def __init__(self, image: _Optional[_Union[ImageFindings, _Mapping]] = ..., voice: _Optional[_Union[VoiceFindings, _Mapping]] = ...) -> None: ...
 
 class Reason(_message.Message):
-    __slots__ = ("code", "description", "contribution")
+    __slots__ = ("code", "description", "contribution", "source")
     CODE_FIELD_NUMBER: _ClassVar[int]
     DESCRIPTION_FIELD_NUMBER: _ClassVar[int]
     CONTRIBUTION_FIELD_NUMBER: _ClassVar[int]
+    SOURCE_FIELD_NUMBER: _ClassVar[int]
     code: str
     description: str
     contribution: float
-    def __init__(self, code: _Optional[str] = ..., description: _Optional[str] = ..., contribution: _Optional[float] = ...) -> None: ...
+    source: str
+    def __init__(self, code: _Optional[str] = ..., description: _Optional[str] = ..., contribution: _Optional[float] = ..., source: _Optional[str] = ...) -> None: ...
 
 class Affordability(_message.Message):
     __slots__ = ("monthly_instalment", "debt_to_income", "max_affordable_amount", "annual_rate_percent", "affordable", "currency")
@@ -170,20 +176,39 @@ class Affordability(_message.Message):
     def __init__(self, monthly_instalment: _Optional[str] = ..., debt_to_income: _Optional[float] = ..., max_affordable_amount: _Optional[str] = ..., annual_rate_percent: _Optional[float] = ..., affordable: _Optional[bool] = ..., currency: _Optional[str] = ...) -> None: ...
 
 class CreditAssessment(_message.Message):
-    __slots__ = ("probability_of_default", "decision", "reasons", "affordability", "model_version", "missing_features")
+    __slots__ = ("probability_of_default", "decision", "reasons", "affordability", "model_version", "missing_features", "needs", "decided_by")
     PROBABILITY_OF_DEFAULT_FIELD_NUMBER: _ClassVar[int]
     DECISION_FIELD_NUMBER: _ClassVar[int]
     REASONS_FIELD_NUMBER: _ClassVar[int]
     AFFORDABILITY_FIELD_NUMBER: _ClassVar[int]
     MODEL_VERSION_FIELD_NUMBER: _ClassVar[int]
     MISSING_FEATURES_FIELD_NUMBER: _ClassVar[int]
+    NEEDS_FIELD_NUMBER: _ClassVar[int]
+    DECIDED_BY_FIELD_NUMBER: _ClassVar[int]
     probability_of_default: float
     decision: str
     reasons: _containers.RepeatedCompositeFieldContainer[Reason]
     affordability: Affordability
     model_version: str
     missing_features: _containers.RepeatedScalarFieldContainer[str]
-    def __init__(self, probability_of_default: _Optional[float] = ..., decision: _Optional[str] = ..., reasons: _Optional[_Iterable[_Union[Reason, _Mapping]]] = ..., affordability: _Optional[_Union[Affordability, _Mapping]] = ..., model_version: _Optional[str] = ..., missing_features: _Optional[_Iterable[str]] = ...) -> None: ...
+    needs: _containers.RepeatedScalarFieldContainer[str]
+    decided_by: str
+    def __init__(self, probability_of_default: _Optional[float] = ..., decision: _Optional[str] = ..., reasons: _Optional[_Iterable[_Union[Reason, _Mapping]]] = ..., affordability: _Optional[_Union[Affordability, _Mapping]] = ..., model_version: _Optional[str] = ..., missing_features: _Optional[_Iterable[str]] = ..., needs: _Optional[_Iterable[str]] = ..., decided_by: _Optional[str] = ...) -> None: ...
+
+class DialogueAct(_message.Message):
+    __slots__ = ("name", "args")
+    class ArgsEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: str
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[str] = ...) -> None: ...
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    ARGS_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    args: _containers.ScalarMap[str, str]
+    def __init__(self, name: _Optional[str] = ..., args: _Optional[_Mapping[str, str]] = ...) -> None: ...
 
 class Attention(_message.Message):
     __slots__ = ("input_tokens", "output_tokens", "rows")

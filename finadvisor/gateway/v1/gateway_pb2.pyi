@@ -55,7 +55,7 @@ class ConverseRequest(_message.Message):
     def __init__(self, session_id: _Optional[str] = ..., request_id: _Optional[str] = ..., text: _Optional[str] = ..., image: _Optional[_Union[_common_pb2.Attachment, _Mapping]] = ..., audio: _Optional[_Union[_common_pb2.Attachment, _Mapping]] = ..., assess_credit: _Optional[bool] = ..., n_best: _Optional[int] = ...) -> None: ...
 
 class ConverseResponse(_message.Message):
-    __slots__ = ("reply", "state", "credit", "degraded", "findings", "model_versions", "session_id", "request_id", "turn", "alternatives", "attention", "fallback", "replayed")
+    __slots__ = ("reply", "state", "credit", "degraded", "findings", "model_versions", "session_id", "request_id", "turn", "alternatives", "attention", "fallback", "replayed", "acts")
     class ModelVersionsEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -76,6 +76,7 @@ class ConverseResponse(_message.Message):
     ATTENTION_FIELD_NUMBER: _ClassVar[int]
     FALLBACK_FIELD_NUMBER: _ClassVar[int]
     REPLAYED_FIELD_NUMBER: _ClassVar[int]
+    ACTS_FIELD_NUMBER: _ClassVar[int]
     reply: str
     state: _common_pb2.DialogueState
     credit: _common_pb2.CreditAssessment
@@ -89,7 +90,8 @@ class ConverseResponse(_message.Message):
     attention: _common_pb2.Attention
     fallback: bool
     replayed: bool
-    def __init__(self, reply: _Optional[str] = ..., state: _Optional[_Union[_common_pb2.DialogueState, _Mapping]] = ..., credit: _Optional[_Union[_common_pb2.CreditAssessment, _Mapping]] = ..., degraded: _Optional[_Iterable[str]] = ..., findings: _Optional[_Union[_common_pb2.Findings, _Mapping]] = ..., model_versions: _Optional[_Mapping[str, str]] = ..., session_id: _Optional[str] = ..., request_id: _Optional[str] = ..., turn: _Optional[int] = ..., alternatives: _Optional[_Iterable[_Union[_common_pb2.Alternative, _Mapping]]] = ..., attention: _Optional[_Union[_common_pb2.Attention, _Mapping]] = ..., fallback: _Optional[bool] = ..., replayed: _Optional[bool] = ...) -> None: ...
+    acts: _containers.RepeatedCompositeFieldContainer[_common_pb2.DialogueAct]
+    def __init__(self, reply: _Optional[str] = ..., state: _Optional[_Union[_common_pb2.DialogueState, _Mapping]] = ..., credit: _Optional[_Union[_common_pb2.CreditAssessment, _Mapping]] = ..., degraded: _Optional[_Iterable[str]] = ..., findings: _Optional[_Union[_common_pb2.Findings, _Mapping]] = ..., model_versions: _Optional[_Mapping[str, str]] = ..., session_id: _Optional[str] = ..., request_id: _Optional[str] = ..., turn: _Optional[int] = ..., alternatives: _Optional[_Iterable[_Union[_common_pb2.Alternative, _Mapping]]] = ..., attention: _Optional[_Union[_common_pb2.Attention, _Mapping]] = ..., fallback: _Optional[bool] = ..., replayed: _Optional[bool] = ..., acts: _Optional[_Iterable[_Union[_common_pb2.DialogueAct, _Mapping]]] = ...) -> None: ...
 
 class GetSessionRequest(_message.Message):
     __slots__ = ("session_id", "history_limit")
@@ -100,7 +102,7 @@ class GetSessionRequest(_message.Message):
     def __init__(self, session_id: _Optional[str] = ..., history_limit: _Optional[int] = ...) -> None: ...
 
 class HistoryTurn(_message.Message):
-    __slots__ = ("turn", "request_id", "text", "reply", "intent", "changed_slots", "degraded", "timestamp_ms", "text_source", "image_type")
+    __slots__ = ("turn", "request_id", "text", "reply", "intent", "changed_slots", "degraded", "timestamp_ms", "text_source", "image_type", "acts")
     TURN_FIELD_NUMBER: _ClassVar[int]
     REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
     TEXT_FIELD_NUMBER: _ClassVar[int]
@@ -111,6 +113,7 @@ class HistoryTurn(_message.Message):
     TIMESTAMP_MS_FIELD_NUMBER: _ClassVar[int]
     TEXT_SOURCE_FIELD_NUMBER: _ClassVar[int]
     IMAGE_TYPE_FIELD_NUMBER: _ClassVar[int]
+    ACTS_FIELD_NUMBER: _ClassVar[int]
     turn: int
     request_id: str
     text: str
@@ -121,7 +124,8 @@ class HistoryTurn(_message.Message):
     timestamp_ms: int
     text_source: str
     image_type: str
-    def __init__(self, turn: _Optional[int] = ..., request_id: _Optional[str] = ..., text: _Optional[str] = ..., reply: _Optional[str] = ..., intent: _Optional[str] = ..., changed_slots: _Optional[_Iterable[str]] = ..., degraded: _Optional[_Iterable[str]] = ..., timestamp_ms: _Optional[int] = ..., text_source: _Optional[str] = ..., image_type: _Optional[str] = ...) -> None: ...
+    acts: _containers.RepeatedCompositeFieldContainer[_common_pb2.DialogueAct]
+    def __init__(self, turn: _Optional[int] = ..., request_id: _Optional[str] = ..., text: _Optional[str] = ..., reply: _Optional[str] = ..., intent: _Optional[str] = ..., changed_slots: _Optional[_Iterable[str]] = ..., degraded: _Optional[_Iterable[str]] = ..., timestamp_ms: _Optional[int] = ..., text_source: _Optional[str] = ..., image_type: _Optional[str] = ..., acts: _Optional[_Iterable[_Union[_common_pb2.DialogueAct, _Mapping]]] = ...) -> None: ...
 
 class GetSessionResponse(_message.Message):
     __slots__ = ("session_id", "state", "history", "profile", "created_ms", "ttl_seconds")

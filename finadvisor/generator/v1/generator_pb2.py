@@ -25,7 +25,7 @@ _sym_db = _symbol_database.Default()
 from finadvisor.common.v1 import common_pb2 as finadvisor_dot_common_dot_v1_dot_common__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\'finadvisor/generator/v1/generator.proto\x12\x17\x66inadvisor.generator.v1\x1a!finadvisor/common/v1/common.proto\",\n\x0b\x43ontextTurn\x12\x0f\n\x07speaker\x18\x01 \x01(\t\x12\x0c\n\x04text\x18\x02 \x01(\t\"\xb7\x02\n\x0fGenerateRequest\x12\x35\n\x07\x63ontext\x18\x01 \x03(\x0b\x32$.finadvisor.generator.v1.ContextTurn\x12\x32\n\x05state\x18\x02 \x01(\x0b\x32#.finadvisor.common.v1.DialogueState\x12\x30\n\x08\x66indings\x18\x03 \x01(\x0b\x32\x1e.finadvisor.common.v1.Findings\x12\x36\n\x06\x63redit\x18\x04 \x01(\x0b\x32&.finadvisor.common.v1.CreditAssessment\x12\x11\n\tnum_beams\x18\x05 \x01(\x05\x12\x0e\n\x06n_best\x18\x06 \x01(\x05\x12\x18\n\x10return_attention\x18\x07 \x01(\x08\x12\x12\n\nrequest_id\x18\x08 \x01(\t\"\xfc\x01\n\x10GenerateResponse\x12\r\n\x05reply\x18\x01 \x01(\t\x12\x15\n\rdelexicalized\x18\x02 \x01(\t\x12\x37\n\x0c\x61lternatives\x18\x03 \x03(\x0b\x32!.finadvisor.common.v1.Alternative\x12\x32\n\tattention\x18\x04 \x01(\x0b\x32\x1f.finadvisor.common.v1.Attention\x12\x10\n\x08\x66\x61llback\x18\x05 \x01(\x08\x12\x17\n\x0f\x66\x61llback_reason\x18\x06 \x01(\t\x12\x15\n\rmodel_version\x18\x07 \x01(\t\x12\x13\n\x0b\x64isclaimers\x18\x08 \x03(\t2\xc8\x01\n\x11ResponseGenerator\x12_\n\x08Generate\x12(.finadvisor.generator.v1.GenerateRequest\x1a).finadvisor.generator.v1.GenerateResponse\x12R\n\x07GetInfo\x12$.finadvisor.common.v1.GetInfoRequest\x1a!.finadvisor.common.v1.ServiceInfob\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\'finadvisor/generator/v1/generator.proto\x12\x17\x66inadvisor.generator.v1\x1a!finadvisor/common/v1/common.proto\",\n\x0b\x43ontextTurn\x12\x0f\n\x07speaker\x18\x01 \x01(\t\x12\x0c\n\x04text\x18\x02 \x01(\t\"\xe8\x02\n\x0fGenerateRequest\x12\x35\n\x07\x63ontext\x18\x01 \x03(\x0b\x32$.finadvisor.generator.v1.ContextTurn\x12\x32\n\x05state\x18\x02 \x01(\x0b\x32#.finadvisor.common.v1.DialogueState\x12\x30\n\x08\x66indings\x18\x03 \x01(\x0b\x32\x1e.finadvisor.common.v1.Findings\x12\x36\n\x06\x63redit\x18\x04 \x01(\x0b\x32&.finadvisor.common.v1.CreditAssessment\x12\x11\n\tnum_beams\x18\x05 \x01(\x05\x12\x0e\n\x06n_best\x18\x06 \x01(\x05\x12\x18\n\x10return_attention\x18\x07 \x01(\x08\x12\x12\n\nrequest_id\x18\x08 \x01(\t\x12/\n\x04\x61\x63ts\x18\t \x03(\x0b\x32!.finadvisor.common.v1.DialogueAct\"\xfc\x01\n\x10GenerateResponse\x12\r\n\x05reply\x18\x01 \x01(\t\x12\x15\n\rdelexicalized\x18\x02 \x01(\t\x12\x37\n\x0c\x61lternatives\x18\x03 \x03(\x0b\x32!.finadvisor.common.v1.Alternative\x12\x32\n\tattention\x18\x04 \x01(\x0b\x32\x1f.finadvisor.common.v1.Attention\x12\x10\n\x08\x66\x61llback\x18\x05 \x01(\x08\x12\x17\n\x0f\x66\x61llback_reason\x18\x06 \x01(\t\x12\x15\n\rmodel_version\x18\x07 \x01(\t\x12\x13\n\x0b\x64isclaimers\x18\x08 \x03(\t2\xc8\x01\n\x11ResponseGenerator\x12_\n\x08Generate\x12(.finadvisor.generator.v1.GenerateRequest\x1a).finadvisor.generator.v1.GenerateResponse\x12R\n\x07GetInfo\x12$.finadvisor.common.v1.GetInfoRequest\x1a!.finadvisor.common.v1.ServiceInfob\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -35,9 +35,9 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_CONTEXTTURN']._serialized_start=103
   _globals['_CONTEXTTURN']._serialized_end=147
   _globals['_GENERATEREQUEST']._serialized_start=150
-  _globals['_GENERATEREQUEST']._serialized_end=461
-  _globals['_GENERATERESPONSE']._serialized_start=464
-  _globals['_GENERATERESPONSE']._serialized_end=716
-  _globals['_RESPONSEGENERATOR']._serialized_start=719
-  _globals['_RESPONSEGENERATOR']._serialized_end=919
+  _globals['_GENERATEREQUEST']._serialized_end=510
+  _globals['_GENERATERESPONSE']._serialized_start=513
+  _globals['_GENERATERESPONSE']._serialized_end=765
+  _globals['_RESPONSEGENERATOR']._serialized_start=768
+  _globals['_RESPONSEGENERATOR']._serialized_end=968
 # @@protoc_insertion_point(module_scope)

@@ -16,7 +16,7 @@ class ContextTurn(_message.Message):
     def __init__(self, speaker: _Optional[str] = ..., text: _Optional[str] = ...) -> None: ...
 
 class GenerateRequest(_message.Message):
-    __slots__ = ("context", "state", "findings", "credit", "num_beams", "n_best", "return_attention", "request_id")
+    __slots__ = ("context", "state", "findings", "credit", "num_beams", "n_best", "return_attention", "request_id", "acts")
     CONTEXT_FIELD_NUMBER: _ClassVar[int]
     STATE_FIELD_NUMBER: _ClassVar[int]
     FINDINGS_FIELD_NUMBER: _ClassVar[int]
@@ -25,6 +25,7 @@ class GenerateRequest(_message.Message):
     N_BEST_FIELD_NUMBER: _ClassVar[int]
     RETURN_ATTENTION_FIELD_NUMBER: _ClassVar[int]
     REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    ACTS_FIELD_NUMBER: _ClassVar[int]
     context: _containers.RepeatedCompositeFieldContainer[ContextTurn]
     state: _common_pb2.DialogueState
     findings: _common_pb2.Findings
@@ -33,7 +34,8 @@ class GenerateRequest(_message.Message):
     n_best: int
     return_attention: bool
     request_id: str
-    def __init__(self, context: _Optional[_Iterable[_Union[ContextTurn, _Mapping]]] = ..., state: _Optional[_Union[_common_pb2.DialogueState, _Mapping]] = ..., findings: _Optional[_Union[_common_pb2.Findings, _Mapping]] = ..., credit: _Optional[_Union[_common_pb2.CreditAssessment, _Mapping]] = ..., num_beams: _Optional[int] = ..., n_best: _Optional[int] = ..., return_attention: _Optional[bool] = ..., request_id: _Optional[str] = ...) -> None: ...
+    acts: _containers.RepeatedCompositeFieldContainer[_common_pb2.DialogueAct]
+    def __init__(self, context: _Optional[_Iterable[_Union[ContextTurn, _Mapping]]] = ..., state: _Optional[_Union[_common_pb2.DialogueState, _Mapping]] = ..., findings: _Optional[_Union[_common_pb2.Findings, _Mapping]] = ..., credit: _Optional[_Union[_common_pb2.CreditAssessment, _Mapping]] = ..., num_beams: _Optional[int] = ..., n_best: _Optional[int] = ..., return_attention: _Optional[bool] = ..., request_id: _Optional[str] = ..., acts: _Optional[_Iterable[_Union[_common_pb2.DialogueAct, _Mapping]]] = ...) -> None: ...
 
 class GenerateResponse(_message.Message):
     __slots__ = ("reply", "delexicalized", "alternatives", "attention", "fallback", "fallback_reason", "model_version", "disclaimers")

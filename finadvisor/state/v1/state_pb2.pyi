@@ -51,7 +51,7 @@ class ApplyTurnRequest(_message.Message):
     def __init__(self, session_id: _Optional[str] = ..., request_id: _Optional[str] = ..., text: _Optional[str] = ..., text_source: _Optional[str] = ..., facts: _Optional[_Iterable[_Union[_common_pb2.Fact, _Mapping]]] = ..., backup_intent: _Optional[str] = ..., backup_intent_confidence: _Optional[float] = ..., history_limit: _Optional[int] = ...) -> None: ...
 
 class ApplyTurnResponse(_message.Message):
-    __slots__ = ("state", "turn", "replayed", "mentions", "history", "profile")
+    __slots__ = ("state", "turn", "replayed", "mentions", "history", "profile", "candidates")
     class ProfileEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -65,13 +65,15 @@ class ApplyTurnResponse(_message.Message):
     MENTIONS_FIELD_NUMBER: _ClassVar[int]
     HISTORY_FIELD_NUMBER: _ClassVar[int]
     PROFILE_FIELD_NUMBER: _ClassVar[int]
+    CANDIDATES_FIELD_NUMBER: _ClassVar[int]
     state: _common_pb2.DialogueState
     turn: int
     replayed: bool
     mentions: _containers.RepeatedCompositeFieldContainer[SlotMention]
     history: _containers.RepeatedCompositeFieldContainer[HistoryEntry]
     profile: _containers.ScalarMap[str, str]
-    def __init__(self, state: _Optional[_Union[_common_pb2.DialogueState, _Mapping]] = ..., turn: _Optional[int] = ..., replayed: _Optional[bool] = ..., mentions: _Optional[_Iterable[_Union[SlotMention, _Mapping]]] = ..., history: _Optional[_Iterable[_Union[HistoryEntry, _Mapping]]] = ..., profile: _Optional[_Mapping[str, str]] = ...) -> None: ...
+    candidates: _containers.RepeatedCompositeFieldContainer[SlotMention]
+    def __init__(self, state: _Optional[_Union[_common_pb2.DialogueState, _Mapping]] = ..., turn: _Optional[int] = ..., replayed: _Optional[bool] = ..., mentions: _Optional[_Iterable[_Union[SlotMention, _Mapping]]] = ..., history: _Optional[_Iterable[_Union[HistoryEntry, _Mapping]]] = ..., profile: _Optional[_Mapping[str, str]] = ..., candidates: _Optional[_Iterable[_Union[SlotMention, _Mapping]]] = ...) -> None: ...
 
 class SlotMention(_message.Message):
     __slots__ = ("slot", "value", "confidence", "start", "end")
@@ -114,7 +116,7 @@ class GetStateRequest(_message.Message):
     def __init__(self, session_id: _Optional[str] = ..., history_limit: _Optional[int] = ...) -> None: ...
 
 class HistoryEntry(_message.Message):
-    __slots__ = ("turn", "request_id", "text", "text_source", "intent", "changed_slots", "reply", "degraded", "timestamp_ms", "image_type")
+    __slots__ = ("turn", "request_id", "text", "text_source", "intent", "changed_slots", "reply", "degraded", "timestamp_ms", "image_type", "acts")
     TURN_FIELD_NUMBER: _ClassVar[int]
     REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
     TEXT_FIELD_NUMBER: _ClassVar[int]
@@ -125,6 +127,7 @@ class HistoryEntry(_message.Message):
     DEGRADED_FIELD_NUMBER: _ClassVar[int]
     TIMESTAMP_MS_FIELD_NUMBER: _ClassVar[int]
     IMAGE_TYPE_FIELD_NUMBER: _ClassVar[int]
+    ACTS_FIELD_NUMBER: _ClassVar[int]
     turn: int
     request_id: str
     text: str
@@ -135,7 +138,8 @@ class HistoryEntry(_message.Message):
     degraded: _containers.RepeatedScalarFieldContainer[str]
     timestamp_ms: int
     image_type: str
-    def __init__(self, turn: _Optional[int] = ..., request_id: _Optional[str] = ..., text: _Optional[str] = ..., text_source: _Optional[str] = ..., intent: _Optional[str] = ..., changed_slots: _Optional[_Iterable[str]] = ..., reply: _Optional[str] = ..., degraded: _Optional[_Iterable[str]] = ..., timestamp_ms: _Optional[int] = ..., image_type: _Optional[str] = ...) -> None: ...
+    acts: _containers.RepeatedCompositeFieldContainer[_common_pb2.DialogueAct]
+    def __init__(self, turn: _Optional[int] = ..., request_id: _Optional[str] = ..., text: _Optional[str] = ..., text_source: _Optional[str] = ..., intent: _Optional[str] = ..., changed_slots: _Optional[_Iterable[str]] = ..., reply: _Optional[str] = ..., degraded: _Optional[_Iterable[str]] = ..., timestamp_ms: _Optional[int] = ..., image_type: _Optional[str] = ..., acts: _Optional[_Iterable[_Union[_common_pb2.DialogueAct, _Mapping]]] = ...) -> None: ...
 
 class GetStateResponse(_message.Message):
     __slots__ = ("state", "history", "profile", "created_ms", "ttl_seconds")
