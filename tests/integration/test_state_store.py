@@ -583,6 +583,24 @@ async def test_finish_turn_records_the_reply_and_keeps_the_answer_together(store
         await store.finish_turn(s, "r1", "A reply", "not bytes")  # type: ignore[arg-type]
 
 
+async def test_finish_turn_keeps_the_advisor_acts_on_the_history_entry(store: StateStore) -> None:
+    """The acts of a reply are kept with it (the next turn is understood in their context); a
+    reply without acts reads back as an empty list, not as cjson's empty object."""
+    s = sid()
+    await store.create_session(s)
+    await store.apply_turn(turn(s, "r0", text="I'd like a car loan"))
+    await store.apply_turn(turn(s, "r1", text="12000"))
+    acts = [{"name": "request", "args": {"slot": "loan_amount"}},
+            {"name": "offer", "args": {"product": "auto_loan"}}]
+    assert await store.finish_turn(s, "r0", "How much would you like to borrow?", b"a0", acts=acts)
+    assert await store.finish_turn(s, "r1", "Noted.", b"a1")
+    first, second = (await store.get_state(s)).history
+    assert first.acts == acts
+    assert second.acts == []
+    assert await store.record_reply(s, "r1", "Noted.", acts=[{"name": "ack", "args": {}}])
+    assert (await store.get_state(s)).history[-1].acts == [{"name": "ack", "args": {}}]
+
+
 async def test_apply_turn_can_return_the_context_read_in_the_same_step(store: StateStore) -> None:
     """apply_turn(history_limit=n) carries what get_state(n) returns right after the turn; a
     replay carries it too; without the limit there is none."""

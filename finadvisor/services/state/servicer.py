@@ -34,6 +34,7 @@ def history_to_proto(h: HistoryEntry) -> state_pb2.HistoryEntry:
         turn=h.turn, request_id=h.request_id, text=h.text, text_source=h.text_source,
         intent=h.intent, changed_slots=list(h.changed_slots), reply=h.reply,
         degraded=list(h.degraded), timestamp_ms=h.timestamp_ms, image_type=h.image_type,
+        acts=[common_pb2.DialogueAct(name=a["name"], args=a["args"]) for a in h.acts],
     )
 
 

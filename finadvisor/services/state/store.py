@@ -194,6 +194,9 @@ class HistoryEntry:
     degraded: list[str]
     timestamp_ms: int
     image_type: str
+    #: The advisor's acts of this turn's reply (``{"name": str, "args": {str: str}}`` each);
+    #: the context in which the next turn is understood.
+    acts: list[dict[str, Any]] = dataclasses.field(default_factory=list)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -410,7 +413,21 @@ def _history_from_json(raw: str) -> HistoryEntry:
         degraded=_as_list(e.get("degraded")),
         timestamp_ms=int(e.get("timestamp_ms", 0)),
         image_type=str(e.get("image_type", "")),
+        acts=_acts_from_json(e.get("acts")),
     )
+
+
+def _acts_from_json(raw: Any) -> list[dict[str, Any]]:
+    # cjson writes an empty list as {}: anything but a list of objects is "no acts".
+    if not isinstance(raw, list):
+        return []
+    return [{"name": str(a.get("name", "")), "args": {str(k): str(v) for k, v in
+             (a.get("args") or {}).items()}} for a in raw if isinstance(a, dict)]
+
+
+def _acts_json(acts: Sequence[Mapping[str, Any]]) -> str:
+    return _dumps([{"name": str(a["name"]), "args": {str(k): str(v) for k, v in
+                    (a.get("args") or {}).items()}} for a in acts])
 
 
 def _snapshot(state: SessionState, history: Sequence[bytes | str], profile_json: bytes | str,
@@ -497,15 +514,18 @@ class StateStore(abc.ABC):
         reply: str,
         degraded: Sequence[str] = (),
         image_type: str = "",
+        acts: Sequence[Mapping[str, Any]] = (),
     ) -> bool:
-        """Attach the advisor's reply to the history entry of ``request_id`` (idempotent).
+        """Attach the advisor's reply (and its acts) to the history entry of ``request_id``
+        (idempotent).
 
         Returns False when that entry is not (or no longer) in the bounded history.
         """
         _check_id(session_id, "session_id")
         _check_id(request_id, "request_id")
         _validate_reply(reply, degraded, image_type)
-        return await self._record_reply(session_id, request_id, reply, list(degraded), image_type)
+        return await self._record_reply(session_id, request_id, reply, list(degraded), image_type,
+                                        _acts_json(acts))
 
     async def finish_turn(
         self,
@@ -515,6 +535,7 @@ class StateStore(abc.ABC):
         payload: bytes,
         degraded: Sequence[str] = (),
         image_type: str = "",
+        acts: Sequence[Mapping[str, Any]] = (),
     ) -> bool:
         """``record_reply`` and ``store_response`` as one atomic step: the answer kept for
         replays of request_id exists only together with its reply in the history.
@@ -527,12 +548,14 @@ class StateStore(abc.ABC):
         _validate_reply(reply, degraded, image_type)
         self._check_payload(payload)
         return await self._finish_turn(session_id, request_id, reply, list(degraded), image_type,
-                                       bytes(payload))
+                                       bytes(payload), _acts_json(acts))
 
     async def _finish_turn(self, session_id: str, request_id: str, reply: str,
-                           degraded: list[str], image_type: str, payload: bytes) -> bool:
+                           degraded: list[str], image_type: str, payload: bytes,
+                           acts_json: str = "[]") -> bool:
         """Backends with a single-step form override this; the default runs both in order."""
-        found = await self._record_reply(session_id, request_id, reply, degraded, image_type)
+        found = await self._record_reply(session_id, request_id, reply, degraded, image_type,
+                                         acts_json)
         await self._store_response(session_id, request_id, payload)
         return found
 
@@ -603,7 +626,8 @@ class StateStore(abc.ABC):
 
     @abc.abstractmethod
     async def _record_reply(
-        self, session_id: str, request_id: str, reply: str, degraded: list[str], image_type: str
+        self, session_id: str, request_id: str, reply: str, degraded: list[str], image_type: str,
+        acts_json: str = "[]",
     ) -> bool: ...
 
     @abc.abstractmethod
@@ -741,14 +765,16 @@ class InMemoryStateStore(StateStore):
             return result
 
     async def _record_reply(
-        self, session_id: str, request_id: str, reply: str, degraded: list[str], image_type: str
+        self, session_id: str, request_id: str, reply: str, degraded: list[str], image_type: str,
+        acts_json: str = "[]",
     ) -> bool:
         async with self._lock:
             s = self._live(session_id)
             for i in range(len(s.history) - 1, -1, -1):
                 if s.history[i].request_id == request_id:
                     s.history[i] = dataclasses.replace(
-                        s.history[i], reply=reply, degraded=list(degraded), image_type=image_type
+                        s.history[i], reply=reply, degraded=list(degraded), image_type=image_type,
+                        acts=_acts_from_json(json.loads(acts_json)),
                     )
                     self._touch(s)
                     return True
@@ -885,7 +911,7 @@ return {0, result}
 
 # The steps the reply and replay-answer scripts share (Lua functions over the session's KEYS).
 _LUA_REPLY_FN = """
-local function set_reply(rid, reply, degraded_json, image_type)
+local function set_reply(rid, reply, degraded_json, image_type, acts_json)
   local n = redis.call('LLEN', KEYS[3])
   for i = n - 1, 0, -1 do
     local e = cjson.decode(redis.call('LINDEX', KEYS[3], i))
@@ -893,6 +919,7 @@ local function set_reply(rid, reply, degraded_json, image_type)
       e.reply = reply
       e.image_type = image_type
       e.degraded = cjson.decode(degraded_json)
+      if acts_json and acts_json ~= '' then e.acts = cjson.decode(acts_json) end
       redis.call('LSET', KEYS[3], i, cjson.encode(e))
       return 1
     end
@@ -911,22 +938,23 @@ local function keep_response(rid, payload, window)
 end
 """
 
-# ARGV: request_id, reply, degraded_json, image_type, ttl_ms. Returns 1 when updated, else 0.
+# ARGV: request_id, reply, degraded_json, image_type, ttl_ms, acts_json. Returns 1 when updated,
+# else 0.
 _LUA_RECORD_REPLY = _LUA_TOUCH + _LUA_REPLY_FN + """
 if redis.call('EXISTS', KEYS[2]) == 0 then return redis.error_reply('FA_NOSESSION') end
-if set_reply(ARGV[1], ARGV[2], ARGV[3], ARGV[4]) == 1 then
+if set_reply(ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[6]) == 1 then
   touch(tonumber(ARGV[5]))
   return 1
 end
 return 0
 """
 
-# ARGV: request_id, reply, degraded_json, image_type, ttl_ms, payload, request_window.
+# ARGV: request_id, reply, degraded_json, image_type, ttl_ms, payload, request_window, acts_json.
 # The reply into the history entry of request_id (when it is still there) and the answer into
 # the replay window, in one step. Returns 1 when the history entry was found, else 0.
 _LUA_FINISH_TURN = _LUA_TOUCH + _LUA_REPLY_FN + _LUA_RESPONSE_FN + """
 if redis.call('EXISTS', KEYS[2]) == 0 then return redis.error_reply('FA_NOSESSION') end
-local found = set_reply(ARGV[1], ARGV[2], ARGV[3], ARGV[4])
+local found = set_reply(ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[8])
 keep_response(ARGV[1], ARGV[6], tonumber(ARGV[7]))
 touch(tonumber(ARGV[5]))
 return found
@@ -1385,9 +1413,11 @@ class RedisStateStore(StateStore):
         return await self._call(op, pipelined=True)
 
     async def _record_reply(
-        self, session_id: str, request_id: str, reply: str, degraded: list[str], image_type: str
+        self, session_id: str, request_id: str, reply: str, degraded: list[str], image_type: str,
+        acts_json: str = "[]",
     ) -> bool:
-        args = [request_id, reply, _dumps(degraded), image_type, self.config.ttl_s * 1000]
+        args = [request_id, reply, _dumps(degraded), image_type, self.config.ttl_s * 1000,
+                acts_json]
 
         async def op() -> bool:
             return bool(await self._eval(self._reply, session_keys(session_id), args))
@@ -1395,9 +1425,10 @@ class RedisStateStore(StateStore):
         return await self._call(op, pipelined=True)
 
     async def _finish_turn(self, session_id: str, request_id: str, reply: str,
-                           degraded: list[str], image_type: str, payload: bytes) -> bool:
+                           degraded: list[str], image_type: str, payload: bytes,
+                           acts_json: str = "[]") -> bool:
         args = [request_id, reply, _dumps(degraded), image_type, self.config.ttl_s * 1000,
-                payload, self.config.request_window]
+                payload, self.config.request_window, acts_json]
 
         async def op() -> bool:
             return bool(await self._eval(self._finish, session_keys(session_id), args))
