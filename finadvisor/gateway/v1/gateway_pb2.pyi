@@ -212,22 +212,26 @@ class AssessCreditResponse(_message.Message):
     def __init__(self, credit: _Optional[_Union[_common_pb2.CreditAssessment, _Mapping]] = ...) -> None: ...
 
 class ListSessionsRequest(_message.Message):
-    __slots__ = ("limit",)
+    __slots__ = ("limit", "client_id")
     LIMIT_FIELD_NUMBER: _ClassVar[int]
+    CLIENT_ID_FIELD_NUMBER: _ClassVar[int]
     limit: int
-    def __init__(self, limit: _Optional[int] = ...) -> None: ...
+    client_id: str
+    def __init__(self, limit: _Optional[int] = ..., client_id: _Optional[str] = ...) -> None: ...
 
 class SessionSummary(_message.Message):
-    __slots__ = ("session_id", "updated_ms", "turn_count", "active_intent")
+    __slots__ = ("session_id", "updated_ms", "turn_count", "active_intent", "client_id")
     SESSION_ID_FIELD_NUMBER: _ClassVar[int]
     UPDATED_MS_FIELD_NUMBER: _ClassVar[int]
     TURN_COUNT_FIELD_NUMBER: _ClassVar[int]
     ACTIVE_INTENT_FIELD_NUMBER: _ClassVar[int]
+    CLIENT_ID_FIELD_NUMBER: _ClassVar[int]
     session_id: str
     updated_ms: int
     turn_count: int
     active_intent: str
-    def __init__(self, session_id: _Optional[str] = ..., updated_ms: _Optional[int] = ..., turn_count: _Optional[int] = ..., active_intent: _Optional[str] = ...) -> None: ...
+    client_id: str
+    def __init__(self, session_id: _Optional[str] = ..., updated_ms: _Optional[int] = ..., turn_count: _Optional[int] = ..., active_intent: _Optional[str] = ..., client_id: _Optional[str] = ...) -> None: ...
 
 class ListSessionsResponse(_message.Message):
     __slots__ = ("sessions",)
@@ -244,7 +248,7 @@ class GetAuditRecordsRequest(_message.Message):
     def __init__(self, session_id: _Optional[str] = ..., limit: _Optional[int] = ...) -> None: ...
 
 class AuditRecord(_message.Message):
-    __slots__ = ("id", "session_id", "request_id", "kind", "timestamp_ms", "input_hashes", "model_versions", "decision", "reasons", "probability_of_default", "degraded")
+    __slots__ = ("id", "session_id", "request_id", "kind", "timestamp_ms", "input_hashes", "model_versions", "decision", "reasons", "probability_of_default", "degraded", "caller")
     class InputHashesEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -270,6 +274,7 @@ class AuditRecord(_message.Message):
     REASONS_FIELD_NUMBER: _ClassVar[int]
     PROBABILITY_OF_DEFAULT_FIELD_NUMBER: _ClassVar[int]
     DEGRADED_FIELD_NUMBER: _ClassVar[int]
+    CALLER_FIELD_NUMBER: _ClassVar[int]
     id: str
     session_id: str
     request_id: str
@@ -281,7 +286,8 @@ class AuditRecord(_message.Message):
     reasons: _containers.RepeatedScalarFieldContainer[str]
     probability_of_default: float
     degraded: _containers.RepeatedScalarFieldContainer[str]
-    def __init__(self, id: _Optional[str] = ..., session_id: _Optional[str] = ..., request_id: _Optional[str] = ..., kind: _Optional[str] = ..., timestamp_ms: _Optional[int] = ..., input_hashes: _Optional[_Mapping[str, str]] = ..., model_versions: _Optional[_Mapping[str, str]] = ..., decision: _Optional[str] = ..., reasons: _Optional[_Iterable[str]] = ..., probability_of_default: _Optional[float] = ..., degraded: _Optional[_Iterable[str]] = ...) -> None: ...
+    caller: str
+    def __init__(self, id: _Optional[str] = ..., session_id: _Optional[str] = ..., request_id: _Optional[str] = ..., kind: _Optional[str] = ..., timestamp_ms: _Optional[int] = ..., input_hashes: _Optional[_Mapping[str, str]] = ..., model_versions: _Optional[_Mapping[str, str]] = ..., decision: _Optional[str] = ..., reasons: _Optional[_Iterable[str]] = ..., probability_of_default: _Optional[float] = ..., degraded: _Optional[_Iterable[str]] = ..., caller: _Optional[str] = ...) -> None: ...
 
 class GetAuditRecordsResponse(_message.Message):
     __slots__ = ("records",)
