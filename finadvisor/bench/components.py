@@ -4,7 +4,6 @@ decoding modes and dynamic batching, and the in-process pipeline (no microservic
 from __future__ import annotations
 
 import asyncio
-import json
 import shutil
 import subprocess
 import time
@@ -24,14 +23,9 @@ if TYPE_CHECKING:
 
 async def store_rate(redis_url: str, turns: int = 4000, workers: int = 50) -> float:
     """Turns per second applied by the state store (one Lua script per turn + the index)."""
-    from finadvisor.services.state.store import (
-        RedisStateStore,
-        SlotUpdate,
-        StoreConfig,
-        TurnInput,
-    )
+    from finadvisor.sessions import RedisStateStore, SessionSettings, SlotUpdate, TurnInput
 
-    store = RedisStateStore(StoreConfig(url=redis_url))
+    store = RedisStateStore(SessionSettings(url=redis_url))
     sessions = [f"bench-{uuid.uuid4().hex[:12]}" for _ in range(workers)]
     for sid in sessions:
         await store.create_session(sid, {}, {})
@@ -79,22 +73,30 @@ async def store_rate_processes(redis_url: str, processes: int = 2, turns: int = 
 
 async def redis_benchmark_rate(redis_url: str, requests: int = 20000, clients: int = 50) -> float:
     """redis-benchmark's rate for the same apply script by EVALSHA on the same server."""
-    from finadvisor.services.state import store as st
+    from finadvisor.sessions import (
+        RedisStateStore,
+        Script,
+        SessionSettings,
+        SlotUpdate,
+        TurnInput,
+        session_keys,
+        turn_payload,
+    )
 
     exe = shutil.which("redis-benchmark")
     if exe is None:
         raise RuntimeError("redis-benchmark not found (apt-get install redis-tools)")
-    s = st.RedisStateStore(st.StoreConfig(url=redis_url))
+    s = RedisStateStore(SessionSettings(url=redis_url))
     sid = f"bench-{uuid.uuid4().hex[:12]}"
     await s.create_session(sid, {}, {})
-    await s.client.script_load(st._LUA_APPLY)  # noqa: SLF001 - the very script the store runs
-    sha = st._Script(st._LUA_APPLY).sha  # noqa: SLF001
-    payload = json.dumps({"text": "actually make it 12000", "text_source": "text",
-                          "intent": "inform", "intent_confidence": 0.93, "timestamp_ms": None,
-                          "updates": [{"slot": "loan_amount", "value": "12000",
-                                       "confidence": 0.95, "source": "text"}]},
-                         separators=(",", ":"))
-    keys = st.session_keys(sid)
+    apply = Script.named("apply")  # the very script the store runs, with the same payload
+    await s.client.script_load(apply.source)
+    sha = apply.sha
+    payload = turn_payload(TurnInput(
+        session_id=sid, request_id="r", text="actually make it 12000", text_source="text",
+        intent="inform", intent_confidence=0.93,
+        updates=[SlotUpdate("loan_amount", "12000", 0.95, "text")]))
+    keys = session_keys(sid)
     u = urlsplit(redis_url)
     cmd = [exe, "-h", u.hostname or "127.0.0.1", "-p", str(u.port or 6379), "-c", str(clients),
            "-n", str(requests), "-r", "100000000", "-q", "EVALSHA", sha, str(len(keys)),
@@ -178,8 +180,8 @@ async def in_process_text_p50(redis_url: str, turns: int = 64) -> float:
     from finadvisor.services.generator.servicer import output_to_proto, request_to_input
     from finadvisor.services.state.nlu import Understanding
     from finadvisor.services.state.servicer import history_to_proto, state_to_proto
-    from finadvisor.services.state.store import RedisStateStore, StoreConfig
     from finadvisor.services.state.tracker import DialogueTracker
+    from finadvisor.sessions import RedisStateStore, SessionSettings
 
     import torch
 
@@ -188,7 +190,7 @@ async def in_process_text_p50(redis_url: str, turns: int = 64) -> float:
     nlu = await asyncio.to_thread(Understanding.load, models / "nlu")
     engine = await asyncio.to_thread(GeneratorEngine.load, models / "generator")
     credit = CreditScorer(await asyncio.to_thread(CreditRiskModel.load, models / "risk"))
-    store = RedisStateStore(StoreConfig(url=redis_url))
+    store = RedisStateStore(SessionSettings(url=redis_url))
     tracker = DialogueTracker(store, nlu)
     audit = AuditLog(store.client)
     latencies: list[float] = []

@@ -28,9 +28,9 @@ from finadvisor.services.console.config import ConsoleSettings
 from finadvisor.services.gateway.config import GatewaySettings
 from finadvisor.services.generator.config import GeneratorSettings
 from finadvisor.services.state.config import StateSettings
-from finadvisor.services.state.store import StoreConfig
 from finadvisor.services.vision.config import VisionSettings
 from finadvisor.services.voice.config import VoiceSettings
+from finadvisor.sessions import SessionSettings
 from finadvisor.shared.config import ServerSettings, describe
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -58,12 +58,10 @@ PATH_ENV = {"FINADVISOR_DATA_DIR", "FINADVISOR_HOME"}  # finadvisor.shared.paths
 
 
 def allowed_env(service: str) -> set[str]:
-    """Every environment variable the service reads: its settings, plus the state store's."""
+    """Every environment variable the service reads: its settings, plus the session store's."""
     names = {env for env, _default, _help in describe(SETTINGS[service])}
-    if service == "state":  # StoreConfig.from_env: REDIS_URL and FINADVISOR_STATE_<FIELD>
-        names.add("REDIS_URL")
-        names |= {"FINADVISOR_STATE_" + f.name.upper() for f in dataclasses.fields(StoreConfig)
-                  if f.name != "url"}
+    if service in ("state", "gateway"):  # both write sessions: SessionSettings.from_env
+        names |= SessionSettings.env_names()
     return names | PATH_ENV
 
 

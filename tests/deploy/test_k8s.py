@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from finadvisor.services.state.store import RedisStateStore, StoreConfig
+from finadvisor.sessions import RedisStateStore, SessionSettings
 from finadvisor.shared.config import load_settings
 
 from tests.deploy.manifests import (
@@ -483,7 +483,7 @@ def test_prod_redis_is_sentinel_ha_with_persistence(rendered: dict[str, Rendered
     for name in ("state", "gateway"):
         deployment, container = _app_container(r, name)
         env = r.container_env(deployment, container)
-        config = StoreConfig.from_env(env)
+        config = SessionSettings.from_env(env)
         parts = urlsplit(config.url)
         assert parts.scheme == "redis+sentinel", name
         assert parts.path.strip("/") == master_name
@@ -509,7 +509,7 @@ def test_dev_has_one_redis_without_sentinel(rendered: dict[str, Rendered]) -> No
     assert r.get("Deployment", "redis")["spec"]["replicas"] == 1
     for name in ("state", "gateway"):
         deployment, container = _app_container(r, name)
-        url = urlsplit(StoreConfig.from_env(r.container_env(deployment, container)).url)
+        url = urlsplit(SessionSettings.from_env(r.container_env(deployment, container)).url)
         assert url.scheme == "redis"
         service = r.get("Service", url.hostname)
         assert (url.port or 6379) in {p["port"] for p in service["spec"]["ports"]}

@@ -1,7 +1,7 @@
-"""The state store against a real redis-server and a real 3-master Redis Cluster.
+"""The session store against a real redis-server and a real 3-master Redis Cluster.
 
-Behaviour tests run on every backend (memory, standalone Redis, Redis Cluster); the ones that
-inspect keys (TTL, erasure) run on the two Redis backends.
+Behaviour tests run on both deployments (standalone Redis, Redis Cluster), started by the
+tests; there is no in-memory store: the Lua scripts are the one implementation of the turn.
 """
 
 from __future__ import annotations
@@ -14,16 +14,14 @@ from collections.abc import AsyncIterator, Callable
 
 import pytest
 
-from finadvisor.services.state.store import (
+from finadvisor.sessions import (
     INDEX_KEY,
     PROFILE_TURN,
-    InMemoryStateStore,
     RedisStateStore,
+    SessionSettings,
     SlotUpdate,
     StateStore,
-    StoreConfig,
     TurnInput,
-    create_state_store,
     session_keys,
 )
 from finadvisor.shared.errors import (
@@ -41,8 +39,6 @@ _ts = itertools.count(time.time_ns() // 1_000_000)
 
 
 def _url(backend: str, request: pytest.FixtureRequest) -> str:
-    if backend == "memory":
-        return "memory://"
     if backend == "redis":
         return request.getfixturevalue("redis_url")
     return request.getfixturevalue("redis_cluster").url
@@ -51,14 +47,14 @@ def _url(backend: str, request: pytest.FixtureRequest) -> str:
 StoreFactory = Callable[..., StateStore]
 
 
-@pytest.fixture(params=["memory", "redis", "cluster"])
+@pytest.fixture(params=["redis", "cluster"])
 async def make_store(request: pytest.FixtureRequest) -> AsyncIterator[StoreFactory]:
     """Builds stores on the parametrised backend; closes them after the test."""
     url = _url(request.param, request)
     made: list[StateStore] = []
 
     def factory(**overrides: object) -> StateStore:
-        store = create_state_store(StoreConfig(url=url, ttl_s=TTL_S, **overrides))  # type: ignore[arg-type]
+        store = RedisStateStore(SessionSettings(url=url, ttl_s=TTL_S, **overrides))  # type: ignore[arg-type]
         made.append(store)
         return store
 
@@ -74,7 +70,7 @@ def store(make_store: StoreFactory) -> StateStore:
 
 @pytest.fixture(params=["redis", "cluster"])
 async def redis_store(request: pytest.FixtureRequest) -> AsyncIterator[RedisStateStore]:
-    store = create_state_store(StoreConfig(url=_url(request.param, request), ttl_s=TTL_S))
+    store = RedisStateStore(SessionSettings(url=_url(request.param, request), ttl_s=TTL_S))
     assert isinstance(store, RedisStateStore)
     yield store
     await store.close()
@@ -448,7 +444,7 @@ async def _down_then_back(
 
 
 async def test_redis_down_is_unavailable_then_session_resumes(fresh_redis: LocalRedis) -> None:
-    store = create_state_store(StoreConfig(url=fresh_redis.url, op_timeout_s=2.0))
+    store = RedisStateStore(SessionSettings(url=fresh_redis.url, op_timeout_s=2.0))
     try:
         await _down_then_back(store, fresh_redis.stop, fresh_redis.start)
     finally:
@@ -456,20 +452,16 @@ async def test_redis_down_is_unavailable_then_session_resumes(fresh_redis: Local
 
 
 async def test_cluster_down_is_unavailable_then_session_resumes(fresh_cluster: object) -> None:
-    store = create_state_store(StoreConfig(url=fresh_cluster.url, op_timeout_s=2.0))  # type: ignore[attr-defined]
+    store = RedisStateStore(SessionSettings(url=fresh_cluster.url, op_timeout_s=2.0))  # type: ignore[attr-defined]
     try:
         await _down_then_back(store, fresh_cluster.stop, fresh_cluster.restart)  # type: ignore[attr-defined]
     finally:
         await store.close()
 
 
-def test_memory_url_gives_the_in_memory_store() -> None:
-    assert isinstance(create_state_store(StoreConfig(url="memory://")), InMemoryStateStore)
-
-
 async def test_sentinel_url_reaches_the_master(redis_sentinel: object, redis_url: str) -> None:
-    via_sentinel = create_state_store(StoreConfig(url=redis_sentinel.url))  # type: ignore[attr-defined]
-    direct = create_state_store(StoreConfig(url=redis_url))
+    via_sentinel = RedisStateStore(SessionSettings(url=redis_sentinel.url))  # type: ignore[attr-defined]
+    direct = RedisStateStore(SessionSettings(url=redis_url))
     try:
         s = sid()
         await via_sentinel.create_session(s)
@@ -487,7 +479,7 @@ async def test_hung_redis_is_unavailable_within_the_deadline(fresh_redis: LocalR
     import os
     import signal
 
-    store = create_state_store(StoreConfig(url=fresh_redis.url, op_timeout_s=1.0))
+    store = RedisStateStore(SessionSettings(url=fresh_redis.url, op_timeout_s=1.0))
     try:
         s = sid()
         await store.create_session(s)
@@ -520,8 +512,8 @@ async def test_index_can_be_turned_off(make_store: StoreFactory) -> None:
 async def test_auto_pipeline_sends_concurrent_turns_together_and_keeps_errors_apart(redis_url: str) -> None:
     """Concurrent calls on a standalone Redis share pipelines; each keeps its own result, a bad
     call (unknown session) fails alone, and a flushed script cache is recovered by EVAL."""
-    store = create_state_store(StoreConfig(url=redis_url, ttl_s=TTL_S))
-    plain = create_state_store(StoreConfig(url=redis_url, ttl_s=TTL_S, auto_pipeline=False))
+    store = RedisStateStore(SessionSettings(url=redis_url, ttl_s=TTL_S))
+    plain = RedisStateStore(SessionSettings(url=redis_url, ttl_s=TTL_S, auto_pipeline=False))
     assert isinstance(store, RedisStateStore) and isinstance(plain, RedisStateStore)
     try:
         sessions = [sid() for _ in range(20)]

@@ -1,16 +1,16 @@
-"""Store configuration and the in-memory store's expiry: no network needed."""
+"""Session store configuration (one settings object for every writer) and session expiry."""
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
-from finadvisor.services.state.store import (
-    InMemoryStateStore,
+from finadvisor.sessions import (
     RedisStateStore,
+    SessionSettings,
     SlotUpdate,
-    StoreConfig,
     TurnInput,
-    create_state_store,
     session_keys,
 )
 from finadvisor.shared.errors import ConfigError, InvalidInputError, SessionNotFoundError
@@ -25,48 +25,70 @@ def test_session_keys_share_one_hash_tag() -> None:
 
 
 def test_from_env_reads_url_and_overrides() -> None:
-    cfg = StoreConfig.from_env(
+    cfg = SessionSettings.from_env(
         {
             "REDIS_URL": "redis+cluster://10.0.0.1:7000,10.0.0.2:7000",
-            "FINADVISOR_STATE_TTL_S": "3600",
-            "FINADVISOR_STATE_HISTORY_MAX": "20",
-            "FINADVISOR_STATE_OP_TIMEOUT_S": "1.5",
+            "FINADVISOR_SESSION_TTL_S": "3600",
+            "FINADVISOR_SESSION_HISTORY_MAX": "20",
+            "FINADVISOR_SESSION_OP_TIMEOUT_S": "1.5",
+            "FINADVISOR_SESSION_AUTO_PIPELINE": "0",
         }
     )
     assert cfg.url.startswith("redis+cluster://")
     assert (cfg.ttl_s, cfg.history_max, cfg.op_timeout_s) == (3600, 20, 1.5)
+    assert cfg.auto_pipeline is False
     with pytest.raises(ConfigError):
-        StoreConfig.from_env({"FINADVISOR_STATE_TTL_S": "a day"})
+        SessionSettings.from_env({"FINADVISOR_SESSION_TTL_S": "a day"})
     with pytest.raises(ConfigError):
-        StoreConfig(history_max=100, request_window=10)
+        SessionSettings(history_max=100, request_window=10)
+
+
+@pytest.mark.parametrize("old", ["FINADVISOR_STATE_TTL_S", "FINADVISOR_GATEWAY_SESSION_TTL_S",
+                                 "FINADVISOR_STATE_HISTORY_MAX"])
+def test_former_names_are_refused_with_their_replacement(old: str) -> None:
+    """A TTL set under a name no writer reads any more must not be silently ignored."""
+    with pytest.raises(ConfigError, match="FINADVISOR_SESSION_"):
+        SessionSettings.from_env({old: "3600"})
 
 
 @pytest.mark.parametrize(
     "url", ["redis://127.0.0.1:1/0", "redis+cluster://127.0.0.1:1", "redis+sentinel://127.0.0.1:1/fa"]
 )
 async def test_redis_urls_build_clients_lazily(url: str) -> None:
-    store = create_state_store(StoreConfig(url=url))
-    assert isinstance(store, RedisStateStore)
+    store = RedisStateStore(SessionSettings(url=url))
     await store.close()
 
 
-@pytest.mark.parametrize("url", ["http://x", "redis+sentinel://127.0.0.1:1", "redis+cluster://"])
+@pytest.mark.parametrize("url", ["http://x", "memory://", "redis+sentinel://127.0.0.1:1",
+                                 "redis+cluster://"])
 def test_bad_urls_are_config_errors(url: str) -> None:
     with pytest.raises(ConfigError):
-        create_state_store(StoreConfig(url=url))
+        RedisStateStore(SessionSettings(url=url))
 
 
-async def test_in_memory_sessions_expire_after_the_ttl_without_activity() -> None:
-    now = [1000.0]
-    store = InMemoryStateStore(StoreConfig(url="memory://", ttl_s=60), clock=lambda: now[0])
-    await store.create_session("s1")
-    now[0] += 59
-    turn = TurnInput("s1", "r0", "hi", "text", "greet", 0.9, [SlotUpdate("age", "30", 0.9, "text")])
-    await store.apply_turn(turn)  # refreshes the TTL
-    now[0] += 59
-    assert (await store.get_state("s1")).state.turn_count == 1
-    assert [x.session_id for x in await store.list_sessions()] == ["s1"]
-    now[0] += 2
-    with pytest.raises(SessionNotFoundError):
-        await store.get_state("s1")
-    assert await store.list_sessions() == []
+@pytest.mark.integration
+async def test_sessions_expire_after_the_ttl_without_activity(redis_url: str) -> None:
+    """A turn refreshes the TTL of every key; once it runs out the session is gone as a whole.
+
+    The passage of time is simulated by shortening the keys' TTL on the real server."""
+    store = RedisStateStore(SessionSettings(url=redis_url, ttl_s=60))
+    try:
+        await store.create_session("exp-s1")
+        for key in session_keys("exp-s1"):
+            await store.client.pexpire(key, 1000)
+        turn = TurnInput("exp-s1", "r0", "hi", "text", "greet", 0.9,
+                         [SlotUpdate("age", "30", 0.9, "text")])
+        await store.apply_turn(turn)  # refreshes the TTL
+        assert (await store.get_state("exp-s1")).ttl_seconds > 50
+        assert (await store.get_state("exp-s1")).state.turn_count == 1
+        for key in session_keys("exp-s1"):
+            await store.client.pexpire(key, 20)
+        for _ in range(100):  # Redis expires keys within milliseconds of their TTL
+            if not await store.client.exists(*session_keys("exp-s1")):
+                break
+            await asyncio.sleep(0.02)
+        with pytest.raises(SessionNotFoundError):
+            await store.get_state("exp-s1")
+    finally:
+        await store.erase("exp-s1")
+        await store.close()

@@ -40,5 +40,3 @@ class GatewaySettings(ServerSettings):
     rate_burst: int = env_field("RATE_BURST", 40, "token bucket size per client", min=1)
     max_turns_per_session: int = env_field("MAX_TURNS_PER_SESSION", 4, "concurrent turns "
                                            "of one session", min=1, max=64)
-    session_ttl_s: int = env_field("SESSION_TTL_S", 86_400, "inactivity TTL of a session",
-                                   min=60)

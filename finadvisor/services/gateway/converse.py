@@ -38,7 +38,7 @@ from finadvisor.services.gateway.validation import (
     check_id,
     check_text,
 )
-from finadvisor.services.state.store import StateStore
+from finadvisor.sessions import StateStore
 from finadvisor.shared.errors import (
     FinadvisorError,
     InvalidInputError,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 
 import grpc
@@ -16,7 +17,7 @@ from finadvisor.services.gateway.config import GatewaySettings
 from finadvisor.services.gateway.converse import Converser
 from finadvisor.services.gateway.credit import CreditScorer
 from finadvisor.services.gateway.servicer import AdvisoryGatewayServicer
-from finadvisor.services.state.store import RedisStateStore, StoreConfig
+from finadvisor.sessions import RedisStateStore, SessionSettings
 from finadvisor.shared import paths
 from finadvisor.shared.errors import ConfigError
 from finadvisor.shared.security import CredentialStore
@@ -31,8 +32,12 @@ class GatewayApp(ServiceApp):
     #: clients authenticate with API keys; TLS without client certificates
     require_client_cert = False
 
-    def __init__(self, settings: GatewaySettings) -> None:
+    def __init__(self, settings: GatewaySettings, sessions: SessionSettings | None = None) -> None:
         self.settings = settings
+        #: The session store's one configuration, the state service's too (REDIS_URL and
+        #: FINADVISOR_SESSION_*): both write the same session keys.
+        self.sessions = dataclasses.replace(sessions or SessionSettings.from_env(),
+                                            url=settings.redis_url)
         self.servicer = AdvisoryGatewayServicer()
         self.store: RedisStateStore | None = None
         self.limiter: RateLimiter | None = None
@@ -61,12 +66,12 @@ class GatewayApp(ServiceApp):
         credit = CreditScorer(await asyncio.to_thread(CreditRiskModel.load, folder))
         # Channels and Redis clients belong to the running loop, so they are made here.
         backends = await self.connect_backends(s)
-        self.store = RedisStateStore(StoreConfig(url=s.redis_url, ttl_s=s.session_ttl_s))
+        self.store = RedisStateStore(self.sessions)
         self.limiter = RateLimiter(self.store.client, s.rate_limit_per_s, s.rate_burst,
                                    s.max_turns_per_session)
         self.servicer.limiter = self.limiter
         audit = AuditLog(self.store.client, max_records=s.audit_max_records,
-                         session_ttl_s=s.session_ttl_s)
+                         session_ttl_s=self.sessions.ttl_s)
         self.servicer.backends = backends
         self.servicer.audit = audit
         self.servicer.credit = credit

@@ -1,7 +1,8 @@
 """Settings of the state service (environment variables FINADVISOR_STATE_*, REDIS_URL).
 
-The store's own tunables (FINADVISOR_STATE_TTL_S, _HISTORY_MAX, _REQUEST_WINDOW, ...) are read
-by ``StoreConfig.from_env``; the Redis URL comes from here.
+The session store's tunables (FINADVISOR_SESSION_TTL_S, _HISTORY_MAX, _REQUEST_WINDOW, ...) are
+read by ``finadvisor.sessions.SessionSettings.from_env``, by the gateway too; the Redis URL comes
+from here.
 """
 
 from __future__ import annotations

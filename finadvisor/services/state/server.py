@@ -10,8 +10,8 @@ import grpc
 from finadvisor.services import GRPC_SERVICES
 from finadvisor.services.state.config import StateSettings
 from finadvisor.services.state.servicer import StateTrackerServicer
-from finadvisor.services.state.store import StoreConfig, create_state_store
 from finadvisor.services.state.tracker import DialogueTracker
+from finadvisor.sessions import RedisStateStore, SessionSettings
 from finadvisor.shared import paths
 from finadvisor.shared.server import ServiceApp
 from finadvisor.state.v1 import state_pb2_grpc
@@ -21,9 +21,12 @@ class StateApp(ServiceApp):
     name = "state"
     service_names = (GRPC_SERVICES["state"][1],)
 
-    def __init__(self, settings: StateSettings) -> None:
+    def __init__(self, settings: StateSettings, sessions: SessionSettings | None = None) -> None:
         self.settings = settings
-        self.store_config = dataclasses.replace(StoreConfig.from_env(), url=settings.redis_url)
+        #: The session store's one configuration, the gateway's too (REDIS_URL and
+        #: FINADVISOR_SESSION_*): both write the same session keys.
+        self.sessions = dataclasses.replace(sessions or SessionSettings.from_env(),
+                                            url=settings.redis_url)
         self.servicer = StateTrackerServicer()
 
     def register(self, server: grpc.aio.Server) -> None:
@@ -34,7 +37,7 @@ class StateApp(ServiceApp):
 
         folder = (self.settings.models_dir or paths.models_dir()) / "nlu"
         nlu = await asyncio.to_thread(Understanding.load, folder)
-        store = create_state_store(self.store_config)
+        store = RedisStateStore(self.sessions)
         self.servicer.tracker = DialogueTracker(store, nlu, getattr(nlu, "version", ""))
 
     async def check(self) -> bool:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import grpc
 
 from finadvisor.common.v1 import common_pb2
-from finadvisor.services.state.store import HistoryEntry, SessionState
 from finadvisor.services.state.tracker import DialogueTracker, FactInput
+from finadvisor.sessions import HistoryEntry, SessionState
 from finadvisor.shared.info import service_info
 from finadvisor.shared.logging import session_id_var
 from finadvisor.state.v1 import state_pb2, state_pb2_grpc

@@ -10,7 +10,7 @@ import dataclasses
 from collections.abc import Sequence
 from typing import Any, Protocol
 
-from finadvisor.services.state.store import SlotUpdate, StateStore, TurnInput, TurnResult
+from finadvisor.sessions import SlotUpdate, StateStore, TurnInput, TurnResult
 from finadvisor.shared.errors import InvalidInputError
 from finadvisor.shared.logging import redact
 
