@@ -1,98 +1,39 @@
-"""Reading payslip and bank-statement fields with Tesseract, and turning them into slot facts.
+"""Reading payslips and bank statements: page preparation, layout, OCR, and the fields read.
 
-Why Tesseract: it is a packaged, offline OCR engine (no model download at run time). It is
-optional: when the ``tesseract`` binary or ``pytesseract`` is missing, ``ocr_status()`` says why,
-the engine still classifies and embeds, and the service reports the ``ocr`` capability missing.
+Why this order: the OCR engine (Tesseract, or RapidOCR where no tesseract binary exists, see
+``ocr_engines``) is the costly part, so the page is first straightened and its text rows found
+with numpy alone. Reading is split so each part can be tested on its own: ``prepare_for_ocr``
+(gray, deskewed), ``text_rows`` / ``figure_region`` (layout only), ``ocr_lines`` (pixels -> text
+lines with their boxes, needs an engine) and ``documents.parse_document`` (lines -> canonical
+fields, pure Python). Why a figure region: Tesseract costs a fixed ~80 ms per run plus ~10 ms per
+text line, and the itemised table that makes up half a payslip and most of a statement holds no
+field we read; the whole page is read only when the region lacks the key field.
 
-Reading is split so each part can be tested on its own: ``prepare_for_ocr`` (gray, deskewed),
-``figure_region`` (layout only: the header lines and the total, pure numpy), ``ocr_lines`` (pixels
--> text lines with confidences, needs Tesseract) and ``parse_document`` (lines -> canonical fields,
-pure Python). Why a figure region: Tesseract costs a fixed ~80 ms per run (it loads its tables
-in a fresh process) plus ~10 ms per text line, and the itemised table that makes up half a payslip
-and most of a statement holds no field we read.
-Amounts are parsed by their separators, not by locale guesses: the last ``.`` or ``,`` followed
-by exactly two digits is the decimal mark, so ``$3,850.00``, ``3.850,00 €`` and ``3 850,00 EUR``
-all read as 3850.
+``read_page`` reads whatever the CNN said the image is: the fields are found by their labels and
+the page's type by its words (``documents.text_type``), so a payslip the CNN mistook for a
+statement or a chart is still read.
 """
 
 from __future__ import annotations
 
-import os
-import re
-import shutil
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
-from functools import lru_cache
 
 import numpy as np
 from PIL import Image, ImageOps
 
-from finadvisor.services.vision.labels import PERIODS_PER_YEAR
-from finadvisor.services.vision.render import canonical_amount
-
-ISO_CODES = frozenset({"USD", "EUR", "GBP", "CNY", "CHF", "JPY", "CAD", "AUD", "INR", "SEK", "NOK",
-                       "DKK", "PLN", "HKD", "SGD", "NZD", "ZAR", "MXN", "BRL"})
-SYMBOLS = {"$": "USD", "€": "EUR", "£": "GBP", "¥": "CNY"}
-# Confidence a symbol gives its currency: "$" is shared by several currencies, "€" is not.
-SYMBOL_CERTAINTY = {"$": 0.75, "€": 0.95, "£": 0.9, "¥": 0.6}
-NET_PAY_RE = re.compile(r"\b(net\s*pay|take[\s-]*home(\s*pay)?|net\s*salary|amount\s*paid)\b", re.I)
-BALANCE_RE = re.compile(r"\b(closing\s*balance|ending\s*balance|balance\s*carried\s*forward|"
-                        r"available\s*balance)\b", re.I)
-EMPLOYER_RE = re.compile(r"\bemployer\s*[:;]?\s*(.+)$", re.I)
-CURRENCY_LINE_RE = re.compile(r"\bcurrency\s*[:;]?\s*([A-Z]{3})\b", re.I)
-FREQUENCY_RE = re.compile(r"\b(pay\s*frequency|frequency|paid)\b.*?\b(monthly|weekly|fortnightly|"
-                          r"bi-?\s?weekly)\b", re.I)
-# An amount: digits grouped by , . space or ' with an optional 1-2 digit decimal part.
-AMOUNT_RE = re.compile(r"(?<![\d.,])(\d{1,3}(?:[.,' ]\d{3})+(?:[.,]\d{1,2})?|\d+(?:[.,]\d{1,2})?)(?![\d])")
-MONEY_TOKEN_RE = re.compile(r"([A-Z]{3}|[$€£¥])")
-
-
-@dataclass(frozen=True)
-class Field:
-    """A field read from a document: name, canonical value, confidence in [0,1], slot it fills."""
-
-    name: str
-    value: str
-    confidence: float
-    slot: str = ""
-
-
-@dataclass(frozen=True)
-class Fact:
-    """A canonical slot value for the state tracker."""
-
-    slot: str
-    value: str
-    confidence: float
-
-
-@dataclass(frozen=True)
-class Line:
-    """One line of OCR text with its mean word confidence in [0,1]."""
-
-    text: str
-    confidence: float
-
-
-# -------------------------------------------------------------------------------- availability
-@lru_cache(maxsize=1)
-def ocr_status() -> tuple[bool, str]:
-    """(available, detail): whether Tesseract can be used here, and why not when it cannot."""
-    if shutil.which("tesseract") is None:
-        return False, "tesseract binary not found on PATH (apt-get install tesseract-ocr)"
-    try:
-        import pytesseract
-    except ImportError:
-        return False, "pytesseract is not installed (pip install pytesseract)"
-    try:
-        version = str(pytesseract.get_tesseract_version())
-        langs = pytesseract.get_languages(config="")
-    except Exception as exc:  # the binary exists but does not run
-        return False, f"tesseract does not run: {exc.__class__.__name__}"
-    if "eng" not in langs:
-        return False, "tesseract has no 'eng' language data (apt-get install tesseract-ocr-eng)"
-    return True, f"tesseract {version}"
-
+from finadvisor.services.vision.documents import (  # noqa: F401 - the reading API in one place
+    KEY_FIELD,
+    Fact,
+    Field,
+    Line,
+    facts_from_fields,
+    group_lines,
+    parse_document,
+    text_type,
+)
+from finadvisor.services.vision.labels import OCR_TYPES
+from finadvisor.services.vision.money import find_amounts, parse_amount  # noqa: F401
+from finadvisor.services.vision.ocr_engines import OcrEngine, get_engine, ocr_status  # noqa: F401
 
 # ------------------------------------------------------------------------------------ pixels -> text
 # Ink is a pixel this much darker than the closing of the image around it (a black top-hat):
@@ -280,237 +221,82 @@ def figure_region(gray: Image.Image) -> Image.Image | None:
 
 
 # Tesseract's OpenMP threads fight the other services for the cores: one thread each is ~3x
-# faster on a loaded 2-core machine, and the engine runs several OCR calls side by side instead.
-os.environ.setdefault("OMP_THREAD_LIMIT", "1")
 
 
-def ocr_lines(prepared: Image.Image) -> list[Line]:
+# A page is document-like when this many text rows span at least DOC_ROW_WIDTH of its width: the
+# "Label: value" lines of a payslip do, a chart's tick labels and legend entries do not.
+DOC_MIN_WIDE_ROWS = 5
+DOC_ROW_WIDTH = 0.25
+
+
+def document_like(rows: list[TextRow], width: int) -> bool:
+    """Whether the text rows of a page look like a document's (many wide rows)."""
+    wide = [r for r in rows if (r.x1 - r.x0) >= DOC_ROW_WIDTH * width]
+    return len(wide) >= DOC_MIN_WIDE_ROWS
+
+
+def ocr_lines(prepared: Image.Image, engine: OcrEngine | None = None) -> list[Line]:
     """OCR an already prepared (gray, straight) image into text lines, top to bottom."""
-    import pytesseract
-
-    # pytesseract hands the image over as a file in the image's own format; uncompressed BMP
-    # is written in a few ms where PNG compression of a full page takes tens.
-    prepared.format = "BMP"
-    data = pytesseract.image_to_data(prepared, lang="eng", config="--psm 6",
-                                     output_type=pytesseract.Output.DICT, timeout=30)
-    lines: dict[tuple[int, int, int], list[tuple[int, str, float]]] = {}
-    for i, word in enumerate(data["text"]):
-        word = word.strip()
-        conf = float(data["conf"][i])
-        if not word or conf < 0:
-            continue
-        key = (data["block_num"][i], data["par_num"][i], data["line_num"][i])
-        lines.setdefault(key, []).append((data["left"][i], word, conf / 100.0))
-    out: list[Line] = []
-    for key in sorted(lines):
-        words = sorted(lines[key])
-        out.append(Line(" ".join(w for _, w, _ in words), float(np.mean([c for _, _, c in words]))))
-    return out
+    engine = engine or get_engine()
+    if engine is None:
+        raise RuntimeError("no OCR engine available: " + ocr_status()[1])
+    return group_lines(engine.read(prepared))
 
 
-def read_lines(img: Image.Image) -> list[Line]:
-    """OCR the whole page into text lines (top to bottom). Requires Tesseract (see ocr_status)."""
-    return ocr_lines(prepare_for_ocr(img))
+def read_lines(img: Image.Image, engine: OcrEngine | None = None) -> list[Line]:
+    """OCR the whole page into text lines (top to bottom)."""
+    return ocr_lines(prepare_for_ocr(img), engine)
 
 
-# ------------------------------------------------------------------------------------- text -> fields
-_DIGIT_FIXES = str.maketrans({"O": "0", "o": "0", "D": "0", "l": "1", "I": "1", "|": "1", "S": "5",
-                              "B": "8", "Z": "2"})
+@dataclass(frozen=True)
+class PageReading:
+    """What OCR made of a page: its fields, the type its words name (or None), the engine used."""
+
+    fields: list[Field]
+    text_type: str | None
+    engine: str
 
 
-def _fix_digits(text: str) -> str:
-    """Undo OCR letter-for-digit swaps inside number-like runs (``3,85O.OO`` -> ``3,850.00``)."""
-
-    def fix(m: re.Match[str]) -> str:
-        return m.group(0).translate(_DIGIT_FIXES)
-
-    # A run that starts with a digit and mixes digits, separators and look-alike letters.
-    text = re.sub(r"(?<=\d)[\dOoDlI|SBZ.,' ]*[\dOoDlI|SBZ]", fix, text)
-    # Spaces OCR puts around a separator: "3.147, 00" -> "3.147,00".
-    return re.sub(r"(\d)\s*([.,])\s*(\d)", r"\1\2\3", text)
+def _read(lines: list[Line], hint: str | None) -> tuple[list[Field], str | None]:
+    by_type = {t: parse_document(lines, t) for t in sorted(OCR_TYPES)}
+    named = text_type(lines, by_type)
+    kind = named or (hint if hint in OCR_TYPES else None)
+    return (by_type[kind] if kind else []), named
 
 
-def parse_amount(text: str) -> Decimal | None:
-    """The amount written in ``text`` (e.g. '3.850,00' or '$3,850'), or None."""
-    s = text.strip().replace("'", "").replace(" ", "")
-    if not s or not re.fullmatch(r"[\d.,]+", s):
-        return None
-    last_sep = max(s.rfind("."), s.rfind(","))
-    if last_sep >= 0 and len(s) - last_sep - 1 in (1, 2):
-        whole, frac = s[:last_sep], s[last_sep + 1:]
-    else:
-        whole, frac = s, ""
-    whole = whole.replace(".", "").replace(",", "")
-    if not whole.isdigit():
-        return None
-    try:
-        return Decimal(f"{whole}.{frac or '0'}")
-    except InvalidOperation:
-        return None
+def read_page(img: Image.Image, hint: str | None = None, engine: OcrEngine | None = None,
+              prepared: Image.Image | None = None) -> PageReading:
+    """Read a page's fields whatever its picture was classified as.
 
-
-def find_amounts(line: str) -> list[tuple[Decimal, str | None, int]]:
-    """Amounts on a line as (value, currency or None, position), left to right."""
-    fixed = _fix_digits(line)
-    found: list[tuple[Decimal, str | None, int]] = []
-    for m in AMOUNT_RE.finditer(fixed):
-        value = parse_amount(m.group(1))
-        if value is None:
-            continue
-        around = fixed[max(0, m.start() - 5): m.end() + 5]
-        currency = None
-        for tok in MONEY_TOKEN_RE.findall(around):
-            if tok in ISO_CODES or tok in SYMBOLS:
-                currency = tok
-                break
-        found.append((value, currency, m.start()))
-    return found
-
-
-def _currency_of(token: str) -> tuple[str, float]:
-    if token in SYMBOLS:
-        return SYMBOLS[token], SYMBOL_CERTAINTY[token]
-    return token, 0.95
-
-
-def _labelled_amount(lines: list[Line], label_re: re.Pattern[str]) -> tuple[Decimal, str | None, float] | None:
-    """The right-most amount on the last line that matches ``label_re`` (a total, not an item)."""
-    for line in reversed(lines):
-        m = label_re.search(line.text)
-        if not m:
-            continue
-        amounts = find_amounts(line.text[m.end():])
-        # OCR reads a trailing "€" as "8" now and then ("6.711,62 8"): a lone digit after an
-        # amount with cents is not the total.
-        if len(amounts) > 1 and amounts[-1][0] < 10 and amounts[-2][0].as_tuple().exponent == -2:
-            amounts = amounts[:-1]
-        if amounts:
-            value, currency, _ = amounts[-1]
-            return value, currency, line.confidence
-    return None
-
-
-# Capital letters OCR confuses with each other (the F of CHF read as E or P, the D of USD as O).
-_LETTER_CONFUSIONS = frozenset({("E", "F"), ("F", "E"), ("P", "F"), ("F", "P"), ("D", "O"),
-                                ("O", "D"), ("U", "V"), ("V", "U"), ("V", "Y"), ("Y", "V"),
-                                ("C", "G"), ("G", "C")})
-
-
-def _iso_code(token: str) -> tuple[str, float] | None:
-    """The ISO code ``token`` names, with a certainty factor: exact (1.0), or the only known code
-    one commonly confused letter away (0.8). A code we do not know (IDR) is never bent into one we
-    know (INR): only the confusions above count."""
-    token = token.upper()
-    if token in ISO_CODES:
-        return token, 1.0
-    near = [c for c in sorted(ISO_CODES) if _one_confusion_apart(token, c)]
-    return (near[0], 0.8) if len(near) == 1 else None
-
-
-def _one_confusion_apart(token: str, code: str) -> bool:
-    diffs = [(a, b) for a, b in zip(token, code) if a != b]
-    return len(token) == len(code) and len(diffs) == 1 and diffs[0] in _LETTER_CONFUSIONS
-
-
-def _document_currency(lines: list[Line], near: str | None) -> tuple[str, float] | None:
-    for line in lines:
-        m = CURRENCY_LINE_RE.search(line.text)
-        named = _iso_code(m.group(1)) if m else None
-        if named is not None:
-            return named[0], 0.95 * named[1] * line.confidence
-    if near is not None:
-        code, certainty = _currency_of(near)
-        return code, certainty
-    counts: dict[str, int] = {}
-    for line in lines:
-        for tok in MONEY_TOKEN_RE.findall(line.text):
-            if tok in ISO_CODES or tok in SYMBOLS:
-                code = _currency_of(tok)[0]
-                counts[code] = counts.get(code, 0) + 1
-    if counts:
-        code = max(sorted(counts), key=lambda c: counts[c])
-        return code, 0.6
-    return None
-
-
-def parse_document(lines: list[Line], image_type: str) -> list[Field]:
-    """Canonical fields of a payslip or a bank statement from its OCR lines."""
-    fields: list[Field] = []
-    if image_type == "payslip":
-        net = _labelled_amount(lines, NET_PAY_RE)
-        if net is not None:
-            value, near, conf = net
-            fields.append(Field("net_pay", canonical_amount(value), round(conf, 4), ""))
-        else:
-            near = None
-        period, p_conf = "monthly", 0.5
-        for line in lines:
-            m = FREQUENCY_RE.search(line.text)
-            if m:
-                word = m.group(2).lower().replace(" ", "").replace("-", "")
-                period = {"fortnightly": "biweekly", "biweekly": "biweekly"}.get(word, word)
-                p_conf = 0.95 * line.confidence
-                break
-        fields.append(Field("period", period, round(p_conf, 4), ""))
-        for line in lines:
-            m = EMPLOYER_RE.search(line.text)
-            if m and m.group(1).strip():
-                fields.append(Field("employer", m.group(1).strip(), round(line.confidence, 4), ""))
-                break
-    elif image_type == "bank_statement":
-        bal = _labelled_amount(lines, BALANCE_RE)
-        near = None
-        if bal is not None:
-            value, near, conf = bal
-            fields.append(Field("account_balance", canonical_amount(value), round(conf, 4), ""))
-    else:
-        return []
-    cur = _document_currency(lines, near)
-    if cur is not None:
-        fields.append(Field("currency", cur[0], round(cur[1], 4), "currency"))
-    if image_type == "payslip":
-        fields = [f if f.name != "net_pay" else Field(f.name, f.value, f.confidence, "monthly_income")
-                  for f in fields]
-    return fields
-
-
-def facts_from_fields(fields: list[Field]) -> list[Fact]:
-    """Slot facts: net pay scaled to a month by the pay period -> monthly_income; currency."""
-    by_name = {f.name: f for f in fields}
-    facts: list[Fact] = []
-    net = by_name.get("net_pay")
-    if net is not None:
-        period = by_name.get("period")
-        per_year = PERIODS_PER_YEAR.get(period.value if period else "monthly", 12)
-        monthly = Decimal(net.value) * per_year / 12
-        conf = net.confidence * (1.0 if per_year == 12 else (period.confidence if period else 0.5))
-        facts.append(Fact("monthly_income", canonical_amount(monthly), round(conf, 4)))
-    cur = by_name.get("currency")
-    if cur is not None:
-        facts.append(Fact("currency", cur.value, cur.confidence))
-    return facts
-
-
-# The field without which a document type's reading is incomplete.
-KEY_FIELD = {"payslip": "net_pay", "bank_statement": "account_balance"}
-
-
-def read_document(img: Image.Image, image_type: str) -> list[Field]:
-    """OCR + parse. Returns [] for types that are not read (charts, ID documents).
-
-    Tesseract reads only the figure region (header lines and the total, see ``figure_rows``):
-    one process start (~80 ms here, fixed) plus about half the lines of a payslip and a third of
-    a statement's. Only when that reading lacks the document's key field (an unusual layout, a
-    total that is not right-aligned) is the whole page read as well.
+    ``hint`` is the CNN's type, used only when the words name none. The figure region is read
+    first; the whole page only when that reading lacks the key field of the type it names.
     """
-    from finadvisor.services.vision.labels import OCR_TYPES
+    engine = engine or get_engine()
+    if engine is None:
+        return PageReading([], None, "")
+    prepared = prepared if prepared is not None else prepare_for_ocr(img)
+    region = figure_region(prepared)
+    if region is not None:
+        region_lines = ocr_lines(region, engine)
+        fields, named = _read(region_lines, hint)
+        kind = named or hint
+        if kind in KEY_FIELD and any(f.name == KEY_FIELD[kind] for f in fields):
+            return PageReading(fields, named, engine.name)
+    fields, named = _read(ocr_lines(prepared, engine), hint)
+    return PageReading(fields, named, engine.name)
 
+
+def read_document(img: Image.Image, image_type: str, engine: OcrEngine | None = None) -> list[Field]:
+    """The fields of a page known to be ``image_type``; [] for types that are not read."""
     if image_type not in OCR_TYPES:
+        return []
+    engine = engine or get_engine()
+    if engine is None:
         return []
     prepared = prepare_for_ocr(img)
     region = figure_region(prepared)
     if region is not None:
-        fields = parse_document(ocr_lines(region), image_type)
+        fields = parse_document(ocr_lines(region, engine), image_type)
         if any(f.name == KEY_FIELD[image_type] for f in fields):
             return fields
-    return parse_document(ocr_lines(prepared), image_type)
+    return parse_document(ocr_lines(prepared, engine), image_type)

@@ -31,6 +31,7 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
 from finadvisor.services.vision.labels import IMAGE_TYPES, PERIODS_PER_YEAR, TRENDS
+from finadvisor.services.vision.money import canonical_amount
 
 SPLITS = ("train", "heldout")
 FONT_DIRS = (Path("/usr/share/fonts/truetype"), Path("/usr/share/fonts/opentype"))
@@ -162,12 +163,6 @@ def _style(rng: random.Random, split: str) -> _Style:
 
 
 # ----------------------------------------------------------------------------------------- money
-def canonical_amount(value: Decimal) -> str:
-    """Plain decimal string of the ontology: no separators, cents only when not zero."""
-    q = value.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
-    return str(int(q)) if q == q.to_integral_value() else f"{q:.2f}"
-
-
 def _group(int_part: int, sep: str) -> str:
     s = f"{int_part:,}"
     return s.replace(",", sep)
