@@ -59,7 +59,7 @@ class AdvisoryGatewayServicer(gateway_pb2_grpc.AdvisoryGatewayServicer):
             raise _rpc_error(exc, name) from None
 
     async def StartSession(self, request, context):  # noqa: N802
-        from finadvisor.corpus.ontology import SLOTS
+        from finadvisor.ontology import SLOTS
 
         backends, *_ = self._ready()
         profile = dict(request.profile)

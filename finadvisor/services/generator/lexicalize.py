@@ -12,7 +12,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from finadvisor.corpus.ontology import SLOTS
+from finadvisor.ontology import SLOTS
 
 # Ontology v1 slots (DESIGN.md) plus the two affordability figures of the credit assessment.
 ONTOLOGY_SLOTS: tuple[str, ...] = SLOTS

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from finadvisor.corpus.ontology import SLOTS, SOURCES
+from finadvisor.ontology import SLOTS, SOURCES
 from finadvisor.shared.errors import InvalidInputError
 
 SlotState = dict[str, dict[str, Any]]

@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
-from finadvisor.corpus.ontology import format_decimal
+from finadvisor.ontology import format_amount as format_decimal
 from finadvisor.shared.errors import InvalidInputError
 
 # --------------------------------------------------------------------------- text helpers

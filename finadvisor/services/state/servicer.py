@@ -51,7 +51,7 @@ class StateTrackerServicer(state_pb2_grpc.StateTrackerServicer):
         return self.tracker
 
     async def CreateSession(self, request, context):  # noqa: N802
-        from finadvisor.corpus.ontology import SLOTS
+        from finadvisor.ontology import SLOTS
 
         session_id_var.set(request.session_id)
         profile = dict(request.profile)

@@ -19,7 +19,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from finadvisor.corpus.ontology import CATEGORICAL_VALUES
+from finadvisor.ontology import CATEGORICAL_VALUES
 from finadvisor.shared.errors import InvalidInputError
 
 Kind = Literal["numeric", "categorical"]
