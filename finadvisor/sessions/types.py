@@ -13,6 +13,7 @@ import time
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from finadvisor.ontology import ID_RE
 from finadvisor.shared.errors import InvalidInputError
 
 # --------------------------------------------------------------------------------------------
@@ -56,7 +57,6 @@ PROFILE_TURN = -1
 SOURCES = frozenset({"text", "image", "audio", "backend"})
 TEXT_SOURCES = frozenset({"text", "audio", "image", ""})
 
-_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:\-]{0,127}$")  # no braces: they end a hash tag
 _NAME_RE = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 _PROFILE_KEY_RE = re.compile(r"^[A-Za-z0-9_.\-]{1,64}$")
 
@@ -184,7 +184,7 @@ class SessionListing:
 # Validation and (de)serialisation shared by both implementations
 # --------------------------------------------------------------------------------------------
 def check_id(value: str, name: str) -> None:
-    if not isinstance(value, str) or not _ID_RE.match(value):
+    if not isinstance(value, str) or not ID_RE.match(value):
         raise InvalidInputError(
             f"{name} must be 1-128 characters of letters, digits, '_', '.', ':' or '-'"
         )

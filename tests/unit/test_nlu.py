@@ -131,7 +131,12 @@ def test_default_model_reads_the_design_example(default: Understanding) -> None:
     r = default.understand(text)
     assert r.intent == "apply_loan"
     got = {m.slot: (m.value, text[m.start : m.end]) for m in r.mentions}
+    product = got.pop("product")
     assert got == {"loan_amount": ("15000", "15,000"), "currency": ("USD", "dollars"), "loan_purpose": ("car", "car")}
+    # The catalogue rule: a car loan's product, inferred with a lower confidence than what was said.
+    assert product[0] == "auto_loan"
+    inferred = next(m for m in r.mentions if m.slot == "product")
+    assert inferred.confidence < min(m.confidence for m in r.mentions if m.slot != "product")
 
 
 def test_default_model_tracks_a_dialogue_with_a_correction(default: Understanding) -> None:
@@ -149,7 +154,7 @@ def test_default_model_tracks_a_dialogue_with_a_correction(default: Understandin
         state, _changed = merge_state(state, default.understand(text).mentions, facts, turn=i)
     assert slot_values(state) == {
         "loan_amount": "12000", "currency": "USD", "loan_purpose": "car", "loan_term_months": "36",
-        "monthly_income": "3850", "age": "29", "employment_status": "self_employed",
+        "monthly_income": "3850", "age": "29", "employment_status": "self_employed", "product": "auto_loan",
     }
     assert state["loan_amount"]["turn"] == 5 and state["monthly_income"]["source"] == "image"
 

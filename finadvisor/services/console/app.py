@@ -27,7 +27,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import re
 import time
 import uuid
 from collections.abc import Awaitable, Callable
@@ -43,6 +42,14 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from finadvisor.common.v1 import common_pb2
 from finadvisor.gateway.v1 import gateway_pb2, gateway_pb2_grpc
+from finadvisor.ontology import (
+    AUDIO_MIME_TYPES,
+    ID_RE,  # the gateway's id shape, checked here so a bad id never costs a round trip
+    IMAGE_MIME_TYPES,
+    canonical_mime,
+    describe,
+    sniff_mime,
+)
 from finadvisor.services.console.config import ConsoleSettings
 from finadvisor.services.console.gateway_client import gateway_channel
 
@@ -52,8 +59,6 @@ STATIC_DIR = Path(__file__).parent / "static"
 SETTINGS = web.AppKey("settings", ConsoleSettings)
 CHANNEL = web.AppKey("channel", grpc.aio.Channel)
 
-#: Same shape as the gateway's ids, checked here so a bad id never costs a round trip.
-ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:\-]{0,127}$")
 MAX_JSON_BYTES = 64 * 1024
 MAX_FIELD_BYTES = 16 * 1024
 MAX_FILENAME_CHARS = 128
@@ -81,46 +86,12 @@ HTTP_STATUS: dict[grpc.StatusCode, int] = {
 }
 
 # -- attachments ------------------------------------------------------------------------------
-#: Declared media type aliases -> the canonical type the gateway lists.
-MIME_ALIASES = {
-    "image/jpg": "image/jpeg",
-    "image/pjpeg": "image/jpeg",
-    "audio/x-wav": "audio/wav",
-    "audio/wave": "audio/wav",
-    "audio/vnd.wave": "audio/wav",
-    "audio/x-flac": "audio/flac",
-    "video/webm": "audio/webm",  # MediaRecorder may label an audio-only recording video/webm
-    "application/ogg": "audio/ogg",
-}
-IMAGE_TYPES = frozenset({"image/png", "image/jpeg", "image/webp"})
-AUDIO_TYPES = frozenset({"audio/wav", "audio/flac", "audio/ogg", "audio/webm"})
+#: The accepted image / voice-note types, their aliases, magic bytes and canonical form are the
+#: ontology's (the gateway, vision and voice use the same): imported, never copied.
+IMAGE_TYPES = frozenset(IMAGE_MIME_TYPES)
+AUDIO_TYPES = frozenset(AUDIO_MIME_TYPES)
 #: Browsers send this when they cannot tell; the bytes decide then.
 UNKNOWN_TYPES = frozenset({"", "application/octet-stream"})
-
-
-def sniff_mime(data: bytes) -> str | None:
-    """The media type the first bytes prove, or None. Why: a declared type is only a claim."""
-    if data.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "image/png"
-    if data.startswith(b"\xff\xd8\xff"):
-        return "image/jpeg"
-    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
-        return "image/webp"
-    if data[:4] == b"RIFF" and data[8:12] == b"WAVE":
-        return "audio/wav"
-    if data.startswith(b"fLaC"):
-        return "audio/flac"
-    if data.startswith(b"OggS"):
-        return "audio/ogg"
-    if data.startswith(b"\x1a\x45\xdf\xa3"):
-        return "audio/webm"
-    return None
-
-
-def canonical_mime(declared: str) -> str:
-    """``audio/webm;codecs=opus`` -> ``audio/webm``; aliases folded."""
-    base = declared.split(";", 1)[0].strip().lower()
-    return MIME_ALIASES.get(base, base)
 
 
 class ApiError(Exception):
@@ -302,6 +273,7 @@ async def info(request: web.Request) -> web.Response:
         "image_types": sorted(IMAGE_TYPES),
         "audio_types": sorted(AUDIO_TYPES),
     }
+    body["ontology"] = describe()  # the console's lists (intents, image types, trends ...)
     return web.json_response(body)
 
 

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import re
-
+# The id pattern and the accepted media types are the ontology's (the vision and voice services
+# accept the same ones): imported, never copied.
+from finadvisor.ontology import AUDIO_MIME, ID_RE, ID_RULE, IMAGE_MIME
 from finadvisor.shared.errors import InvalidInputError
 
-ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:\-]{0,127}$")
-IMAGE_MIME = frozenset({"image/png", "image/jpeg", "image/jpg", "image/webp"})
-AUDIO_MIME = frozenset({"audio/wav", "audio/x-wav", "audio/wave", "audio/flac", "audio/x-flac",
-                        "audio/ogg", "audio/webm", "audio/opus", "video/webm"})
+__all__ = ["AUDIO_MIME", "ID_RE", "IMAGE_MIME", "check_attachment", "check_id", "check_profile",
+           "check_text"]
 #: Bank profile attributes the credit model reads (see risk/features.py for their values).
 PROFILE_KEYS = frozenset({"checking_status", "credit_history", "savings_status",
                           "existing_credits", "other_instalment_plans", "guarantor",
@@ -22,9 +21,7 @@ def check_id(value: str, field: str) -> None:
     if not value:
         raise InvalidInputError(f"{field} is required")
     if not ID_RE.match(value):
-        raise InvalidInputError(
-            f"{field} must be 1-128 characters of letters, digits and . _ : - "
-            "(starting with a letter or digit)")
+        raise InvalidInputError(f"{field} must be {ID_RULE}")
 
 
 def check_text(text: str, max_chars: int) -> None:

@@ -64,7 +64,7 @@ _SMALL: dict[str, int] = {
     "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19, "twenty": 20, "thirty": 30,
     "forty": 40, "fourty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90,
 }
-_SCALES: dict[str, int] = {"thousand": 1000, "million": 1_000_000, "billion": 1_000_000_000}
+_SCALES: dict[str, int] = {"thousand": 1000, "million": 1_000_000, "billion": 1_000_000_000, "grand": 1000}
 _MULTIPLIERS: dict[str, int] = {
     "k": 1000, "thousand": 1000, "grand": 1000, "m": 1_000_000, "mn": 1_000_000, "mil": 1_000_000,
     "million": 1_000_000, "bn": 1_000_000_000, "b": 1_000_000_000, "billion": 1_000_000_000,
@@ -139,8 +139,8 @@ def find_numbers(text: str) -> list[NumberSpan]:
         found.append(_with_unit(low, m.start(), end, value, False, bool(m.group(2) or m.group(3))))
         taken.append((m.start(), end))
     for m in _WORDS_RE.finditer(low):
-        if any(s < m.end() and m.start() < e for s, e in taken):
-            continue
+        if any(s < m.end() and m.start() < e for s, e in taken) or m.group(0).startswith("grand"):
+            continue  # "grand" alone is no number ("the grand total"); "three grand" is 3000
         try:
             value = Decimal(words_to_number(m.group(0)))
         except InvalidInputError:
@@ -208,11 +208,11 @@ def _add(slot: str | None, value: str, *phrases: str) -> None:
         LEXICON[p] = (slot, value)
 
 
-_add("product", "personal_loan", "personal loan", "unsecured loan", "cash loan", "personal lone")
-_add("product", "mortgage", "mortgage", "mortage", "morgage", "home loan", "house loan", "mortgages")
-_add("product", "auto_loan", "car loan", "auto loan", "vehicle loan", "car finance loan", "car finance")
+_add("product", "personal_loan", "personal loan", "personal loans", "unsecured loan", "cash loan", "personal lone")
+_add("product", "mortgage", "mortgage", "mortage", "morgage", "home loan", "house loan", "mortgages", "home loans")
+_add("product", "auto_loan", "car loan", "car loans", "auto loans", "auto loan", "vehicle loan", "car finance loan", "car finance")
 _add("product", "credit_card", "credit card", "credit-card", "creditcard")
-_add("product", "savings_account", "savings account", "savings acount", "savings plan", "deposit account")
+_add("product", "savings_account", "savings account", "savings accounts", "savings acount", "savings plan", "deposit account")
 _add("product", "investment", "investment account", "investment portfolio", "investment fund",
      "stocks and shares account", "brokerage account")
 _add("loan_purpose", "car", "car", "new car", "used car", "vehicle")

@@ -85,6 +85,9 @@ class StateTrackerServicer(state_pb2_grpc.StateTrackerServicer):
             mentions=[state_pb2.SlotMention(slot=m.slot, value=m.value, confidence=m.confidence,
                                             start=m.start, end=m.end)
                       for m in applied.mentions],
+            candidates=[state_pb2.SlotMention(slot=m.slot, value=m.value, confidence=m.confidence,
+                                              start=m.start, end=m.end)
+                        for m in applied.candidates],
         )
         snap = applied.result.context
         if snap is not None:

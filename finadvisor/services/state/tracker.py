@@ -1,7 +1,12 @@
-"""Dialogue state tracking: understand a turn, then merge it into the store in one atomic step.
+"""Dialogue state tracking: understand a turn in its context, then merge it into the store in
+one atomic step.
 
-The NLU runs before the store's script (it needs no state), so the atomic part stays one Lua
-call. Text is redacted of personal identifiers before it reaches the stored history.
+The turn is understood with the advisor's last acts and the current state (one read of the
+session before the NLU: ``TurnContext``); the merge itself stays one Lua call. Values the
+understanding is unsure of, and facts from an upload that would overwrite what the customer
+said about something else (a payslip's currency is the income's, not the loan's), are not
+written: they come back as candidates for the advisor to ask about. Text is redacted of
+personal identifiers before it reaches the stored history.
 """
 
 from __future__ import annotations
@@ -10,7 +15,8 @@ import dataclasses
 from collections.abc import Sequence
 from typing import Any, Protocol
 
-from finadvisor.sessions import SlotUpdate, StateStore, TurnInput, TurnResult
+from finadvisor.services.state.interpret import EMPTY_CONTEXT, TurnContext
+from finadvisor.sessions import SessionSnapshot, SlotUpdate, StateStore, TurnInput, TurnResult
 from finadvisor.shared.errors import InvalidInputError
 from finadvisor.shared.logging import redact
 
@@ -27,7 +33,7 @@ class Mention(Protocol):
 
 
 class NLU(Protocol):
-    def understand(self, text: str) -> Any: ...
+    def understand(self, text: str, source: str = "text", context: TurnContext | None = None) -> Any: ...
 
 
 @dataclasses.dataclass(frozen=True)
@@ -42,6 +48,43 @@ class FactInput:
 class AppliedTurn:
     result: TurnResult
     mentions: Sequence[Mention]
+    #: Understood but not written (uncertain slot, unasked contradiction, an upload's fact
+    #: about something else): ``slot``, ``value``, ``confidence``, ``start``, ``end``.
+    candidates: Sequence[Mention] = ()
+
+
+@dataclasses.dataclass(frozen=True)
+class HeldFact:
+    """A fact from an upload that is kept as a candidate instead of being written."""
+
+    slot: str
+    value: str
+    confidence: float
+    start: int = 0
+    end: int = 0
+
+
+def context_of(snapshot: SessionSnapshot) -> TurnContext:
+    """The context of the next turn: the state's values and the last reply's acts."""
+    acts = snapshot.history[-1].acts if snapshot.history else []
+    return TurnContext.build({k: r.value for k, r in snapshot.state.slots.items()}, acts,
+                             snapshot.state.active_intent)
+
+
+def held_facts(facts: Sequence[FactInput], mentions: Sequence[Mention],
+               context: TurnContext) -> tuple[list[FactInput], list[HeldFact]]:
+    """Facts to write, and those kept back: an upload's currency is the currency of what it
+    shows (a payslip's income), so it does not replace a currency the customer gave for the
+    loan, in this turn's text or before (the advisor can ask; both stay known)."""
+    said = next((m.value for m in mentions if m.slot == "currency"), None) or context.state.get("currency")
+    keep: list[FactInput] = []
+    held: list[HeldFact] = []
+    for f in facts:
+        if f.slot == "currency" and f.source == "image" and said and said != f.value:
+            held.append(HeldFact(f.slot, f.value, float(f.confidence)))
+        else:
+            keep.append(f)
+    return keep, held
 
 
 class DialogueTracker:
@@ -68,14 +111,22 @@ class DialogueTracker:
         if text_source not in ("text", "audio"):
             raise InvalidInputError("text_source must be 'text' or 'audio'")
         mentions: Sequence[Mention] = ()
+        candidates: list[Any] = []
+        context = EMPTY_CONTEXT
+        if text.strip() or facts:
+            # One read before the understanding: what the advisor just asked, what is known.
+            context = context_of(await self.store.get_state(session_id, history_limit=1))
         if text.strip():
-            nlu = self.nlu.understand(text)
+            nlu = self.nlu.understand(text, context=context)
             intent, confidence, mentions = nlu.intent, float(nlu.intent_confidence), nlu.mentions
+            candidates.extend(getattr(nlu, "candidates", ()))
         else:
             intent, confidence = "upload_document", 1.0
         if backup_intent and confidence < BACKUP_INTENT_THRESHOLD and \
                 backup_intent_confidence > confidence:
             intent, confidence = backup_intent, float(backup_intent_confidence)
+        facts, held = held_facts(facts, mentions, context)
+        candidates.extend(held)
         # Text first, then document/voice evidence: a later update of a slot wins.
         updates = [SlotUpdate(m.slot, m.value, float(m.confidence), text_source)
                    for m in mentions]
@@ -89,4 +140,4 @@ class DialogueTracker:
             intent_confidence=confidence,
             updates=updates,
         ), history_limit=history_limit)
-        return AppliedTurn(result=result, mentions=mentions)
+        return AppliedTurn(result=result, mentions=mentions, candidates=candidates)

@@ -1,0 +1,361 @@
+"""From what the models read to what the customer meant, in the dialogue's context.
+
+The learned models give, for one text, intent probabilities, closed-set phrases and, for each
+number, a probability per slot. On their own they read a turn as if it were the first: a bare
+"three years" has no slot, "8,000 pounds" is whatever its words suggest, "I pay 400 on my car
+loan" names a product. ``interpret`` combines them with
+
+1. the turn's frames (``meaning.read_frames``): implied values (an occupation is employment, "we
+   own our house" is housing), existing debts and products, a request for a person;
+2. the context (``TurnContext``): the advisor's last acts (which slot was requested, which value
+   is being clarified or confirmed) and the current state. A number's slot probabilities are
+   multiplied by a prior: the requested slot first, then the slots the task still needs; a slot
+   the state already holds is a correction only when the customer says so or was asked again;
+3. the catalogue rule: a loan's purpose implies its product (car -> auto_loan, home -> mortgage,
+   any other -> personal_loan), filled as inferred with a lower confidence; a product already in
+   the state is not replaced by the mention of one the customer already has.
+
+A value whose slot stays uncertain (below ``write_threshold``) is not written: it comes back in
+``candidates`` so the advisor can ask about it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from finadvisor.services.state.meaning import Frames, read_frames, slot_prior
+from finadvisor.services.state.normalize import NumberSpan, fold, normalize_number_for_slot
+
+NONE_LABEL = "none"
+YEARLY_INCOME_LABEL = "monthly_income_yearly"
+DURATION_SLOTS = frozenset({"loan_term_months", "employment_years", "investment_horizon_years"})
+AMOUNT_SLOTS = frozenset({"loan_amount", "investment_amount", "monthly_income", "monthly_debt"})
+LOAN_PRODUCTS = frozenset({"personal_loan", "mortgage", "auto_loan"})
+#: The catalogue rule of DESIGN.md's ontology: a loan's purpose -> the product offered for it.
+CATALOGUE: dict[str, str] = {"car": "auto_loan", "home": "mortgage"}
+CATALOGUE_DEFAULT = "personal_loan"
+#: Confidence of a product inferred from the purpose (lower than anything the customer said).
+INFERRED_CONFIDENCE = 0.6
+#: A value below this (after the context) is a candidate, not written.
+WRITE_THRESHOLD = 0.5
+
+#: Slots the advisor collects per task, in the order it asks (what a turn is likely to answer
+#: when the advisor's act is not known).
+TASK_SLOTS: dict[str, tuple[str, ...]] = {
+    "loan": ("product", "loan_amount", "currency", "loan_term_months", "loan_purpose", "monthly_income",
+             "monthly_debt", "employment_status", "employment_years", "age", "dependents", "housing"),
+    "investment": ("investment_amount", "currency", "investment_horizon_years", "risk_tolerance", "age"),
+    "savings": ("monthly_income", "currency", "monthly_debt", "dependents"),
+    "credit_card": ("monthly_income", "currency", "monthly_debt", "employment_status", "age", "housing"),
+}
+PRODUCT_TASK = {"personal_loan": "loan", "mortgage": "loan", "auto_loan": "loan", "credit_card": "credit_card",
+                "investment": "investment", "savings_account": "savings"}
+INTENT_TASK = {"apply_loan": "loan", "ask_eligibility": "loan", "ask_investment_advice": "investment",
+               "ask_savings_advice": "savings"}
+#: Intents that carry no facts of their own: with facts in the turn, it is an inform.
+_CHATTER = frozenset({"affirm", "deny", "out_of_scope", "greet", "thank", "goodbye"})
+_NOT_LOANS = frozenset({"ask_savings_advice", "ask_investment_advice", "ask_about_chart", "greet", "goodbye", "thank"})
+#: Nouns a small number counts without being a slot ("one loan", "my three credit cards").
+_THINGS = re.compile(r"\s*(?:of\s+(?:my|the|them)\s+)?(?:[a-z]+\s+)?(?:loans?|cards?|credit cards?|jobs?|cars?|houses?|"
+                     r"accounts?|payments?|debts?|times?|people|persons?|banks?|lenders?|companies|things|"
+                     r"bedrooms?|bed|rooms?|weeks?|days?|hours?|credit)\b")
+_SWITCH = re.compile(r"\b(?:instead|switch|rather|prefer|change|actually|apply|borrow|want|need|would like|"
+                     r"i'd like|looking for|interested in|take out|get a|get an)\b")
+_WORD = re.compile(r"[a-z]+")
+_INVESTING = re.compile(r"\b(?:invest\w*|stocks?|shares|funds?|portfolio|etfs?|bonds)\b")
+#: Words a short answer may carry around its value ("about 16k", "3 years please").
+_FILLER = frozenset("""about around roughly approx approximately maybe perhaps like say its it's it is i
+think guess would be probably just only over for in the a an of ok okay yes yeah please pls thanks
+um uh er well so and that make let's lets hmm""".split())
+
+
+@dataclass(frozen=True)
+class Mention:
+    """One slot value read from the text: canonical value, confidence and character span."""
+
+    slot: str
+    value: str
+    confidence: float
+    start: int
+    end: int
+    source: str = "text"
+
+
+@dataclass(frozen=True)
+class TurnContext:
+    """What the understanding of a turn may use: the advisor's last acts and the state."""
+
+    acts: tuple[Mapping[str, Any], ...] = ()
+    state: Mapping[str, str] = field(default_factory=dict)  # slot -> canonical value
+    intent: str = ""  # the session's active intent before this turn
+
+    @classmethod
+    def build(cls, state: Mapping[str, str], acts: Sequence[Mapping[str, Any]] = (), intent: str = "") -> TurnContext:
+        return cls(tuple(acts), dict(state), intent)
+
+    def _act(self, name: str) -> Mapping[str, str] | None:
+        for a in self.acts:
+            if a.get("name") == name:
+                return a.get("args") or {}
+        return None
+
+    @property
+    def requested(self) -> str | None:
+        """The slot the advisor asked for (or whose value it clarified or questioned)."""
+        for name in ("request", "clarify", "check_value"):
+            args = self._act(name)
+            if args and args.get("slot"):
+                return str(args["slot"])
+        return None
+
+    @property
+    def clarifying(self) -> tuple[str, str] | None:
+        args = self._act("clarify")
+        if args and args.get("slot") and args.get("value"):
+            return str(args["slot"]), str(args["value"])
+        return None
+
+    @property
+    def confirming(self) -> tuple[str, ...]:
+        args = self._act("confirm")
+        if not args:
+            return ()
+        return tuple(s for s in str(args.get("slots", "")).split(",") if s)
+
+    def task(self, intent: str) -> str | None:
+        product = self.state.get("product")
+        if product in PRODUCT_TASK:
+            return PRODUCT_TASK[product]
+        return INTENT_TASK.get(intent) or INTENT_TASK.get(self.intent) or (
+            "loan" if self.state.get("loan_purpose") or self.state.get("loan_amount") else None)
+
+    def expected(self, intent: str) -> str | None:
+        """The slot the advisor would ask next when its act is not known (the task's order)."""
+        task = self.task(intent)
+        if task is None:
+            return None
+        for slot in TASK_SLOTS[task]:
+            if slot in self.state:
+                continue
+            if slot == "loan_purpose" and self.state.get("product") not in (None, "personal_loan"):
+                continue
+            if slot == "employment_years" and self.state.get("employment_status") not in ("employed", "self_employed"):
+                continue
+            return slot
+        return None
+
+
+EMPTY_CONTEXT = TurnContext()
+
+
+@dataclass
+class Interpretation:
+    intent: str
+    intent_confidence: float
+    mentions: list[Mention]
+    candidates: list[Mention]
+
+
+def _fits(slot: str, number: NumberSpan) -> bool:
+    """Whether a number can be a value of the slot at all (a duration needs no unit or a time unit)."""
+    v = float(number.value)
+    if slot in DURATION_SLOTS:
+        return v <= 600 and (number.unit is not None or v <= 480)
+    if slot == "age":
+        return number.unit in (None, "year") and 16 <= v <= 110
+    if slot == "dependents":
+        return number.unit is None and v <= 15
+    if slot in AMOUNT_SLOTS:
+        return number.unit is None
+    return True
+
+
+def _counts_things(low: str, number: NumberSpan) -> bool:
+    """A small count of things ("one loan", "4 credit cards"), not a slot's value."""
+    if number.unit is not None or number.shorthand or number.value > 20:
+        return False
+    m = _THINGS.match(low, number.end)
+    return m is not None and not re.match(r"\s*(?:kids?|children|child|sons?|daughters?|boys|girls|dependents?|dependants?)",
+                                          low[number.end:])
+
+
+def _is_fragment(low: str, number: NumberSpan | None) -> bool:
+    """A short answer: the value and a few filler words ("about 16k", "three years please")."""
+    rest = low if number is None else low[:number.start] + " " + low[number.unit_end:]
+    words = [w for w in _WORD.findall(rest) if w not in _FILLER]
+    return len(words) <= 1
+
+
+def interpret(
+    text: str,
+    intent_probs: Mapping[str, float],
+    rules: Sequence[Any],
+    numbers: Sequence[NumberSpan],
+    number_probs: np.ndarray | None,  # (n_numbers, n_labels)
+    labels: Sequence[str],
+    context: TurnContext | None = None,
+    source: str = "text",
+    min_confidence: float = 0.3,
+    write_threshold: float = WRITE_THRESHOLD,
+) -> Interpretation:
+    """Intent, written mentions and uncertain candidates of one turn (see the module docstring)."""
+    ctx = context or EMPTY_CONTEXT
+    low = fold(text)
+    frames = read_frames(low)
+    intent = max(intent_probs, key=intent_probs.__getitem__)
+    confidence = float(intent_probs[intent])
+    if frames.wants_human and intent != "request_human":
+        intent, confidence = "request_human", max(confidence, 0.9)
+    task = ctx.task(intent)
+    loanish = intent not in _NOT_LOANS and task in (None, "loan")
+    mentions = _rule_mentions(rules, frames, ctx, intent, loanish, source)
+    if frames.risk and not any(m.slot == "risk_tolerance" for m in mentions) and (
+            task == "investment" or ctx.requested == "risk_tolerance" or "risk" in low):
+        mentions.append(Mention("risk_tolerance", frames.risk, 0.85, 0, len(text), source))
+    keep = [i for i, n in enumerate(numbers) if not _counts_things(low, n)]
+    if intent == "out_of_scope" and not mentions and not ctx.requested:
+        keep = []  # "a table for two" is no amount
+    numeric, candidates = _number_mentions(
+        low, [numbers[i] for i in keep], number_probs[keep] if keep and number_probs is not None else None,
+        labels, frames, ctx, intent, source, min_confidence, write_threshold)
+    filled = {m.slot for m in numeric}
+    mentions = [m for m in mentions if not (m.slot in filled and m.end - m.start == len(text))] + numeric
+    # The advisor asked "Is 600 your monthly debt?" and the customer agrees.
+    clar = ctx.clarifying
+    if clar and intent == "affirm" and not any(m.slot == clar[0] for m in mentions):
+        mentions.append(Mention(clar[0], clar[1], 0.9, 0, len(text), source))
+    mentions = _product(mentions, frames, ctx, loanish, low, source, text, candidates, intent)
+    if mentions and intent in _CHATTER and not (clar and intent == "affirm"):
+        intent = "inform"
+    mentions.sort(key=lambda m: (m.start, m.slot))
+    return Interpretation(intent, confidence, mentions, candidates)
+
+
+def _rule_mentions(rules: Sequence[Any], frames: Frames, ctx: TurnContext, intent: str, loanish: bool,
+                   source: str) -> list[Mention]:
+    out: list[Mention] = []
+    implied = dict(frames.implied)
+    purpose_implied = implied.get("loan_purpose")
+    for r in rules:
+        if r.slot in ("product", "loan_purpose") and frames.in_existing(r.start, r.end):
+            continue  # a product or purpose the customer already has: a debt, not the application
+        if r.slot == "loan_purpose" and r.value == "home" and frames.owns_home:
+            continue
+        if r.slot == "loan_purpose" and not loanish:
+            continue  # "save for a house deposit" is no loan purpose
+        if r.slot == "employment_status" and r.value == "student" and "student loan" in frames_text(frames):
+            continue
+        if r.slot == "product" and r.value == "credit_card" and purpose_implied \
+                and purpose_implied[0] == "debt_consolidation":
+            continue  # the cards are the debts being consolidated
+        if r.slot == "loan_purpose" and purpose_implied and purpose_implied[0] in ("education", "debt_consolidation") \
+                and r.value != purpose_implied[0]:
+            continue  # "my son got into medical school" is education
+        if r.slot == "housing" and "housing" in implied and implied["housing"][0] != r.value:
+            continue
+        out.append(Mention(r.slot, r.value, float(r.confidence), r.start, r.end, source))
+    said = {m.slot for m in out}
+    end = max((c.end for c in frames.clauses), default=0)
+    for slot, (value, conf) in implied.items():
+        if slot in said:
+            continue
+        if slot == "loan_purpose" and not loanish:
+            continue
+        out.append(Mention(slot, value, conf, 0, end, source))
+    return out
+
+
+def frames_text(frames: Frames) -> str:
+    return " ".join(c.text for c in frames.clauses)
+
+
+def _number_mentions(low: str, numbers: Sequence[NumberSpan], probs: np.ndarray | None, labels: Sequence[str],
+                     frames: Frames, ctx: TurnContext, intent: str, source: str, min_confidence: float,
+                     write_threshold: float) -> tuple[list[Mention], list[Mention]]:
+    if not numbers or probs is None:
+        return [], []
+    requested = ctx.requested
+    expected = ctx.expected(intent) if requested is None else None
+    confirming = ctx.confirming
+    correcting = frames.correction
+    index = {label: k for k, label in enumerate(labels)}
+    scored: list[np.ndarray] = []
+    for n, p in zip(numbers, probs, strict=True):
+        q = p.astype(np.float64).copy()  # (n_labels,)
+        for label, k in slot_prior(frames.clause_at(n.start), n.unit).items():
+            if label in index:
+                q[index[label]] *= k
+        for label, k in index.items():
+            slot = "monthly_income" if label == YEARLY_INCOME_LABEL else label
+            if slot == NONE_LABEL:
+                continue
+            if not _fits(slot, n):
+                q[k] *= 0.05
+                continue
+            if slot == requested or slot in confirming:
+                q[k] *= 8.0 if _is_fragment(low, n) else 3.0
+            elif slot == expected:
+                q[k] *= 2.0
+            elif slot in ctx.state:
+                q[k] *= 3.0 if correcting else 0.4
+        if (requested or expected) and _is_fragment(low, n):
+            q[index[NONE_LABEL]] *= 0.1  # a bare value answers the question
+        total = float(q.sum())
+        scored.append(q / total if total > 0 else p)
+    # Each slot once per turn: the most confident number takes it, the others their next best.
+    order = sorted(range(len(numbers)), key=lambda i: -float(scored[i].max()))
+    taken: set[str] = set()
+    mentions: list[Mention] = []
+    candidates: list[Mention] = []
+    for i in order:
+        n, q = numbers[i], scored[i]
+        for k in np.argsort(-q):
+            label = labels[int(k)]
+            slot = "monthly_income" if label == YEARLY_INCOME_LABEL else label
+            if slot != NONE_LABEL and slot in taken:
+                continue
+            conf = float(q[int(k)])
+            if slot == NONE_LABEL or conf < min_confidence:
+                break
+            value = normalize_number_for_slot(slot, n, yearly=label == YEARLY_INCOME_LABEL)
+            end = n.unit_end if slot in DURATION_SLOTS else n.end
+            m = Mention(slot, value, round(conf, 4), n.start, end, source)
+            old = ctx.state.get(slot)
+            changes = old is not None and old != value
+            if conf < write_threshold or (changes and slot != requested and slot not in confirming
+                                          and not correcting):
+                # Uncertain, or contradicting the state unasked: the advisor asks about it.
+                candidates.append(m)
+            else:
+                mentions.append(m)
+                taken.add(slot)
+            break
+    return mentions, candidates
+
+
+def _product(mentions: list[Mention], frames: Frames, ctx: TurnContext, loanish: bool, low: str, source: str,
+             text: str, candidates: list[Mention], intent: str) -> list[Mention]:
+    current = ctx.state.get("product")
+    out: list[Mention] = []
+    for m in mentions:
+        if m.slot == "product" and current in LOAN_PRODUCTS and m.value != current:
+            clause = frames.clause_at(m.start)
+            if clause is None or not _SWITCH.search(clause.text):
+                candidates.append(m)  # an existing product named in passing: not a new application
+                continue
+        out.append(m)
+    if any(m.slot == "product" for m in out) or current:
+        return out
+    if ctx.task(intent) == "investment" and _INVESTING.search(low):
+        out.append(Mention("product", "investment", INFERRED_CONFIDENCE, 0, len(text), source))
+        return out
+    purpose = next((m.value for m in out if m.slot == "loan_purpose"), None) or ctx.state.get("loan_purpose")
+    if purpose and loanish:
+        product = CATALOGUE.get(purpose, CATALOGUE_DEFAULT)
+        out.append(Mention("product", product, INFERRED_CONFIDENCE, 0, len(text), source))
+    return out

@@ -1,0 +1,362 @@
+"""What a turn is about, beyond the surface of its phrases: general knowledge the learned models
+cannot get from the simulator's templates.
+
+The learned part reads phrases and numbers; people, though, say what they mean indirectly:
+"I'm a nurse at the hospital" is an employment status, "we've paid off our house" is housing
+(not a loan purpose), "I pay 400 a month on my car loan" is an existing debt (not the product
+applied for), "my son's tuition" is a loan for education. This module reads those frames:
+
+- ``read_frames(text)`` finds the clauses of a turn and what each is about (existing debt,
+  income, work, housing, a request for a person) and the closed-set values the frames imply;
+- ``slot_prior(frame)`` turns a number's clause into a prior over slots, which the
+  interpretation multiplies with the learned slot probabilities.
+
+Everything here is pure string work over the folded text (no model, no I/O), so it costs
+microseconds per turn and behaves the same in training, evaluation and serving.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+_W = r"[a-z']+"
+
+# --------------------------------------------------------------------------- word lists
+#: Common occupations (general English): a person naming one is in work.
+OCCUPATIONS: frozenset[str] = frozenset("""
+accountant actor actress administrator analyst architect artist assistant baker barber barista
+bartender builder butcher carer caregiver carpenter cashier chef cleaner clerk coach cook
+consultant counsellor counselor courier dentist designer developer director doctor driver
+economist editor electrician engineer farmer firefighter fisherman gardener guard hairdresser
+journalist janitor labourer laborer lawyer lecturer librarian machinist manager mechanic midwife
+miner musician nanny nurse officer optician painter paramedic pharmacist photographer physician
+physiotherapist pilot plasterer plumber policeman policewoman porter postman producer professor
+programmer psychologist receptionist researcher roofer sailor salesman saleswoman scientist
+secretary soldier solicitor supervisor surgeon surveyor tailor teacher technician therapist
+trader translator tutor vet waiter waitress welder writer warehouse operative paralegal
+cashier shopkeeper salesperson courier dispatcher cook dishwasher housekeeper caretaker
+""".split())
+#: Places and organisations one works at ("I work at a supermarket").
+WORKPLACES: frozenset[str] = frozenset("""
+hospital school supermarket bank factory office company firm shop store restaurant cafe hotel
+council university college warehouse garage clinic agency airline airport ministry government
+army navy police pharmacy bakery salon site mine plant call centre center
+""".split())
+#: A business of one's own ("I run a small cafe").
+OWN_BUSINESS: frozenset[str] = frozenset("""
+business company shop store cafe restaurant salon bakery firm practice studio bar pub garage
+consultancy agency farm
+""".split())
+
+_FIRST_PERSON = r"(?:i'm|i am|im|i've been|ive been|i have been|i was|i've|i work|i worked)"
+_KIN = r"(?:son|daughter|child|kid|kids|children|boy|girl|boys|girls|grandson|granddaughter|nephew|niece)"
+
+# --------------------------------------------------------------------------- patterns
+_CLAUSE_SPLIT = re.compile(r"[,;.!?]+|\s+(?:and|but|plus|so|while|whereas|although)\s+|\s+-\s+")
+
+_SELF_EMPLOYED = re.compile(
+    r"\bself[- ]?employ\w*|\bfreelanc\w*|\bcontract(?:or| work)\b|\bsole trader\b|"
+    r"\b(?:my|our) own (?:small |little )?(?:[a-z]+ )?(?:" + "|".join(sorted(OWN_BUSINESS)) + r")\b|"
+    r"\b(?:run|own|have|started|opened|had) (?:a|my|our|the) (?:small |little |own )?(?:[a-z]+ )?(?:"
+    + "|".join(sorted(OWN_BUSINESS)) + r")\b|\bwork for myself\b|\bmy own boss\b|"
+    r"\brent a chair\b|\bgig work\b"
+)
+_UNEMPLOYED = re.compile(
+    r"\b(?:lost my job|laid off|made redundant|redundant|unemployed|jobless|out of work|between jobs|"
+    r"no job|not working|looking for (?:a )?(?:job|work)|on benefits|job ?seeker)\b"
+)
+_RETIRED = re.compile(r"\b(?:retired|pensioner|retiree|on (?:a|my) pension)\b")
+_STUDENT = re.compile(
+    r"\b(?:(?:i'm|i am|im|still)\s+(?:a\s+|an\s+)?(?:full[- ]time\s+|phd\s+|uni\s+|university\s+|college\s+)?"
+    r"(?:student|at uni|at university|at college|studying|in college|in school)|"
+    r"(?:doing|finishing|studying for) my (?:degree|masters|phd|studies|course)|phd student|"
+    r"undergrad\w*)\b"
+)
+_STUDENT_LOAN = re.compile(r"\bstudent (?:loan|debt|finance)s?\b")
+_WORKING = re.compile(
+    r"\b(?:work(?:ing|ed|s)?|employed|job|been)\s+(?:as|at|for|in|with|by)\b|"
+    r"\b(?:full[- ]time|part[- ]time)\b|\bmy (?:job|employer|boss|company)\b|"
+    r"\b(?:been|i've been|ive been)\s+(?:teaching|nursing|driving|working|managing|cooking|cleaning|"
+    r"building|coding|programming|selling|designing)\b|\bhired\b|\bon (?:the )?payroll\b"
+)
+_OWN_HOME = re.compile(
+    r"\b(?:own|owns|bought|paid off|paid for)\s+(?:my|our|the|a)\s+(?:own\s+)?"
+    r"(?:home|house|flat|apartment|place|bungalow|property|condo|cottage)\b|"
+    r"\b(?:home|house|flat|apartment|place|bungalow|property)\s+(?:is|are)\s+(?:ours|mine|"
+    r"(?:all\s+)?paid\s+off|owned)\b|\bhome ?owners?\b|\bown (?:it|outright)\b|"
+    r"\b(?:have|got|pay|paying|with)\s+(?:a|the|our|my)\s+mortgage\b(?!\s+(?:rate|interest|offer|deal))|\bmortgage\s+(?:on|for)\s+(?:my|our|the)\s+(?:home|house|flat|apartment|place|property|bungalow)\b|"
+    r"\bmortgage (?:is|costs?)\b|\bon (?:the|our|my) mortgage\b|\bmortgage already\b|"
+    r"\bpaid (?:off )?(?:the|our|my) mortgage\b"
+)
+_RENT = re.compile(
+    r"\b(?:renting|rented|tenant|landlord|rent (?:a|my|our|the)|pay rent|in rented|we rent|i rent)\b"
+)
+_WITH_FAMILY = re.compile(
+    r"\b(?:live|lives|living|stay|staying|still)\s+(?:at home\s+)?with\s+(?:my\s+|our\s+)?"
+    r"(?:parents|mum|mom|dad|mother|father|family|folks|grandparents|in-laws)\b|"
+    r"\bat home with (?:my\s+)?(?:mum|mom|dad|parents|folks|family)\b|\bmy parents'? (?:place|house|home)\b"
+)
+_EDUCATION = re.compile(
+    r"\b(?:studies|tuition|university|uni|college|school|masters|master's|degree|course|fees|education|"
+    r"phd|semester|student)\b"
+)
+_KIN_RE = re.compile(r"\b" + _KIN + r"(?:'s)?\b|\b(?:her|his|their)\b")
+_HUMAN_TARGET = r"(?:person|human|humans|someone|somebody|agent|advisor|adviser|staff|representative|operator|colleague|manager|people|man|woman)"
+_HUMAN = re.compile(
+    r"\b(?:speak|talk|chat|connect|transfer|put)\b[^.?!]{0,40}?\b" + _HUMAN_TARGET + r"\b|"
+    r"\b(?:want|need|get|give|rather have|prefer)\s+(?:me\s+)?(?:to\s+)?(?:a|an|one of your|some)?\s*"
+    r"(?:real|actual|proper|live)?\s*(?:human|person|agent|advisor|adviser|staff|representative|human being)\b|"
+    r"\b(?:real|actual|live) (?:person|human|advisor|adviser|agent|people)\b|\bhuman being\b|"
+    r"\bput me through\b|\bcall (?:me|someone|somebody)\b|\bcan i call\b"
+)
+_DEBT_VERB = re.compile(
+    r"\b(?:pay|pays|paying|repay|repaying|repayments?|instalments?|installments?|costs?\s+me|cost\s+us|"
+    r"outgoings|commitments?|spend|payments?|already have|already got|existing)\b"
+)
+_DEBT_THING = re.compile(
+    r"\b(?:loans?|cards?|lease|finance|mortgage|overdraft|debts?|contract|credit|hp|hire purchase|"
+    r"repayments?|instalments?|installments?|store card|car payment)\b"
+)
+_HAVE = re.compile(r"\b(?:have|has|had|got)\b")
+_EXISTING = re.compile(
+    r"\b(?:already|existing|currently|current|outstanding|at the moment|right now)\b|"
+    r"\b(?:my|our|the)\s+(?:[a-z]+\s+)?(?:loans?|cards?|lease|mortgage|overdraft|debts?|finance|contract)\b"
+)
+_QUESTION = re.compile(r"\b(?:interest|rate|rates|apr|how|what|which|expensive|cheap|cheaper)\b|\?")
+_LOAN_REQUEST = re.compile(r"\b(?:borrow|lend|apply|need|want|wanna|would like|i'd like|looking for|take out)\b")
+_PER_MONTH = re.compile(r"\b(?:a|per|each|every)\s+month\b|\bmonthly\b|/\s*(?:month|mo)\b|\bpm\b|\bp/m\b")
+_REQUEST_VERB = re.compile(r"\b(?:borrow|lend|apply|need|want|wanna|like|looking|get|take out|would)\b")
+_CORRECTION = re.compile(
+    r"\b(?:actually|sorry|meant|mean|correction|oops|wait|instead|rather|no|not|wrong|change|"
+    r"make (?:it|that))\b"
+)
+_INCOME = re.compile(
+    r"\b(?:earn|earns|earning|salary|salaries|wage|wages|income|take[- ]home|take home|net|gross|"
+    r"pension|benefits|paid|make|makes|making|bring in|brings in|brings home|bring home|pays me)\b"
+)
+_AGE = re.compile(r"\b(?:years? old|yrs? old|aged?|i'm|i am|im|turned|turning|birthday)\b")
+_DEPENDENTS = re.compile(r"\b(?:kids?|children|child|dependents?|dependants?|sons?|daughters?|boys|girls|babies|baby)\b")
+_INVEST = re.compile(r"\b(?:invest\w*|portfolio|shares|stocks|funds?|horizon|grow|retirement|pension pot|"
+                     r"long[- ]term|untouched|not touching|leave it)\b")
+_ZERO_DEBT = re.compile(
+    r"\b(?:no|zero|without|don't have any|dont have any|do not have any|haven't got any|havent got any|"
+    r"don't have|dont have|not any)\s+(?:other\s+|existing\s+|outstanding\s+|more\s+)?"
+    r"(?:loans?|debts?|repayments|credit|borrowing|commitments)\b|\bnothing owed\b|\bowe nothing\b|"
+    r"\b(?:don't|dont|do not) owe\b|\bdebt[- ]free\b"
+)
+_ZERO_DEPENDENTS = re.compile(
+    r"\b(?:nobody|no one|noone|no-one)\s+(?:to support|depends|relies|else to (?:feed|support))\b|"
+    r"\bno (?:kids|children|dependents|dependants|little ones)\b|\bchildless\b|\bnone\b(?=.*\b(?:kids|children)\b)"
+)
+_RISK_LOW = re.compile(r"\b(?:play it safe|safe|can't afford to lose|cannot afford to lose|can not afford to lose|"
+                       r"don't want to lose|dont want to lose|no risk|low risk|not much risk|minimal risk|"
+                       r"little risk|protect|secure|careful|cautious)\b")
+_RISK_HIGH = re.compile(r"\b(?:high risk|lots of risk|a lot of risk|plenty of risk|maximum growth|aggressive|"
+                        r"go big|risky|fair amount of risk)\b")
+_RISK_MEDIUM = re.compile(r"\b(?:some risk|bit of risk|little bit of risk|in the middle|middle ground|balanced|"
+                          r"moderate|medium)\b")
+_TERM = re.compile(r"\b(?:over|term|back|repay|pay it back|within|spread|loan term|duration)\b")
+
+#: Purposes people name without the lexicon's phrases (general knowledge of what a thing is).
+PURPOSE_WORDS: dict[str, str] = {
+    **dict.fromkeys(("motorbike", "motorcycle", "scooter", "motorhome", "campervan", "caravan", "truck",
+                     "pickup", "suv", "jeep", "minivan"), "car"),
+    **dict.fromkeys(("dentist", "dental", "hospital", "operation", "treatment", "therapy", "ivf",
+                     "braces", "hearing aid", "hospital bills", "doctor's bills", "vet bills"), "medical"),
+    **dict.fromkeys(("roof", "windows", "bathroom", "extension", "loft", "conservatory", "garden",
+                     "driveway", "boiler", "refurbish", "refurbishment", "redecorate", "doing up", "do up",
+                     "fix up", "redo", "repairs", "new windows", "insulation", "solar panels"), "renovation"),
+    **dict.fromkeys(("bakery", "shop", "cafe", "restaurant", "equipment", "stock", "inventory",
+                     "startup", "start-up", "my company", "the company", "franchise", "salon",
+                     "coffee machine"), "business"),
+    **dict.fromkeys(("honeymoon", "travelling", "traveling", "cruise", "backpacking", "abroad"), "travel"),
+    **dict.fromkeys(("funeral", "engagement ring", "christening", "moving costs", "furniture"), "other"),
+}
+_PURPOSE_RE = re.compile(r"\b(?:" + "|".join(re.escape(w) for w in sorted(PURPOSE_WORDS, key=len, reverse=True)) + r")\b")
+_CONSOLIDATE = re.compile(
+    r"\b(?:consolidat\w*|combine|merge|roll|bring together|put together|clear|pay off|paying off|"
+    r"one loan|single loan|one payment)\b"
+)
+_DEBTS_WORD = re.compile(r"\b(?:debts?|cards|credit cards|overdraft|loans|bills|store cards|them)\b")
+_VEHICLE_FOR_BUSINESS = re.compile(r"\b(?:business|company|work)\b")
+
+
+@dataclass(frozen=True)
+class Clause:
+    """A stretch of a turn between separators, with what it is about."""
+
+    start: int
+    end: int
+    text: str
+    debt: bool  # names an existing repayment ("I pay 300 a month on my card")
+    income: bool
+    work: bool
+    age: bool
+    dependents: bool
+    invest: bool
+    term: bool
+
+
+@dataclass
+class Frames:
+    """What a turn is about, read from its folded text."""
+
+    clauses: list[Clause] = field(default_factory=list)
+    implied: dict[str, tuple[str, float]] = field(default_factory=dict)  # slot -> (value, confidence)
+    #: Spans whose product / purpose mentions name something the customer already has.
+    existing_spans: list[tuple[int, int]] = field(default_factory=list)
+    owns_home: bool = False
+    wants_human: bool = False
+    correction: bool = False
+    third_party_education: bool = False
+    #: A risk attitude said in other words ("I like to play it safe"); used in an investment context.
+    risk: str | None = None
+
+    def clause_at(self, pos: int) -> Clause | None:
+        for c in self.clauses:
+            if c.start <= pos < c.end:
+                return c
+        return None
+
+    def in_existing(self, start: int, end: int) -> bool:
+        return any(s <= start and end <= e for s, e in self.existing_spans)
+
+
+def clauses(low: str) -> list[tuple[int, int]]:
+    """(start, end) of each clause of the folded text."""
+    spans: list[tuple[int, int]] = []
+    pos = 0
+    for m in _CLAUSE_SPLIT.finditer(low):
+        if m.start() > pos:
+            spans.append((pos, m.start()))
+        pos = m.end()
+    if pos < len(low):
+        spans.append((pos, len(low)))
+    return spans or [(0, len(low))]
+
+
+def _occupation(low: str) -> bool:
+    words = re.findall(r"[a-z]+", low)
+    for i, w in enumerate(words):
+        base = w[:-1] if w.endswith("s") and w[:-1] in OCCUPATIONS else w
+        if base in OCCUPATIONS:
+            before = " ".join(words[max(0, i - 4):i])
+            framed = i <= 1 or bool(re.search(r"\b(?:a|an|as|am|im|i'm|m|retired|former|senior|junior|head|"
+                                             r"qualified|trainee|freelance)\b", " ".join(words[max(0, i - 3):i])))
+            if not framed:
+                continue
+            # "my husband is a teacher" is not the applicant; "retired teacher" is retired.
+            if re.search(r"\b(?:husband|wife|partner|son|daughter|mum|mom|dad|father|mother|brother|sister)\b", before):
+                continue
+            return True
+    return False
+
+
+def read_frames(low: str) -> Frames:
+    """Frames of a folded turn (see the module docstring)."""
+    f = Frames()
+    previous: Clause | None = None
+    for s, e in clauses(low):
+        t = low[s:e]
+        thing = bool(_DEBT_THING.search(t))
+        debt = bool((_DEBT_VERB.search(t) and (thing or _PER_MONTH.search(t))) or (thing and _HAVE.search(t)))
+        if debt and (re.search(r"\brent\b", t) or _INCOME.search(t) or _QUESTION.search(t)
+                     or (_LOAN_REQUEST.search(t) and not _EXISTING.search(t))):
+            debt = False  # rent, income, a question about rates, or a request for a new loan
+        clause = Clause(
+            s, e, t, debt=debt, income=bool(_INCOME.search(t)) and not debt,
+            work=bool(_WORKING.search(t) or _SELF_EMPLOYED.search(t) or _occupation(t)),
+            age=bool(_AGE.search(t)), dependents=bool(_DEPENDENTS.search(t)), invest=bool(_INVEST.search(t)),
+            term=bool(_TERM.search(t)),
+        )
+        if previous is not None and not (clause.debt or clause.income or clause.work or clause.age
+                                         or clause.dependents or clause.invest):
+            # "I have a student loan, 200 a month": the bare figure belongs to the clause before.
+            clause = Clause(s, e, t, previous.debt, previous.income, previous.work, previous.age,
+                            previous.dependents, previous.invest, clause.term)
+        f.clauses.append(clause)
+        if clause.debt:
+            f.existing_spans.append((s, e))
+        previous = clause
+    kin = bool(_KIN_RE.search(low))
+    # Employment status: the strongest frame wins (self-employed over a bare occupation).
+    if _UNEMPLOYED.search(low):
+        f.implied["employment_status"] = ("unemployed", 0.9)
+    elif _RETIRED.search(low):
+        f.implied["employment_status"] = ("retired", 0.9)
+    elif _SELF_EMPLOYED.search(low):
+        f.implied["employment_status"] = ("self_employed", 0.9)
+    elif _STUDENT.search(low) and not kin and not _STUDENT_LOAN.search(low):
+        f.implied["employment_status"] = ("student", 0.85)
+    elif _WORKING.search(low) or _occupation(low):
+        f.implied["employment_status"] = ("employed", 0.85)
+    # Housing.
+    if _OWN_HOME.search(low):
+        f.owns_home = True
+        f.implied["housing"] = ("own", 0.9)
+        for m in _OWN_HOME.finditer(low):
+            c = f.clause_at(m.start())
+            f.existing_spans.append((c.start, c.end) if c else (m.start(), m.end()))
+    elif _WITH_FAMILY.search(low):
+        f.implied["housing"] = ("living_with_family", 0.9)
+    elif _RENT.search(low):
+        f.implied["housing"] = ("rent", 0.9)
+    # Purposes named by what they are.
+    if _CONSOLIDATE.search(low) and _DEBTS_WORD.search(low):
+        f.implied["loan_purpose"] = ("debt_consolidation", 0.85)
+    elif _EDUCATION.search(low) and (kin or re.search(r"\bpay (?:for )?(?:my|the) (?:studies|course|degree|tuition|fees)\b", low)) \
+            and not _STUDENT_LOAN.search(low):
+        f.implied["loan_purpose"] = ("education", 0.85)
+        f.third_party_education = kin
+    else:
+        m = _PURPOSE_RE.search(low)
+        if m:
+            value = PURPOSE_WORDS[m.group(0)]
+            if value == "car" and _VEHICLE_FOR_BUSINESS.search(low):
+                value = "business"
+            clause = f.clause_at(m.start())
+            if not f.in_existing(m.start(), m.end()) and not (clause and clause.work):
+                f.implied["loan_purpose"] = (value, 0.8)
+    if _ZERO_DEBT.search(low):
+        f.implied["monthly_debt"] = ("0", 0.9)
+    if _ZERO_DEPENDENTS.search(low):
+        f.implied["dependents"] = ("0", 0.9)
+    if _RISK_HIGH.search(low):
+        f.risk = "high"
+    elif _RISK_MEDIUM.search(low):
+        f.risk = "medium"
+    elif _RISK_LOW.search(low):
+        f.risk = "low"
+    f.wants_human = bool(_HUMAN.search(low))
+    f.correction = bool(_CORRECTION.search(low))
+    return f
+
+
+def slot_prior(clause: Clause | None, unit: str | None) -> dict[str, float]:
+    """Multipliers of a number's slot probabilities from what its clause is about."""
+    if clause is None:
+        return {}
+    p: dict[str, float] = {}
+
+    def mul(slot: str, k: float) -> None:
+        p[slot] = p.get(slot, 1.0) * k
+
+    if clause.debt:
+        mul("monthly_debt", 6.0)
+        for s in ("loan_amount", "monthly_income", "investment_amount", "dependents"):
+            mul(s, 0.2)
+    elif clause.income:
+        mul("monthly_income", 4.0)
+        mul("monthly_income_yearly", 4.0)
+        mul("loan_amount", 0.4)
+    if clause.work and unit == "year":
+        mul("employment_years", 20.0)
+        mul("loan_term_months", 0.05)
+        mul("investment_horizon_years", 0.05)
+    if clause.invest and unit == "year":
+        mul("investment_horizon_years", 3.0)
+        mul("loan_term_months", 0.4)
+    if clause.dependents and unit is None:
+        mul("dependents", 3.0)
+    return p
