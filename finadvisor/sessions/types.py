@@ -13,6 +13,7 @@ import time
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from finadvisor import ontology
 from finadvisor.ontology import ID_RE
 from finadvisor.shared.errors import InvalidInputError
 
@@ -54,7 +55,7 @@ INDEX_KEY = KEY_PREFIX + "index:recent_sessions"
 SLOT_FIELD_PREFIX = "slot:"
 #: ``turn`` of slots set from the backend's profile at session creation, before any user turn.
 PROFILE_TURN = -1
-SOURCES = frozenset({"text", "image", "audio", "backend"})
+SOURCES = frozenset(ontology.SOURCES)
 TEXT_SOURCES = frozenset({"text", "audio", "image", ""})
 
 _NAME_RE = re.compile(r"^[a-z][a-z0-9_]{0,63}$")

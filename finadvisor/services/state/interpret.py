@@ -28,13 +28,14 @@ from typing import Any
 
 import numpy as np
 
+from finadvisor import ontology
 from finadvisor.services.state.meaning import Frames, read_frames, slot_prior
 from finadvisor.services.state.normalize import NumberSpan, fold, normalize_number_for_slot
 
 NONE_LABEL = "none"
 YEARLY_INCOME_LABEL = "monthly_income_yearly"
 DURATION_SLOTS = frozenset({"loan_term_months", "employment_years", "investment_horizon_years"})
-AMOUNT_SLOTS = frozenset({"loan_amount", "investment_amount", "monthly_income", "monthly_debt"})
+AMOUNT_SLOTS = frozenset(ontology.AMOUNT_SLOTS)
 LOAN_PRODUCTS = frozenset({"personal_loan", "mortgage", "auto_loan"})
 #: The catalogue rule of DESIGN.md's ontology: a loan's purpose -> the product offered for it.
 CATALOGUE: dict[str, str] = {"car": "auto_loan", "home": "mortgage"}

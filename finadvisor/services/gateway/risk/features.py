@@ -74,8 +74,8 @@ PURPOSES: dict[str, str] = {
     "other": "other",
 }
 
-EMPLOYMENT_STATUSES = ("employed", "self_employed", "unemployed", "retired", "student")
-HOUSING = ("own", "rent", "living_with_family")
+EMPLOYMENT_STATUSES = CATEGORICAL_VALUES["employment_status"]
+HOUSING = CATEGORICAL_VALUES["housing"]
 CHECKING_STATUSES = ("no_account", "negative", "low", "high")
 CREDIT_HISTORIES = ("no_credits", "all_paid_here", "existing_paid", "past_delay", "critical")
 SAVINGS_STATUSES = ("none", "low", "medium", "high", "very_high")
