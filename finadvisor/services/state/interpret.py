@@ -212,6 +212,10 @@ def interpret(
     confidence = float(intent_probs[intent])
     if frames.wants_human and intent != "request_human":
         intent, confidence = "request_human", max(confidence, 0.9)
+    elif frames.asks_eligibility and intent in _CHATTER | {"inform"} and intent != "deny":
+        intent, confidence = "ask_eligibility", max(confidence, 0.6)
+    elif frames.says_goodbye and intent in ("affirm", "thank", "out_of_scope"):
+        intent, confidence = "goodbye", max(confidence, 0.6)
     task = ctx.task(intent)
     loanish = intent not in _NOT_LOANS and task in (None, "loan")
     mentions = _rule_mentions(rules, frames, ctx, intent, loanish, source)
@@ -219,6 +223,10 @@ def interpret(
             task == "investment" or ctx.requested == "risk_tolerance" or "risk" in low):
         mentions.append(Mention("risk_tolerance", frames.risk, 0.85, 0, len(text), source))
     keep = [i for i, n in enumerate(numbers) if not _counts_things(low, n)]
+    priced = [i for i in keep if (c := frames.clause_at(numbers[i].start)) is not None and c.price and not c.debt]
+    if priced and len(priced) < len(keep):
+        # "the car costs 14,000 and I have 2,000 saved, so 12,000": prices and savings are not the loan.
+        keep = [i for i in keep if i not in priced]
     if intent == "out_of_scope" and not mentions and not ctx.requested:
         keep = []  # "a table for two" is no amount
     numeric, candidates = _number_mentions(

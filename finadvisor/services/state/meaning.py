@@ -156,6 +156,15 @@ _RISK_HIGH = re.compile(r"\b(?:high risk|lots of risk|a lot of risk|plenty of ri
                         r"go big|risky|fair amount of risk)\b")
 _RISK_MEDIUM = re.compile(r"\b(?:some risk|bit of risk|little bit of risk|in the middle|middle ground|balanced|"
                           r"moderate|medium)\b")
+_PRICE = re.compile(r"\b(?:costs?|price[ds]?|worth|valued|saved|savings|deposit|down payment|put down|"
+                    r"sale|selling for|listed at)\b")
+_AGE_NONNATIVE = re.compile(r"\b(?:i have|i've|ive|i got|i am|i'm|im)\s+(?=\S+\s+(?:years?|yrs?)\b(?!\s+(?:of|in|at|with)))")
+_ELIGIBILITY = re.compile(
+    r"\b(?:will|would|could|can|do|does|am)\s+(?:i|we|you)\s+(?:get|qualify|be approved|be accepted|be eligible|"
+    r"have it|approve)\b|\beligib\w*|\bverdict\b|\bgo through\b|\bapprove (?:me|us|it)\b|\bdoes (?:that|it) work\b|"
+    r"\bis (?:that|it) (?:possible|likely|doable|ok|okay)\b|\bchances\b|\bget (?:it|the loan|the mortgage|approved)\b"
+)
+_GOODBYE = re.compile(r"\b(?:bye|goodbye|see ya|see you|cya|that's all|thats all|have a good (?:day|one|evening)|i'm off|im off)\b")
 _TERM = re.compile(r"\b(?:over|term|back|repay|pay it back|within|spread|loan term|duration)\b")
 
 #: Purposes people name without the lexicon's phrases (general knowledge of what a thing is).
@@ -196,6 +205,7 @@ class Clause:
     dependents: bool
     invest: bool
     term: bool
+    price: bool = False  # a price or savings ("the flat costs 320k", "I have 2000 saved"): not the loan
 
 
 @dataclass
@@ -212,6 +222,8 @@ class Frames:
     third_party_education: bool = False
     #: A risk attitude said in other words ("I like to play it safe"); used in an investment context.
     risk: str | None = None
+    asks_eligibility: bool = False
+    says_goodbye: bool = False
 
     def clause_at(self, pos: int) -> Clause | None:
         for c in self.clauses:
@@ -268,7 +280,7 @@ def read_frames(low: str) -> Frames:
             s, e, t, debt=debt, income=bool(_INCOME.search(t)) and not debt,
             work=bool(_WORKING.search(t) or _SELF_EMPLOYED.search(t) or _occupation(t)),
             age=bool(_AGE.search(t)), dependents=bool(_DEPENDENTS.search(t)), invest=bool(_INVEST.search(t)),
-            term=bool(_TERM.search(t)),
+            term=bool(_TERM.search(t)), price=bool(_PRICE.search(t)),
         )
         if previous is not None and not (clause.debt or clause.income or clause.work or clause.age
                                          or clause.dependents or clause.invest):
@@ -329,6 +341,8 @@ def read_frames(low: str) -> Frames:
     elif _RISK_LOW.search(low):
         f.risk = "low"
     f.wants_human = bool(_HUMAN.search(low))
+    f.asks_eligibility = bool(_ELIGIBILITY.search(low))
+    f.says_goodbye = bool(_GOODBYE.search(low))
     f.correction = bool(_CORRECTION.search(low))
     return f
 
@@ -342,6 +356,14 @@ def slot_prior(clause: Clause | None, unit: str | None) -> dict[str, float]:
     def mul(slot: str, k: float) -> None:
         p[slot] = p.get(slot, 1.0) * k
 
+    if clause.price and not clause.debt:
+        for s in ("loan_amount", "investment_amount", "monthly_income", "monthly_income_yearly", "monthly_debt"):
+            mul(s, 0.05)
+        mul("none", 10.0)
+    if clause.age and unit in (None, "year") and _AGE_NONNATIVE.search(clause.text):
+        mul("age", 10.0)
+        mul("loan_term_months", 0.1)
+        mul("employment_years", 0.3)
     if clause.debt:
         mul("monthly_debt", 6.0)
         for s in ("loan_amount", "monthly_income", "investment_amount", "dependents"):

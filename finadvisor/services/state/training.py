@@ -156,3 +156,12 @@ def evaluate(models_dir: Path, data_dir: Path) -> dict[str, float]:
     if not (corpus_dir(data_dir) / "test.jsonl").is_file():
         ensure_corpus(Path(data_dir))
     return evaluate_dialogues(model, load_split(Path(data_dir), "test"))
+
+
+def evaluate_external(models_dir: Path, data_dir: Path) -> dict[str, dict[str, Any]]:
+    """``nlu_devset`` and ``nlu_handwritten``: hand-written turns understood as the state
+    service understands them, and hand-written dialogues played through the gateway and the
+    state service with a real Redis (``finadvisor.evaluation``); never used for training."""
+    from finadvisor.evaluation.understanding import evaluate_sets
+
+    return evaluate_sets(Path(models_dir))

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from finadvisor.ontology import IMAGE_MIME_TYPES, canonical_mime, sniff_mime
 from finadvisor.shared.errors import InvalidInputError
 
 MAX_IMAGE_BYTES = 10 * 1024 * 1024
@@ -25,9 +26,10 @@ MIN_IMAGE_SIDE = 16
 # check below is stricter and comes first, this is a backstop for any other PIL use in-process.
 Image.MAX_IMAGE_PIXELS = MAX_IMAGE_PIXELS
 
+# The accepted types, their aliases and magic bytes are the ontology's; PIL names the formats.
 FORMAT_MIME = {"PNG": "image/png", "JPEG": "image/jpeg", "WEBP": "image/webp"}
-MIME_ALIASES = {"image/jpg": "image/jpeg", "image/pjpeg": "image/jpeg", "image/x-png": "image/png"}
-SUPPORTED_MIME = frozenset(FORMAT_MIME.values())
+SUPPORTED_MIME = frozenset(IMAGE_MIME_TYPES)
+_MIME_FORMAT = {mime: fmt for fmt, mime in FORMAT_MIME.items()}
 
 
 @dataclass(frozen=True)
@@ -40,19 +42,12 @@ class ImageLimits:
 
 def sniff_format(data: bytes) -> str | None:
     """PNG, JPEG or WEBP from the file signature, else None."""
-    if data.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "PNG"
-    if data.startswith(b"\xff\xd8\xff"):
-        return "JPEG"
-    if len(data) >= 12 and data[:4] == b"RIFF" and data[8:12] == b"WEBP":
-        return "WEBP"
-    return None
+    return _MIME_FORMAT.get(sniff_mime(data) or "")
 
 
 def normalise_mime(mime_type: str) -> str:
     """Lower-case media type without parameters, aliases folded (image/jpg -> image/jpeg)."""
-    base = mime_type.split(";", 1)[0].strip().lower()
-    return MIME_ALIASES.get(base, base)
+    return canonical_mime(mime_type)
 
 
 def decode_image(data: bytes, mime_type: str, limits: ImageLimits = ImageLimits()) -> Image.Image:
