@@ -183,8 +183,10 @@ async def test_assess_credit_from_fields(stack: Stack) -> None:
         monthly_income="6000", monthly_debt="100", currency="EUR",
         profile={"checking_status": "no_account", "credit_history": "existing_paid",
                  "savings_status": "high", "property": "real_estate"})
+    # Inside the model's validated range (loan 1.1 years of disposable income), so both are
+    # scored by the PD model and their PDs compare.
     risky = gateway_pb2.Applicant(
-        loan_amount="18000", loan_term_months=60, loan_purpose="business", age=21,
+        loan_amount="12000", loan_term_months=60, loan_purpose="business", age=21,
         employment_years=0.5, employment_status="employed", housing="rent", dependents=2,
         monthly_income="1500", monthly_debt="600", currency="EUR",
         profile={"checking_status": "negative", "credit_history": "past_delay",

@@ -96,7 +96,8 @@ def test_missing_features_are_explicit_not_zero(model: CreditRiskModel) -> None:
     assessment = model.assess(sparse)
     assert "instalment_burden" in assessment.missing_features
     assert set(PROFILE_FEATURES) <= set(assessment.missing_features)
-    assert "loan_amount" not in assessment.missing_features
+    assert "loan_term_months" not in assessment.missing_features
+    assert "loan_to_income" in assessment.missing_features  # no income: no ratio, not zero
     # Unknown debt is not zero debt: the burden is missing, and differs from a stated 0.
     no_debt = {k: v for k, v in FULL_SLOTS.items() if k != "monthly_debt"}
     row_unknown = ApplicantFields.from_slots(no_debt).feature_row(9.9, [0.2, 0.25, 0.35])
@@ -133,7 +134,7 @@ def _sweep(predict, base: pd.DataFrame, feature: str, values: list[float]) -> np
 @pytest.mark.parametrize(
     ("feature", "values", "direction"),
     [
-        ("loan_amount", [250, 1000, 2500, 5000, 10000, 20000], +1),
+        ("loan_to_income", [0.05, 0.2, 0.4, 0.7, 1.0, 1.5], +1),
         ("loan_term_months", [4, 12, 24, 36, 60, 72], +1),
         ("instalment_burden", [1, 2, 3, 4], +1),
         ("age", [19, 25, 35, 50, 70], -1),
@@ -155,8 +156,8 @@ def test_fresh_gbm_respects_constraints(data: tuple) -> None:
     X, y, _ = data
     gbm = MonotonicGBM(max_iter=30, random_state=0).fit(X, y)
     base = X.sample(30, random_state=2).reset_index(drop=True)
-    amount = _sweep(lambda f: gbm.predict_proba(f)[:, 1], base, "loan_amount",
-                    [300, 2000, 6000, 15000])
+    amount = _sweep(lambda f: gbm.predict_proba(f)[:, 1], base, "loan_to_income",
+                    [0.05, 0.3, 0.8, 1.5])
     term = _sweep(lambda f: gbm.predict_proba(f)[:, 1], base, "loan_term_months", [6, 18, 48])
     assert (np.diff(amount, axis=0) >= -1e-12).all()
     assert (np.diff(term, axis=0) >= -1e-12).all()
@@ -191,10 +192,15 @@ def test_reasons_on_every_decline_and_none_on_approval(model: CreditRiskModel) -
     for applicant in _random_applicants(40, seed=3):
         a = model.assess(applicant)
         decisions.append(a.decision)
-        assert 0.0 <= a.probability_of_default <= 1.0
+        if a.probability_of_default is None:  # the model was not applied: a mortgage or
+            row = applicant.feature_row(9.9, [0.2, 0.25, 0.35])  # outside its range
+            assert model.policy.is_mortgage(applicant) or model.domain_findings(applicant, row)
+        else:
+            assert 0.0 <= a.probability_of_default <= 1.0
         if a.decision == "decline":
             assert a.reasons, "a decline must carry reasons"
             assert all(r.code and r.description for r in a.reasons)
+            assert all(r.source != "missing" for r in a.reasons) and not a.needs
             contributions = [r.contribution for r in a.reasons]
             assert all(c >= 0 for c in contributions)
         if a.decision == "approve":
@@ -282,7 +288,7 @@ def test_save_load_round_trip_and_tamper_refused(model: CreditRiskModel, tmp_pat
         ({"loan_amount": "0"}, "loan_amount must be greater than zero"),
         ({"loan_amount": "5k"}, "loan_amount must be a plain decimal"),
         ({"loan_purpose": "yacht"}, "loan_purpose must be one of"),
-        ({"age": "15"}, "age must be between 18"),
+        ({"age": "121"}, "age must be between 0 and 120"),
         ({"loan_term_months": "12.5"}, "loan_term_months must be a whole number"),
         ({"monthly_income": "nan"}, "monthly_income must be a finite number"),
         ({"housing": "castle"}, "housing must be one of"),
@@ -371,9 +377,9 @@ def test_credit_scorer_reuses_an_assessment_only_for_the_same_applicant() -> Non
     assert hit == first and hit.decision
     hit.decision = "edited"
     assert scorer.cached_state(state(), {}) == first  # the cache kept its own copy
-    assert scorer.cached_state(state(monthly_income="900"), {}) is None  # another applicant
-    poorer = scorer.assess_state(state(monthly_income="900"), {})
+    assert scorer.cached_state(state(monthly_income="2000"), {}) is None  # another applicant
+    poorer = scorer.assess_state(state(monthly_income="2000"), {})
     assert poorer.probability_of_default >= first.probability_of_default
     scorer.assess_state(state(age="60"), {})  # a third applicant pushes out the oldest
     assert scorer.cached_state(state(), {}) is None
-    assert scorer.cached_state(state(monthly_income="900"), {}) == poorer
+    assert scorer.cached_state(state(monthly_income="2000"), {}) == poorer

@@ -18,13 +18,23 @@ CREDIT_INTENTS = frozenset({"apply_loan", "ask_eligibility", "inform", "upload_d
 
 
 def assessment_to_proto(a: Assessment) -> common_pb2.CreditAssessment:
+    """The assessment as the contract's message.
+
+    ``probability_of_default`` is 0 when the model was not applied (``decided_by`` is
+    "mortgage_policy" or "domain"): read it together with ``decided_by``. ``reasons[0]`` is the
+    main reason in plain words, ``needs`` what a refer still waits for, and the instalment and
+    currency are in ``affordability``: what a reply needs to state the outcome.
+    """
     out = common_pb2.CreditAssessment(
-        probability_of_default=float(a.probability_of_default),
+        probability_of_default=float(a.probability_of_default or 0.0),
         decision=a.decision,
         reasons=[common_pb2.Reason(code=r.code, description=r.description,
-                                   contribution=float(r.contribution)) for r in a.reasons],
+                                   contribution=float(r.contribution), source=r.source)
+                 for r in a.reasons],
         model_version=a.model_version,
         missing_features=list(a.missing_features),
+        needs=list(a.needs),
+        decided_by=a.decided_by,
     )
     if a.affordability is not None:
         aff = a.affordability

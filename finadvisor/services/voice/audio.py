@@ -20,6 +20,7 @@ import numpy as np
 import soundfile as sf
 import soxr
 
+from finadvisor.ontology import AUDIO_MIME, canonical_mime, sniff_mime
 from finadvisor.shared.errors import InvalidInputError
 
 TARGET_SAMPLE_RATE = 16_000
@@ -27,20 +28,9 @@ DEFAULT_MAX_BYTES = 5 * 1024 * 1024
 DEFAULT_MAX_SECONDS = 60.0
 MIN_SECONDS = 0.1
 
-# Declared MIME type (parameters such as ";codecs=opus" stripped) -> container format.
-MIME_FORMATS: dict[str, str] = {
-    "audio/wav": "wav",
-    "audio/wave": "wav",
-    "audio/x-wav": "wav",
-    "audio/vnd.wave": "wav",
-    "audio/flac": "flac",
-    "audio/x-flac": "flac",
-    "audio/ogg": "ogg",
-    "audio/opus": "ogg",
-    "application/ogg": "ogg",
-    "audio/webm": "webm",
-    "video/webm": "webm",
-}
+# Declared MIME type (parameters such as ";codecs=opus" stripped) -> container format. The
+# accepted types, their aliases and magic bytes are the ontology's: audio/ogg -> "ogg".
+MIME_FORMATS: dict[str, str] = {m: canonical_mime(m).split("/", 1)[1] for m in sorted(AUDIO_MIME)}
 SUPPORTED_MIME_TYPES: tuple[str, ...] = tuple(MIME_FORMATS)
 
 
@@ -61,15 +51,8 @@ class DecodedAudio:
 
 def sniff_format(data: bytes) -> str | None:
     """Container format from magic bytes, or None if unknown."""
-    if len(data) >= 12 and data[:4] in (b"RIFF", b"RF64") and data[8:12] == b"WAVE":
-        return "wav"
-    if data[:4] == b"fLaC":
-        return "flac"
-    if data[:4] == b"OggS":
-        return "ogg"
-    if data[:4] == b"\x1a\x45\xdf\xa3":  # EBML header: Matroska / WebM
-        return "webm"
-    return None
+    mime = sniff_mime(data)
+    return mime.split("/", 1)[1] if mime in MIME_FORMATS else None
 
 
 def format_for_mime(mime_type: str) -> str:

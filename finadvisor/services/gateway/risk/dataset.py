@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from finadvisor.services.gateway.risk.features import FEATURES, PURPOSE_GROUP_OF_GERMAN
+from finadvisor.services.gateway.risk.policy import Policy
 from finadvisor.shared.artifacts import sha256_file
 from finadvisor.shared.errors import ModelNotReadyError
 
@@ -89,20 +90,46 @@ def _mapped(series: pd.Series, table: dict, column: str) -> pd.Series:
     return out
 
 
+# A representative instalment share of disposable income for each German instalment-rate band
+# (bands: <20 %, 20-25 %, 25-35 %, >=35 %; see ``features.instalment_burden_band``).
+BAND_SHARE: dict[int, float] = {1: 0.15, 2: 0.225, 3: 0.30, 4: 0.40}
+
+
+def implied_loan_to_income(
+    band: pd.Series, months: pd.Series, rate_percent: float | None = None
+) -> pd.Series:
+    """Loan over a year of disposable income, implied by the instalment band and the term.
+
+    German Credit records no income, only the instalment as a share of disposable income. With
+    instalment = amount * a(n) (the annuity factor at ``rate_percent``, by default the policy's
+    reference rate that also bands a dialogue's instalment burden), disposable
+    income = instalment / share, so amount / (12 * income) = share / (12 * a(n)): the currency
+    amount cancels, and the ratio is in units that travel. It is imputed from band midpoints,
+    which the model card states.
+    """
+    if rate_percent is None:
+        rate_percent = Policy.load().burden_reference_rate_percent
+    share = band.astype(int).map(BAND_SHARE).astype(float)
+    r = rate_percent / 1200
+    factor = r / (1 - (1 + r) ** (-months.astype(float)))
+    return share / (12 * factor)
+
+
 def german_to_features(raw: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
     """Map the raw German frame to (features, y, age).
 
     ``y`` is 1 for a bad credit (default), 0 for good; ``age`` is returned separately as well
     for the fairness report. The instalment rate (1-4, in % of disposable income) becomes the
     ``instalment_burden`` band; a dialogue's income, debt, amount and term map onto the same
-    band (see ``features.instalment_burden_band``).
+    band (see ``features.instalment_burden_band``). The credit amount itself (DM of the 1970s)
+    is not a feature; ``loan_to_income`` is implied from the band and the term.
     """
     x = pd.DataFrame(index=raw.index)
-    x["loan_amount"] = raw["credit_amount"].astype(float)
     x["loan_term_months"] = raw["duration_in_month"].astype(float)
     x["instalment_burden"] = raw[
         "installment_rate_in_percentage_of_disposable_income"
     ].astype(float)
+    x["loan_to_income"] = implied_loan_to_income(x["instalment_burden"], x["loan_term_months"])
     x["age"] = raw["age_in_years"].astype(float)
     x["employment"] = _mapped(
         raw["present_employment_since"], _EMPLOYMENT, "present_employment_since"

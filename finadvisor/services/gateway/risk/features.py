@@ -84,9 +84,19 @@ GUARANTORS = ("none", "guarantor", "co_applicant")
 PROPERTIES = ("real_estate", "savings_insurance", "car_or_other", "none")
 PRODUCTS = CATEGORICAL_VALUES["product"]
 
+# No feature is a raw currency amount: German Credit's amounts are 1970s Deutsche Mark, so a
+# 17,000 EUR car loan would read as an extreme DM amount. Amounts enter only relative to income
+# and term (instalment burden, loan to annual disposable income), which read the same in any
+# currency and decade.
 FEATURES: tuple[FeatureSpec, ...] = (
-    FeatureSpec("loan_amount", "numeric", "dialogue", ("loan_amount",), monotone=+1),
     FeatureSpec("loan_term_months", "numeric", "dialogue", ("loan_term_months",), monotone=+1),
+    FeatureSpec(
+        "loan_to_income",
+        "numeric",
+        "dialogue",
+        ("loan_amount", "monthly_income", "monthly_debt"),
+        monotone=+1,
+    ),
     FeatureSpec(
         "instalment_burden",
         "numeric",
@@ -248,8 +258,7 @@ class ApplicantFields:
         """The model's feature values (NaN where unknown) as one dict keyed by feature name."""
         nan = float("nan")
         row: dict[str, float | str] = {name: nan for name in FEATURE_NAMES}
-        if self.loan_amount is not None:
-            row["loan_amount"] = float(self.loan_amount)
+        row["loan_to_income"] = loan_to_income(self)
         if self.loan_term_months is not None:
             row["loan_term_months"] = float(self.loan_term_months)
         row["instalment_burden"] = instalment_burden_band(
@@ -332,6 +341,28 @@ def instalment_burden_band(
     return float(1 + int(np.searchsorted(np.asarray(edges), share, side="right")))
 
 
+def disposable_income(applicant: ApplicantFields) -> Decimal | None:
+    """Monthly income less existing monthly debt; None when either is unknown."""
+    if applicant.monthly_income is None or applicant.monthly_debt is None:
+        return None
+    return applicant.monthly_income - applicant.monthly_debt
+
+
+def loan_to_income(applicant: ApplicantFields, cap: float = 50.0) -> float:
+    """Loan amount over a year of disposable income (NaN when unknown).
+
+    Disposable income because German Credit's only income-relative attribute, the instalment
+    rate, is a share of disposable income (``dataset.py`` derives this ratio from it). No
+    disposable income reads as the ``cap``: the largest ratio, never a division by zero.
+    """
+    income = disposable_income(applicant)
+    if applicant.loan_amount is None or income is None:
+        return float("nan")
+    if income <= 0:
+        return cap
+    return min(float(applicant.loan_amount / (12 * income)), cap)
+
+
 def missing_features(row: Mapping[str, object]) -> list[str]:
     """Names of the features that are unknown in one feature row."""
     out = []
@@ -364,7 +395,8 @@ _PARSERS = {
     "loan_amount": lambda s: _positive_money("loan_amount", s),
     "loan_term_months": lambda s: _integer("loan_term_months", s, 1, 480),
     "loan_purpose": lambda s: _choice("loan_purpose", s, PURPOSES),
-    "age": lambda s: _integer("age", s, 18, 120),
+    # Any real age parses; the minimum age for credit is a policy rule (a reasoned decline).
+    "age": lambda s: _integer("age", s, 0, 120),
     "employment_years": lambda s: _number("employment_years", s, 0, 80),
     "employment_status": lambda s: _choice("employment_status", s, EMPLOYMENT_STATUSES),
     "housing": lambda s: _choice("housing", s, HOUSING),

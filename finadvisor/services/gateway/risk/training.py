@@ -24,6 +24,7 @@ from finadvisor.services.gateway.risk.estimators import MonotonicGBM, WOEScoreca
 from finadvisor.services.gateway.risk.features import FEATURES, PROFILE_FEATURES
 from finadvisor.services.gateway.risk.model import CreditRiskModel
 from finadvisor.services.gateway.risk.policy import Policy
+from finadvisor.services.gateway.risk.suite import SUITE_CSV, run_suite
 
 log = logging.getLogger(__name__)
 
@@ -151,8 +152,9 @@ def _card_markdown(served: dict[str, Any], candidates: dict[str, dict], seed: in
         f"- Policy `{policy.version}`: approve below PD {policy.approve_below}, decline at or"
         f" above {policy.decline_at_or_above}, DTI cap {policy.dti_cap}",
         "- Features: " + ", ".join(f"`{f.name}` ({f.source})" for f in FEATURES),
-        "- Not features: personal status and sex, foreign worker (protected), and German"
-        " attributes with no dialogue or profile counterpart (job, telephone, residence).",
+        "- Not features: personal status and sex, foreign worker (protected), German attributes"
+        " with no dialogue or profile counterpart (job, telephone, residence), and the raw credit"
+        " amount (1970s DM; the loan enters relative to income as `loan_to_income`).",
         "",
         "## Cross-validated performance (out-of-fold)",
         "",
@@ -180,8 +182,16 @@ def _card_markdown(served: dict[str, Any], candidates: dict[str, dict], seed: in
         "",
         "## Known limitations",
         "",
-        "- 1000 applicants from a 1970s German bank, amounts in DM: the amount feature is read in"
-        " the applicant's currency unchanged; a bank should retrain on its own book.",
+        "- 1000 applicants from a 1970s German bank, amounts in DM: no feature is a currency"
+        " amount. The loan enters as `loan_to_income` (loan over a year of disposable income),"
+        " which German Credit does not record: it is implied from the instalment-rate band"
+        " (midpoint shares 15/22.5/30/40 %) and the term at the reference rate, so it carries"
+        " the band's resolution only. A bank should retrain on its own book.",
+        "- Validated domain: instalment loans (personal, auto) with terms and loan-to-income"
+        " inside the training range (see `config.json` `domain`); anything else is referred, and"
+        " mortgages are decided by the mortgage policy (docs/CREDIT.md), never by this model.",
+        "- `auc_dialogue_only` is limited by what a dialogue can learn: the strongest German"
+        " predictors (checking account, credit history, savings) are bank-profile items.",
         "- The instalment-rate coding (1-4) is read as bands of instalment/disposable income"
         " (<20%, 20-25%, 25-35%, >=35%), the reading consistent with its default rates.",
         "- Purposes absent from the data (home, debt consolidation, travel, medical) score as"
@@ -241,17 +251,35 @@ def _section(metrics: dict[str, Any]) -> dict[str, float]:
     return {key: metrics[key] for key in ("auc", "auc_dialogue_only", "ks", "brier", "age_gap")}
 
 
+DIALOGUE_ONLY_NOTE = (
+    "AUC with every bank-profile feature unknown (what the gateway sees without a profile);"
+    " limited because German Credit's strongest predictors (checking account, credit history,"
+    " savings) are bank-profile items a dialogue does not learn"
+)
+
+
 def evaluate(models_dir: Path, data_dir: Path) -> dict:
-    """The `risk` section of `finadvisor eval --json`: 5-fold CV of the served model's recipe.
+    """The `risk` section of `finadvisor eval --json`: 5-fold CV of the served model's recipe,
+    and the decision suite's agreement.
 
     Loads (and so verifies) the trained folder first; the figures are out-of-fold, since the
-    served model itself has seen every applicant.
+    served model itself has seen every applicant. The decision suite lives with the
+    repository's tests (not package data); without it the section says so.
     """
     del data_dir
     model = CreditRiskModel.load(Path(models_dir) / COMPONENT)
     X, y, age = training_frame()
     seed = int(model.config.get("seed", 0))
-    return _section(cross_validate(model.kind, X, y, age, seed=seed, policy=model.policy))
+    out: dict[str, Any] = _section(cross_validate(model.kind, X, y, age, seed=seed,
+                                                  policy=model.policy))
+    out["auc_dialogue_only_note"] = DIALOGUE_ONLY_NOTE
+    if SUITE_CSV.is_file():
+        out.update(run_suite(model, SUITE_CSV))
+    else:
+        out["decision_suite_note"] = (
+            f"decision suite not found at {SUITE_CSV} (it ships with the repository's tests,"
+            " not the package)")
+    return out
 
 
 def load_card(models_dir: Path) -> dict[str, Any]:
