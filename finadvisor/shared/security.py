@@ -160,6 +160,69 @@ def channel_credentials(folder: Path, name: str | None = None) -> grpc.ChannelCr
                                         certificate_chain=tls.cert)
 
 
+# -- who may call whom ----------------------------------------------------------------------------
+#: internal service -> the services whose client certificates it accepts. Everything else
+#: signed by the CA (the console, a supervisor, a stolen pod's certificate) gets
+#: PERMISSION_DENIED on the service's own RPCs; health and reflection stay open to any
+#: certificate of the CA (probes, `up`'s supervisor).
+CALLERS: dict[str, frozenset[str]] = {
+    "state": frozenset({"gateway"}),
+    "generator": frozenset({"gateway"}),
+    "vision": frozenset({"gateway"}),
+    "voice": frozenset({"gateway"}),
+}
+OPEN_METHOD_PREFIXES = ("/grpc.health.v1.", "/grpc.reflection.")
+
+
+def _names(auth_context: Mapping[str, Iterable[bytes]], key: str) -> list[str]:
+    return [v.decode(errors="replace") if isinstance(v, bytes) else str(v)
+            for v in auth_context.get(key, ())]
+
+
+def peer_identity(auth_context: Mapping[str, Iterable[bytes]]) -> frozenset[str]:
+    """Who the peer's certificate says it is: its Common Name, or, without one, its DNS names.
+
+    Why the CN first: every certificate also names ``localhost`` and loopback addresses (so a
+    local client can dial 127.0.0.1), which must never identify a caller.
+    """
+    cn = _names(auth_context, "x509_common_name")
+    names = cn or _names(auth_context, "x509_subject_alternative_name")
+    return frozenset(n.lower() for n in names if n and n.lower() != "localhost")
+
+
+def caller_allowed(identity: Iterable[str], allowed: Iterable[str]) -> bool:
+    """``gateway`` or ``gateway.<namespace>.svc[...]`` for an allowed ``gateway``."""
+    return any(name == a or name.startswith(a + ".") for name in identity for a in allowed)
+
+
+class CallerAllowList(grpc.aio.ServerInterceptor):
+    """Mutual TLS says the peer holds a certificate of our CA; this says which one may call."""
+
+    def __init__(self, service: str, allowed: Iterable[str] | None = None) -> None:
+        self.service = service
+        self.allowed = frozenset(CALLERS.get(service, ()) if allowed is None else allowed)
+
+    async def intercept_service(self, continuation, details):  # type: ignore[no-untyped-def]
+        handler = await continuation(details)
+        if (handler is None or handler.unary_unary is None
+                or details.method.startswith(OPEN_METHOD_PREFIXES)):
+            return handler
+        inner, allowed, service = handler.unary_unary, self.allowed, self.service
+
+        async def checked(request, context):  # type: ignore[no-untyped-def]
+            identity = peer_identity(context.auth_context())
+            if not caller_allowed(identity, allowed):
+                log.warning("caller refused", extra={"fields": {
+                    "service": service, "method": details.method.rsplit("/", 1)[-1],
+                    "peer": ",".join(sorted(identity))[:200]}})
+                raise PermissionDeniedError(f"this caller may not call the {service} service")
+            return await inner(request, context)
+
+        return grpc.unary_unary_rpc_method_handler(
+            checked, request_deserializer=handler.request_deserializer,
+            response_serializer=handler.response_serializer)
+
+
 # -- API keys -------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Client:

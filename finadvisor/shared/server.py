@@ -125,8 +125,13 @@ async def create_server(
     ``health_address`` adds a plain-text server with only grpc.health.v1 (for probes that
     cannot speak TLS). Call ``start_app()`` to load the app and turn SERVING.
     """
+    callers: list[grpc.aio.ServerInterceptor] = []
+    if credentials is not None and app.require_client_cert:  # mTLS: which certificate may call
+        from finadvisor.shared.security import CallerAllowList
+
+        callers.append(CallerAllowList(app.name))
     server = grpc.aio.server(
-        interceptors=[ServiceInterceptor(app.name), *app.interceptors()],
+        interceptors=[ServiceInterceptor(app.name), *callers, *app.interceptors()],
         options=channel_options(max_message_bytes),
         maximum_concurrent_rpcs=None,
     )
