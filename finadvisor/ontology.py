@@ -91,8 +91,12 @@ SLOTS: tuple[str, ...] = (
     "risk_tolerance",
 )
 
-#: Extra placeholders an advisor template may use, filled from the credit assessment.
-ADVISOR_EXTRA_PLACEHOLDERS: tuple[str, ...] = ("monthly_instalment", "max_affordable_amount")
+#: Extra placeholders an advisor template may use, filled from the credit assessment or, for
+#: replies worded from dialogue acts (finadvisor.dialogue), from the acts' arguments.
+ADVISOR_EXTRA_PLACEHOLDERS: tuple[str, ...] = (
+    "monthly_instalment", "max_affordable_amount",
+    "rate", "reason", "needs", "instalment", "value", "slot", "transcript", "change_percent",
+)
 
 #: Where a slot value came from (``SlotValue.source``).
 SOURCES: tuple[str, ...] = ("text", "image", "audio", "backend")

@@ -108,11 +108,101 @@ def next_slot(task: str | None, state: dict[str, str]) -> str | None:
     return None
 
 
-def advisor_act(intent: str, state: dict[str, str], modality: dict[str, Any] | None, task: str | None) -> str:
-    """The advisor's act for a user turn; composite acts join parts with '+'.
+def advisor_acts(intent: str, state: dict[str, str], modality: dict[str, Any] | None,
+                 previous: list[list[Any]], rng: random.Random) -> list[Any]:
+    """The advisor's acts for a user turn: what the dialogue manager (``finadvisor.dialogue``)
+    decides, with the simulated findings and credit assessment the services would have given.
 
-    Deterministic in (intent, state after the turn, modality, task): the next slot to ask is a
-    function of task and state.
+    ``rng`` (the advisor's own stream, so the user side does not depend on it) draws what the
+    simulator cannot know: a chart's measured change, a voice transcript's confidence, a value
+    the understanding was unsure of, and the credit outcome.
+    """
+    from finadvisor.dialogue.manager import Candidate, DialogueManager, Turn
+
+    modality = modality or {}
+    kind = modality.get("kind")
+    image_type = str(modality.get("image_type", "")) if kind == "image" else ""
+    trend = str(modality.get("chart_trend") or "") if image_type else ""
+    change = None
+    if trend and rng.random() < 0.7:
+        low, high = {"rising": (4, 80), "falling": (-60, -4), "flat": (-3, 3),
+                     "volatile": (-25, 25)}[trend]
+        change = float(rng.randint(low, high))
+    fields = {k: str(v) for k, v in (modality.get("fields") or {}).items()} if image_type else {}
+    confidence = None
+    if kind == "audio":
+        confidence = rng.choice([rng.uniform(0.15, 0.49), rng.uniform(0.55, 0.99),
+                                 rng.uniform(0.55, 0.99), rng.uniform(0.55, 0.99)])
+    candidates: list[Any] = []
+    if intent == "inform" and rng.random() < 0.05:
+        slot = rng.choice(["monthly_debt", "monthly_income", "age", "dependents", "loan_amount"])
+        value = rng.choice([str(rng.randrange(50, 5000, 50)), str(rng.randint(200, 990))])
+        if slot == "age":
+            value = rng.choice([str(rng.randint(18, 80)), str(rng.randint(120, 400))])
+        if slot == "dependents":
+            value = rng.choice([str(rng.randint(1, 6)), str(rng.randint(30, 90))])
+        if state.get(slot) != value:
+            candidates.append(Candidate(slot, value, round(rng.uniform(0.3, 0.6), 2)))
+    manager = DialogueManager()
+    task = manager.task(Turn(intent=intent, slots=dict(state), previous_acts=previous))
+    return manager.decide(Turn(
+        intent=intent, slots=dict(state), previous_acts=previous, image_type=image_type,
+        image_fields=fields, chart_trend=trend, trend_change_percent=change,
+        changed_slots=["monthly_income"] if fields.get("net_pay") else [],
+        text_source="audio" if kind == "audio" else "text",
+        transcript=str(modality.get("transcript", "")), transcript_confidence=confidence,
+        candidates=candidates, credit=simulated_credit(intent, state, task, rng)))
+
+
+#: Intents on which the gateway scores a complete application (as its credit scorer does).
+_CREDIT_INTENTS = frozenset({"apply_loan", "ask_eligibility", "inform", "upload_document",
+                             "affirm", "ask_rate"})
+_CREDIT_REQUIRED = ("loan_amount", "loan_term_months", "monthly_income", "monthly_debt")
+
+
+def simulated_credit(intent: str, state: dict[str, str], task: str | None,
+                     rng: random.Random) -> Any:
+    """A credit outcome as the gateway's models would give it, from the affordability rule:
+    approve within the debt-to-income cap, refer a little above it or when the bank still needs
+    something, decline well above it; reasons in plain words with the applicant's figures."""
+    from finadvisor.dialogue.manager import CreditView
+
+    if task != "loan" or intent not in _CREDIT_INTENTS or \
+            not all(state.get(s) for s in _CREDIT_REQUIRED):
+        return None
+    aff = affordability(state)
+    currency = state.get("currency", "")
+    instalment = aff.get("monthly_instalment", "")
+    try:
+        income = float(state["monthly_income"])
+        burden = (float(state["monthly_debt"]) + float(instalment or 0)) / max(income, 1.0)
+    except ValueError:
+        return None
+    pct = int(round(burden * 100))
+    if rng.random() < 0.15:
+        needs = rng.sample(["age", "employment_status", "proof_of_income", "credit_history",
+                            "housing"], rng.randint(1, 2))
+        return CreditView("refer", "we do not have everything we need to decide yet", needs,
+                          instalment, currency)
+    if burden <= MAX_DEBT_SHARE:
+        return CreditView("approve", "", (), instalment, currency)
+    reason = rng.choice([
+        f"your repayments would take {pct}% of your monthly income of {state['monthly_income']} "
+        f"{currency}",
+        f"all your repayments together would come to {pct}% of your income",
+        f"the new instalment of {instalment} {currency} on top of your current repayments is "
+        f"more than our limit of {int(MAX_DEBT_SHARE * 100)}% of your income",
+    ])
+    if burden <= 0.5:
+        return CreditView("refer", reason, (), instalment, currency)
+    return CreditView("decline", reason, (), instalment, currency)
+
+
+def advisor_act(intent: str, state: dict[str, str], modality: dict[str, Any] | None, task: str | None) -> str:
+    """The first simulator's advisor act for a user turn; composite acts join parts with '+'.
+
+    Kept for reference and older callers; the simulated advisor now speaks the dialogue
+    manager's acts (``advisor_acts``).
     """
     nxt = next_slot(task, state)
     follow = f"request_{nxt}" if nxt else ("how_can_i_help" if task is None else None)
@@ -513,9 +603,24 @@ class _Dialogue:
 
     # -- advisor side
     def advisor(self, intent: str, modality: dict[str, Any] | None) -> str:
-        act = advisor_act(intent, self.state, modality, self.task)
-        delex, text = realise(act, self.state, self.rng)
-        self.turns.append({"speaker": "advisor", "act": act, "delex": delex, "text": text})
+        """The dialogue manager's acts for this turn, worded by a template paraphrase drawn
+        from the advisor's own seeded stream (the user side never depends on it)."""
+        from finadvisor.dialogue import acts as dialogue_acts
+        from finadvisor.dialogue.realise import realise as realise_acts
+
+        if not hasattr(self, "advisor_rng"):
+            self.advisor_rng = random.Random(repr(sorted(self.goal.items())))
+            self.previous_acts: list[list[Any]] = []
+        user = self.turns[-1] if self.turns else {}
+        spoken = dict(modality or {})
+        if spoken.get("kind") == "audio":
+            spoken["transcript"] = str(user.get("text", ""))
+        acts = advisor_acts(intent, self.state, spoken, self.previous_acts, self.advisor_rng)
+        self.previous_acts.append(acts)
+        delex, text = realise_acts(acts, self.advisor_rng)
+        act = "+".join(a.name for a in acts)
+        self.turns.append({"speaker": "advisor", "act": act, "acts": dialogue_acts.to_dicts(acts),
+                           "delex": delex, "text": text})
         return act
 
     # -- scenario

@@ -8,9 +8,13 @@ Order of a turn:
    the image and the voice note, atomically and idempotently;
 4. the credit-risk models score the applicant when the state holds what they need (or when
    asked);
-5. the generator writes the reply (a safe template when it is unavailable);
-6. the reply joins the history together with the answer kept for replays (one atomic store
-   step), and the audit records are appended.
+5. the dialogue manager (``finadvisor.dialogue``, a library) decides the reply's acts from the
+   state after the turn, the findings, the assessment, the uncertain values and the acts of the
+   previous replies: what to say is decided here, by rules, not by the generator;
+6. the generator words the acts (the template realisation of the acts when it is unavailable,
+   so the reply still says what was decided);
+7. the reply and its acts join the history together with the answer kept for replays (one
+   atomic store step), and the audit records are appended.
 """
 
 from __future__ import annotations
@@ -25,6 +29,10 @@ from typing import Any, TypeVar
 import grpc
 
 from finadvisor.common.v1 import common_pb2
+from finadvisor.dialogue import acts as dialogue_acts
+from finadvisor.dialogue.config import DialogueConfig, default_low_transcript_confidence
+from finadvisor.dialogue.manager import Candidate, CreditView, DialogueManager, Turn
+from finadvisor.dialogue.realise import realise
 from finadvisor.gateway.v1 import gateway_pb2
 from finadvisor.generator.v1 import generator_pb2
 from finadvisor.services.gateway.audit import AuditEntry, AuditLog, sha256_hex
@@ -64,6 +72,9 @@ _SKIPPABLE = {
 }
 #: Turns of context handed to the generator.
 CONTEXT_TURNS = 3
+#: Earlier replies whose acts the dialogue manager reads (has the summary been given, the
+#: outcome told?); a few more than the generator's context, still one small read.
+DM_HISTORY_TURNS = 8
 SAFE_REPLY = ("Thank you, I have noted that. I cannot prepare a full answer right now; "
               "an advisor can follow up with you.")
 
@@ -127,6 +138,8 @@ class Converser:
         self.store = store
         self.audit = audit
         self.credit = credit
+        self.dm = DialogueManager(DialogueConfig(
+            low_transcript_confidence=default_low_transcript_confidence()))
 
     # -- validation ---------------------------------------------------------------------------
     def validate(self, req: gateway_pb2.ConverseRequest) -> None:
@@ -170,20 +183,24 @@ class Converser:
                 text_source=text_source, facts=work.facts,
                 backup_intent=work.voice_intent,
                 backup_intent_confidence=work.voice_intent_confidence,
-                history_limit=CONTEXT_TURNS,  # the generator's context comes back with the state
+                history_limit=DM_HISTORY_TURNS,  # context and earlier acts come back too
             ), timeout=budget.share(0.5)), "state")
 
         credit = None
-        if self.credit.should_assess(applied.state, req.assess_credit):
-            credit = await self._assess(applied.state, dict(applied.profile), work)
+        scored = _with_implied_purpose(applied.state)
+        if self.credit.should_assess(scored, req.assess_credit):
+            credit = await self._assess(scored, dict(applied.profile), work)
 
-        reply, gen = await self._generate(req, applied.state, applied.history, work, credit,
+        acts = self.dm.decide(self._dm_turn(applied, work, credit, text_source))
+        history = list(applied.history)[-CONTEXT_TURNS:]
+        reply, gen = await self._generate(req, applied.state, history, work, credit, acts,
                                           budget)
 
         resp = gateway_pb2.ConverseResponse(
             reply=reply, state=applied.state, degraded=work.degraded, findings=work.findings,
             model_versions=work.model_versions, session_id=req.session_id,
             request_id=req.request_id, turn=applied.turn,
+            acts=[common_pb2.DialogueAct(name=a.name, args=dict(a.args)) for a in acts],
         )
         if credit is not None:
             resp.credit.CopyFrom(credit)
@@ -193,8 +210,37 @@ class Converser:
             resp.fallback = gen.fallback
         else:
             resp.fallback = True
-        await self._finish(req, resp, work, credit)
+        await self._finish(req, resp, work, credit, acts)
         return resp
+
+    def _dm_turn(self, applied: state_pb2.ApplyTurnResponse, work: TurnWork,
+                 credit: common_pb2.CreditAssessment | None, text_source: str) -> Turn:
+        """What the dialogue manager decides from, read off this turn's responses."""
+        state = applied.state
+        slots = {k: v.value for k, v in state.slots.items()}
+        image = work.findings.image
+        voice = work.findings.voice
+        view = None
+        if credit is not None and credit.decision:
+            reason = next((r.description for r in credit.reasons if r.description), "")
+            aff = credit.affordability
+            view = CreditView(decision=credit.decision, reason=reason, needs=list(credit.needs),
+                              instalment=aff.monthly_instalment,
+                              currency=aff.currency or slots.get("currency", ""))
+        previous = [dialogue_acts.from_messages(h.acts) for h in applied.history
+                    if h.turn != applied.turn]
+        return Turn(
+            intent=state.active_intent, slots=slots, changed_slots=list(state.changed_slots),
+            previous_acts=previous, image_type=image.image_type,
+            image_fields={f.name: f.value for f in image.fields if f.value},
+            chart_trend=image.chart_trend,
+            # proto3 has no "unset" for a double: 0.0 means vision did not measure it
+            trend_change_percent=image.trend_change_percent or None,
+            text_source=text_source, transcript=work.transcript if text_source == "audio" else "",
+            transcript_confidence=voice.transcript_confidence or None,
+            credit=view,
+            candidates=[Candidate(c.slot, c.value, c.confidence) for c in applied.candidates],
+        )
 
     async def _call(self, call: Awaitable[T], service: str) -> T:
         """A call that must succeed for the turn to succeed."""
@@ -285,7 +331,8 @@ class Converser:
 
     async def _generate(self, req: gateway_pb2.ConverseRequest, state: common_pb2.DialogueState,
                         history: Sequence[state_pb2.HistoryEntry], work: TurnWork,
-                        credit: common_pb2.CreditAssessment | None, budget: Budget,
+                        credit: common_pb2.CreditAssessment | None,
+                        acts: Sequence[dialogue_acts.Act], budget: Budget,
                         ) -> tuple[str, generator_pb2.GenerateResponse | None]:
         turns = []
         for h in history:
@@ -297,19 +344,22 @@ class Converser:
             context=turns, state=state, findings=work.findings,
             num_beams=max(1, req.n_best), n_best=req.n_best, return_attention=True,
             request_id=req.request_id,
+            acts=[common_pb2.DialogueAct(name=a.name, args=dict(a.args)) for a in acts],
         )
         if credit is not None:
             gen_req.credit.CopyFrom(credit)
         gen = await self._optional(self.backends.generator.Generate(
             gen_req, timeout=budget.share(0.8)), "generator", work)
         if gen is None:
-            return SAFE_REPLY, None
+            # The template realisation of the acts: worded plainly, but it says what was decided.
+            return (realise(acts)[1] if acts else SAFE_REPLY), None
         work.model_versions["generator"] = gen.model_version
         return gen.reply, gen
 
     async def _finish(self, req: gateway_pb2.ConverseRequest,
                       resp: gateway_pb2.ConverseResponse, work: TurnWork,
-                      credit: common_pb2.CreditAssessment | None) -> None:
+                      credit: common_pb2.CreditAssessment | None,
+                      acts: Sequence[dialogue_acts.Act] = ()) -> None:
         """The reply into the history with the answer kept for replays (one atomic step of the
         state store, so a replayed answer always has its history), and the audit records beside
         it; a failure here fails the turn (retryable).
@@ -339,5 +389,22 @@ class Converser:
         await asyncio.gather(
             self.store.finish_turn(req.session_id, req.request_id, resp.reply,
                                    resp.SerializeToString(), degraded=work.degraded,
-                                   image_type=work.findings.image.image_type),
+                                   image_type=work.findings.image.image_type,
+                                   acts=dialogue_acts.to_dicts(acts)),
             self.audit.append_many(entries))
+
+
+def _with_implied_purpose(state: common_pb2.DialogueState) -> common_pb2.DialogueState:
+    """The state as the credit models read it: a mortgage is for a home and a car loan for a
+    car (the catalogue), so the purpose is not asked for and not missing. The tracked state
+    itself is left as the customer gave it."""
+    implied = {"mortgage": "home", "auto_loan": "car"}.get(state.slots["product"].value
+                                                          if "product" in state.slots else "")
+    if not implied or "loan_purpose" in state.slots:
+        return state
+    out = common_pb2.DialogueState()
+    out.CopyFrom(state)
+    out.slots["loan_purpose"].CopyFrom(common_pb2.SlotValue(
+        value=implied, confidence=state.slots["product"].confidence, source="text",
+        turn=state.slots["product"].turn))
+    return out

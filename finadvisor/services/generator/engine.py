@@ -6,9 +6,15 @@ transformers ``generate`` followed by a rescoring of every hypothesis in one tea
 (a length-normalised log-probability per hypothesis, and the attention rows of the chosen one).
 Greedy search, what every plain turn asks for, is our own step loop that keeps the score and
 the attention rows as it goes: one encoder pass instead of two and no per-step framework
-overhead, with the same tokens as ``generate`` (checked by a test). The guard replaces a reply
-by the policy's safe template, and says why, when the reply has a placeholder the state cannot
-fill, a figure the decoder wrote itself, a blocked phrase, or a score below the policy's floor.
+overhead, with the same tokens as ``generate`` (checked by a test).
+
+A request with acts (the dialogue manager's) is filled from the acts' arguments and checked for
+faithfulness (``finadvisor.dialogue.guard``: every act said, no question that is not an act, no
+figure that is not an argument) and compliance; an unfaithful greedy reply is replaced by the
+best faithful hypothesis of a beam search (``fallback_reason`` "nbest:<why>"), else by the
+template realisation of the acts (``fallback``, "template:<why>"). A request without acts keeps
+the first model's guard: the policy's safe template replaces a reply with a placeholder the
+state cannot fill, a figure the decoder wrote itself, a blocked phrase, or a low score.
 
 This module imports no grpc: the servicer maps GenerateRequest/GenerateResponse onto
 ``GenerationInput``/``GenerationOutput``.
@@ -28,16 +34,25 @@ import torch
 from transformers import GenerationConfig, LogitsProcessor, LogitsProcessorList, PreTrainedTokenizerFast
 from transformers.utils import logging as hf_logging
 
+from finadvisor.dialogue import guard
+from finadvisor.dialogue.realise import fill as fill_from_acts
+from finadvisor.dialogue.realise import realise as realise_acts
 from finadvisor.services.generator.batching import DynamicBatcher
 from finadvisor.services.generator.features import GenerationInput, build_source, validate
 from finadvisor.services.generator.lexicalize import PLACEHOLDER_SLOTS, lexicalize
 from finadvisor.services.generator.modeling import GeneratorModel
 from finadvisor.services.generator.policy import CompliancePolicy
-from finadvisor.services.generator.tokenization import display_tokens, load_tokenizer
+from finadvisor.services.generator.tokenization import (
+    PLACEHOLDER_TOKENS,
+    display_tokens,
+    load_tokenizer,
+)
 from finadvisor.shared.artifacts import verify_manifest
 from finadvisor.shared.errors import ModelNotReadyError
 
 MAX_BEAMS = 8
+#: Beam width of the second search for a faithful alternative when the greedy reply is not.
+RESCUE_BEAMS = 4
 
 
 class Alternative(NamedTuple):
@@ -175,12 +190,25 @@ class GeneratorEngine:
         for i, r in enumerate(reqs):
             groups[(r.num_beams, r.n_best)].append(i)
         outputs: list[GenerationOutput | None] = [None] * len(reqs)
+        rescue: list[int] = []
         with self._lock, torch.inference_mode():
             for (num_beams, n_best), idx in groups.items():
                 group = [reqs[i] for i in idx]
                 hyps, attention = self._decode(group, num_beams, n_best)
                 for j, i in enumerate(idx):
-                    outputs[i] = self._finish(reqs[i], hyps[j], attention[j])
+                    out = self._finish(reqs[i], hyps[j], attention[j])
+                    outputs[i] = out
+                    if out.fallback and reqs[i].acts and num_beams < RESCUE_BEAMS:
+                        rescue.append(i)
+            if rescue:  # unfaithful greedy replies: look for a faithful one in a beam's n-best
+                group = [dataclasses.replace(reqs[i], num_beams=RESCUE_BEAMS, n_best=RESCUE_BEAMS)
+                         for i in rescue]
+                hyps, _ = self._decode(group, RESCUE_BEAMS, RESCUE_BEAMS, want_attention=False)
+                for j, i in enumerate(rescue):
+                    first = outputs[i]
+                    assert first is not None
+                    outputs[i] = self._finish(reqs[i], hyps[j], first.attention,
+                                              first_reason=first.fallback_reason.split(":", 1)[-1])
         return [o for o in outputs if o is not None]
 
     def _model_context(self, req: GenerationInput) -> GenerationInput:
@@ -202,7 +230,9 @@ class GeneratorEngine:
         """(B, V) True where token v is a placeholder that request b's state cannot fill."""
         vocab = len(self.tokenizer)
         banned = torch.zeros((len(reqs), vocab), dtype=torch.bool)
-        ids = {slot: int(self.tokenizer.convert_tokens_to_ids(f"[{slot}]")) for slot in PLACEHOLDER_SLOTS}  # type: ignore[arg-type]
+        unk = self.tokenizer.unk_token_id
+        ids = {tok[1:-1]: int(self.tokenizer.convert_tokens_to_ids(tok)) for tok in PLACEHOLDER_TOKENS}  # type: ignore[arg-type]
+        ids = {name: tid for name, tid in ids.items() if tid != unk}
         for b, req in enumerate(reqs):
             values = req.fill_values()
             for slot, tid in ids.items():
@@ -346,8 +376,11 @@ class GeneratorEngine:
                 attention.append(None)
         return hyps, attention
 
-    def _finish(self, req: GenerationInput, hyps: list[Hypothesis], attention: AttentionMap | None) -> GenerationOutput:
+    def _finish(self, req: GenerationInput, hyps: list[Hypothesis], attention: AttentionMap | None,
+                first_reason: str = "") -> GenerationOutput:
         """Lexicalise and guard; the top hypothesis decides, alternatives only list safe replies."""
+        if req.acts:
+            return self._finish_acts(req, hyps, attention, first_reason)
         values = req.fill_values()
         credit_decision = req.credit.decision if req.credit is not None else ""
         disclaimers = self.policy.disclaimers(req.intent, credit_decision)
@@ -381,6 +414,55 @@ class GeneratorEngine:
             attention=attention,
             fallback=bool(reason),
             fallback_reason=reason,
+            disclaimers=disclaimers,
+            model_version=self.model_version,
+            score=best.score,
+        )
+
+    def _finish_acts(self, req: GenerationInput, hyps: list[Hypothesis],
+                     attention: AttentionMap | None, first_reason: str = "") -> GenerationOutput:
+        """Fill from the acts, check faithfulness and compliance; the first faithful hypothesis
+        wins (``first_reason``: why the greedy reply was not, when these are a rescue search's),
+        else the template realisation of the acts."""
+        told_decision = next((a.get("decision") for a in req.acts if a.name == "inform_decision"), "")
+        disclaimers = self.policy.disclaimers(req.intent, told_decision)
+
+        def check(h: Hypothesis) -> tuple[str, str]:
+            if not h.delex:
+                return "", "empty_reply"
+            text, missing = fill_from_acts(h.delex, req.acts)
+            if missing:
+                return text, "unfillable_placeholder:" + ",".join(sorted(set(missing)))
+            broken = self.policy.violations(text)
+            if broken:
+                return text, "blocked:" + ",".join(broken)
+            problems = guard.problems(text, req.acts)
+            if problems:
+                return text, "unfaithful:" + ",".join(problems)
+            if h.score < self.policy.min_score:
+                return text, "low_score"
+            return text, ""
+
+        checked = [(h, *check(h)) for h in hyps]
+        alternatives = [Alternative(text, h.score) for h, text, reason in checked if not reason]
+        good = next(((h, text) for h, text, reason in checked if not reason), None)
+        best, _text, reason = checked[0]
+        if first_reason:
+            reason = first_reason
+        if good is not None and not first_reason and good[0] is best:
+            reply, delex, fallback, why = good[1], best.delex, False, ""
+        elif good is not None:
+            reply, delex, fallback, why = good[1], good[0].delex, False, f"nbest:{reason}"
+        else:
+            delex, reply = realise_acts(req.acts)
+            fallback, why = True, f"template:{reason}"
+        return GenerationOutput(
+            reply=self.policy.with_disclaimers(reply, disclaimers),
+            delexicalized=delex,
+            alternatives=alternatives,
+            attention=attention,
+            fallback=fallback,
+            fallback_reason=why,
             disclaimers=disclaimers,
             model_version=self.model_version,
             score=best.score,

@@ -1,12 +1,15 @@
 """What the generator conditions on, and how it is serialised into the encoder input.
 
-One request (``GenerationInput``) carries the recent dialogue context, the tracked state (intent,
-slots, which slots this turn changed), this turn's image/voice findings and the credit assessment.
-``build_source`` turns it into one token string: the context first (oldest turn first, digits
-masked so amounts never leak into the decoder's vocabulary), then the conditioning tokens
-(``<intent=apply_loan> <has=loan_amount> <loan_purpose=car> <image=payslip> <credit=approve>``).
-The conditioning sits at the end because the tokenizer truncates from the left: an overlong
-context loses its oldest words, never the state.
+One request (``GenerationInput``) carries the acts the reply must realise (decided by the
+dialogue manager, ``finadvisor.dialogue``), the recent dialogue context (for style), and the
+tracked state, findings and credit assessment (the disclaimers, and requests made without
+acts). ``build_source`` turns it into one token string: the context first (oldest turn first,
+digits masked so amounts never leak into the decoder's vocabulary), then the acts as tokens
+(``<act=answer_rate> <product=mortgage> <has=rate> <act=request> <slot=loan_term_months>``), so
+the attention heatmap shows which act each output word came from. Without acts the state is
+serialised instead (``<intent=apply_loan> <has=loan_amount> <image=payslip>``; the first
+model's input). The conditioning sits at the end because the tokenizer truncates from the left:
+an overlong context loses its oldest words, never what the reply must say.
 
 ``examples_from_dialogue`` reads a corpus dialogue (docs/CONTRACTS.md) into the same inputs, one
 example per advisor turn, so training and serving build the source with the same function.
@@ -19,6 +22,17 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from finadvisor.dialogue.acts import ACT_NAMES, Act
+from finadvisor.dialogue.acts import from_dict as act_from_dict
+from finadvisor.dialogue.realise import (
+    ACK_DOCUMENT,
+    ACK_UNREADABLE,
+    CHART,
+    DECISION,
+    EXPLAIN,
+    all_placeholders,
+    fill_values,
+)
 from finadvisor.services.generator.lexicalize import (
     CREDIT_SLOTS,
     ONTOLOGY_SLOTS,
@@ -61,12 +75,35 @@ FEATURE_TOKENS: list[str] = (
     + [f"<trend={t}>" for t in CHART_TRENDS]
     + [f"<credit={d}>" for d in DECISIONS]
 )
+#: Categorical act arguments that change the wording (one token per value); any other
+#: argument only says "present" (``<has=rate>``) and is filled in after decoding.
+ACT_CATEGORIES: dict[str, tuple[str, ...]] = {
+    "slot": ONTOLOGY_SLOTS,
+    "product": CATEGORICAL_VALUES["product"],
+    "decision": DECISIONS,
+    "trend": tuple(CHART),
+    "kind": tuple(ACK_UNREADABLE),
+    "document": tuple(ACK_DOCUMENT),
+    "topic": tuple(EXPLAIN),
+    "risk_tolerance": CATEGORICAL_VALUES["risk_tolerance"],
+}
+assert set(DECISION) == set(DECISIONS)
+ACT_PLACEHOLDERS: tuple[str, ...] = tuple(sorted(all_placeholders()))
+ACT_TOKENS: list[str] = (
+    [f"<act={n}>" for n in ACT_NAMES]
+    + [f"<{k}={v}>" for k, vals in ACT_CATEGORIES.items() for v in vals
+       if f"<{k}={v}>" not in FEATURE_TOKENS]
+    + [f"<has={p}>" for p in ACT_PLACEHOLDERS if f"<has={p}>" not in FEATURE_TOKENS]
+)
+FEATURE_TOKENS = FEATURE_TOKENS + [t for t in ACT_TOKENS if t not in FEATURE_TOKENS]
 
 # Input bounds: the generator serves one turn, not a transcript.
 MAX_CONTEXT_TURNS = 2
 MAX_TURN_CHARS = 600
 MAX_SLOTS = 32
 MAX_VALUE_CHARS = 64
+MAX_ACTS = 8
+MAX_ARG_CHARS = 400
 _DIGITS = re.compile(r"\d+(?:[.,]\d+)*")
 _SPACES = re.compile(r"\s+")
 
@@ -105,9 +142,13 @@ class GenerationInput:
     num_beams: int = 1
     n_best: int = 1
     return_attention: bool = False
+    acts: tuple[Act, ...] = ()
 
     def fill_values(self) -> dict[str, str]:
-        """Values placeholders may take: the state's slots plus the affordability figures."""
+        """Values placeholders may take: the acts' arguments (with acts), else the state's
+        slots plus the affordability figures."""
+        if self.acts:
+            return fill_values(self.acts)
         credit = self.credit or CreditInfo()
         return values_from_state(self.slots, credit.monthly_instalment, credit.max_affordable_amount)
 
@@ -137,6 +178,11 @@ def validate(inp: GenerationInput, max_beams: int = 8) -> None:
         raise InvalidInputError("unknown chart_trend")
     if inp.credit is not None and inp.credit.decision and inp.credit.decision not in DECISIONS:
         raise InvalidInputError("unknown credit decision")
+    if len(inp.acts) > MAX_ACTS:
+        raise InvalidInputError(f"more than {MAX_ACTS} acts")
+    for a in inp.acts:
+        if len(a.args) > MAX_SLOTS or any(len(str(v)) > MAX_ARG_CHARS for v in a.args.values()):
+            raise InvalidInputError("act arguments too long")
     if not 1 <= inp.num_beams <= max_beams:
         raise InvalidInputError(f"num_beams must be in 1..{max_beams}")
     if not 1 <= inp.n_best <= inp.num_beams:
@@ -149,8 +195,28 @@ def _clean_text(text: str) -> str:
     return _SPACES.sub(" ", text).strip()
 
 
+def act_tokens(acts: tuple[Act, ...] | list[Act]) -> list[str]:
+    """Each act as ``<act=name>`` then its arguments: a category value as one token, any other
+    argument as ``<has=name>`` (its value is filled in after decoding, never read)."""
+    toks: list[str] = []
+    for a in acts:
+        toks.append(f"<act={a.name}>")
+        for key, value in a.args.items():
+            if key in ACT_CATEGORIES:
+                if value in ACT_CATEGORIES[key]:
+                    toks.append(f"<{key}={value}>")
+            elif key == "slots":
+                continue  # each confirmed slot comes as its own argument (<has=loan_amount>)
+            elif key in ACT_PLACEHOLDERS:
+                toks.append(f"<has={key}>")
+    return toks
+
+
 def conditioning_tokens(inp: GenerationInput) -> list[str]:
-    """State, findings and credit as feature tokens (each a single token of the tokenizer)."""
+    """The acts (when given), else state, findings and credit, as feature tokens (each a
+    single token of the tokenizer)."""
+    if inp.acts:
+        return [STATE, *act_tokens(inp.acts)]
     toks = [STATE]
     if inp.intent in INTENTS:
         toks.append(f"<intent={inp.intent}>")
@@ -275,7 +341,14 @@ def examples_from_dialogue(dialogue: Mapping[str, Any]) -> list[Example]:
         credit = _credit_from_turn(turn) or credit
         delex = turn.get("delex")
         text = str(turn.get("text", ""))
-        if delex:
+        raw_acts = turn.get("acts")
+        if delex and isinstance(raw_acts, list) and raw_acts:
+            acts = tuple(act_from_dict(a) for a in raw_acts)
+            inp = GenerationInput(context=tuple(context), intent=intent, slots=dict(state),
+                                  acts=acts)
+            examples.append(Example(inp, build_source(inp), str(delex), text, inp.fill_values(),
+                                    str(dialogue.get("dialogue_id", ""))))
+        elif delex:
             turn_credit = _corpus_affordability(state, str(delex), text, credit)
             changed = [s for s in ONTOLOGY_SLOTS if state.get(s) != prev_state.get(s) and s in state]
             inp = GenerationInput(

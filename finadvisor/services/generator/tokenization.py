@@ -15,12 +15,14 @@ from pathlib import Path
 from tokenizers import Tokenizer, decoders, models, pre_tokenizers, processors, trainers
 from transformers import PreTrainedTokenizerFast
 
-from finadvisor.services.generator.features import FEATURE_TOKENS
+from finadvisor.services.generator.features import ACT_PLACEHOLDERS, FEATURE_TOKENS
 from finadvisor.services.generator.lexicalize import PLACEHOLDER_SLOTS
 
 PAD, BOS, EOS, UNK = "<pad>", "<s>", "</s>", "<unk>"
 SPECIAL_TOKENS = [PAD, BOS, EOS, UNK]  # ids 0..3, in this order (the model config relies on it)
-PLACEHOLDER_TOKENS = [f"[{slot}]" for slot in PLACEHOLDER_SLOTS]
+# The state's slots (requests without acts) and the acts' arguments (``[rate]``, ``[reason]``).
+PLACEHOLDER_TOKENS = [f"[{name}]" for name in
+                      dict.fromkeys([*PLACEHOLDER_SLOTS, *ACT_PLACEHOLDERS])]
 
 
 def train_tokenizer(texts: Iterable[str], vocab_size: int = 2000, min_frequency: int = 2) -> PreTrainedTokenizerFast:

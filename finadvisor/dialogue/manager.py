@@ -1,0 +1,306 @@
+"""The dialogue manager: the advisor's acts for one turn, decided by explicit rules.
+
+Why rules and not the generator: a Seq2Seq model words a reply well but, asked to also decide
+what to say, it copies the simulator's habits and picks a plausible but wrong act for any state
+the simulator never produced (asking for what the customer just said, a refusal where an answer
+was due). Here the decision is a function of what the turn brought (intent, state after the
+turn, image and voice findings, the credit assessment, uncertain values) and of the acts of the
+previous replies; the generator only words the result.
+
+The rules, in order (``decide``):
+1. a request for a person is a hand-off and nothing else;
+2. a voice note whose transcript is unsure is read back (``confirm_heard``) instead of acted on;
+3. what the customer asked or sent is answered first: a greeting, thanks, goodbye, a rate
+   question (the published rate), an out-of-scope question (one sentence, then the task
+   resumes), an upload (the income read from a payslip with its currency, that it could not be
+   read, or a chart's trend), a request for advice once the profile is complete (the offer);
+4. a value understood but not written (uncertain or impossible) is asked about (``clarify`` /
+   ``check_value``), one question at a time;
+5. a credit outcome is told in words (decision, the main reason or what is needed, the
+   instalment when known) when the customer asks for it, when they agree to the summary, or in
+   the reply that completes the application, with the summary of the figures it rests on
+   (``confirm`` before the outcome); an outcome already told is not repeated unasked;
+6. otherwise the next slot the task still misses, in the bank's order (``config``), is asked
+   for; a slot the state holds is never asked for. A completed non-credit task is summarised
+   (``confirm``) and, once agreed or asked, offered.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from finadvisor.dialogue.acts import Act, act
+from finadvisor.dialogue.config import INTENT_TASK, PRODUCT_TASK, TASK_PRODUCT, DialogueConfig
+
+CHART_TYPES = frozenset({"line_chart", "bar_chart", "pie_chart", "candlestick_chart"})
+DOCUMENT_TYPES = frozenset({"bank_statement", "id_document", "other"})
+CREDIT_TASKS = frozenset({"loan"})
+#: The catalogue: a purpose implies the product, a product implies some purposes.
+PRODUCT_PURPOSE = {"mortgage": "home", "auto_loan": "car"}
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A value understood this turn but not written to the state."""
+
+    slot: str
+    value: str
+    confidence: float = 0.0
+
+
+@dataclass(frozen=True)
+class CreditView:
+    """What the reply may say about a credit assessment of this turn."""
+
+    decision: str  # approve | refer | decline
+    reason: str = ""  # the main reason, in plain words
+    needs: Sequence[str] = ()  # what is still needed (slot names or profile items)
+    instalment: str = ""  # decimal string
+    currency: str = ""
+
+
+@dataclass(frozen=True)
+class Turn:
+    """Everything the manager decides from; the gateway fills it from the turn's responses."""
+
+    intent: str
+    slots: Mapping[str, str]  # the state after the turn, canonical values
+    changed_slots: Sequence[str] = ()
+    previous_acts: Sequence[Sequence[Act]] = ()  # one list per earlier reply, oldest first
+    image_type: str = ""
+    image_fields: Mapping[str, str] = field(default_factory=dict)  # field name -> value read
+    chart_trend: str = ""
+    trend_change_percent: float | None = None
+    text_source: str = "text"  # "audio" when the text is a voice note's transcript
+    transcript: str = ""
+    transcript_confidence: float | None = None
+    credit: CreditView | None = None
+    candidates: Sequence[Candidate] = ()
+
+
+def infer_task(slots: Mapping[str, str], intent: str, previous: str | None = None) -> str | None:
+    """The task of the dialogue: the product's, else the intent's, else the one the advisor
+    was working on (``previous``), else what the facts show."""
+    product = slots.get("product", "")
+    if product in PRODUCT_TASK:
+        return PRODUCT_TASK[product]
+    if intent in INTENT_TASK:
+        return INTENT_TASK[intent]
+    if previous:
+        return previous
+    if slots.get("loan_amount") or slots.get("loan_purpose") or slots.get("loan_term_months"):
+        return "loan"
+    if slots.get("investment_amount") or slots.get("investment_horizon_years") or \
+            slots.get("risk_tolerance"):
+        return "investment"
+    return None
+
+
+def _number(value: str) -> float | None:
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return None
+
+
+class DialogueManager:
+    """Decides the acts of a reply (stateless: everything comes in ``Turn``)."""
+
+    def __init__(self, config: DialogueConfig | None = None) -> None:
+        self.config = config or DialogueConfig()
+
+    # -- helpers -------------------------------------------------------------------------------
+    def task(self, turn: Turn) -> str | None:
+        """The dialogue's task; the advisor's own requests say which task it was working on
+        (``request(slot=..., task=...)``), so "about 10k" after a question about an investment
+        stays an investment."""
+        previous = None
+        for acts in reversed(turn.previous_acts):
+            for a in acts:
+                if a.get("task") in self.config.task_slots:
+                    previous = a.get("task")
+                    break
+            if previous:
+                break
+        return infer_task(self._slots(turn), turn.intent, previous)
+
+    @staticmethod
+    def _slots(turn: Turn) -> dict[str, str]:
+        slots = {k: str(v) for k, v in turn.slots.items() if str(v).strip()}
+        implied = PRODUCT_PURPOSE.get(slots.get("product", ""))
+        if implied and "loan_purpose" not in slots:
+            slots["loan_purpose"] = implied
+        return slots
+
+    def confirm_act(self, task: str, slots: Mapping[str, str]) -> Act:
+        names = [s for s in self.config.confirm_slots.get(task, ()) if slots.get(s)]
+        return act("confirm", slots=names, task=task, **{s: slots[s] for s in names})
+
+    @staticmethod
+    def _last(previous: Sequence[Sequence[Act]], name: str) -> Act | None:
+        for acts in reversed(previous):
+            for a in reversed(list(acts)):
+                if a.name == name:
+                    return a
+        return None
+
+    def confirmed(self, turn: Turn, task: str, slots: Mapping[str, str]) -> bool:
+        """The latest summary said exactly the current values of the task's confirmed slots."""
+        last = self._last(turn.previous_acts, "confirm")
+        if last is None:
+            return False
+        wanted = self.confirm_act(task, slots)
+        return dict(last.args) == dict(wanted.args)
+
+    def rate_act(self, slots: Mapping[str, str], task: str | None) -> Act:
+        product = slots.get("product") or TASK_PRODUCT.get(task or "", "personal_loan")
+        rate = self.config.rates.get(product)
+        if rate is None:  # investments have no rate: say how returns work instead
+            return act("explain", topic="investment_returns")
+        return act("answer_rate", product=product, rate=rate)
+
+    def decision_act(self, credit: CreditView) -> Act:
+        needs = list(credit.needs) if credit.decision != "approve" else []
+        reason = credit.reason if credit.decision != "approve" else ""
+        return act("inform_decision", decision=credit.decision, reason=reason, needs=needs,
+                   instalment=credit.instalment,
+                   currency=credit.currency if credit.instalment else "")
+
+    def offer_act(self, task: str, slots: Mapping[str, str]) -> Act:
+        product = slots.get("product") or TASK_PRODUCT[task]
+        if task == "investment":
+            return act("offer", product=product, risk_tolerance=slots.get("risk_tolerance"),
+                       investment_amount=slots.get("investment_amount"),
+                       currency=slots.get("currency"))
+        return act("offer", product=product)
+
+    def _upload_acts(self, turn: Turn, slots: Mapping[str, str]) -> list[Act]:
+        kind = turn.image_type
+        if kind == "payslip":
+            income = slots.get("monthly_income", "")
+            read = bool(turn.image_fields.get("net_pay")) or "monthly_income" in turn.changed_slots
+            if read and income:
+                return [act("ack_payslip", monthly_income=income, currency=slots.get("currency"))]
+            return [act("ack_unreadable", kind="payslip")]
+        if kind in CHART_TYPES:
+            if turn.chart_trend:
+                change = ""
+                if turn.trend_change_percent is not None and turn.trend_change_percent == \
+                        turn.trend_change_percent:  # not NaN
+                    change = str(int(round(turn.trend_change_percent)))
+                return [act("describe_chart", trend=turn.chart_trend, change_percent=change)]
+            return [act("ack_unreadable", kind="chart")]
+        if kind in DOCUMENT_TYPES:
+            return [act("ack", document=kind)]
+        return []
+
+    def _clarify(self, turn: Turn, slots: Mapping[str, str]) -> Act | None:
+        for c in turn.candidates:
+            if slots.get(c.slot) == c.value or not c.value:
+                continue
+            low_high = self.config.plausible.get(c.slot)
+            number = _number(c.value)
+            if low_high is not None and number is not None and \
+                    not low_high[0] <= number <= low_high[1]:
+                return act("check_value", slot=c.slot, value=c.value)
+            return act("clarify", slot=c.slot, value=c.value)
+        return None
+
+    @staticmethod
+    def _next_slot(missing: Sequence[str], turn: Turn, last_acts: Sequence[Act]) -> str:
+        """The first missing slot, unless the customer just answered that very question with
+        something else: then the next one (the question comes back later, not twice in a row)."""
+        asked = {a.get("slot") for a in last_acts if a.name == "request"}
+        if missing[0] in asked and turn.changed_slots:
+            for slot in missing[1:]:
+                if slot not in asked:
+                    return slot
+        return missing[0]
+
+    # -- the rules -----------------------------------------------------------------------------
+    def decide(self, turn: Turn) -> list[Act]:
+        intent = turn.intent
+        if intent == "request_human":
+            return [act("handoff")]
+        if turn.text_source == "audio" and turn.transcript and \
+                turn.transcript_confidence is not None and \
+                turn.transcript_confidence < self.config.low_transcript_confidence:
+            return [act("confirm_heard", transcript=turn.transcript)]
+        if intent == "goodbye":
+            return [act("goodbye")]
+
+        slots = self._slots(turn)
+        task = self.task(turn)
+        missing = self.config.missing(task, slots)
+        complete = task is not None and not missing
+        last_acts = list(turn.previous_acts[-1]) if turn.previous_acts else []
+        after_summary = any(a.name == "confirm" for a in last_acts)
+        acts: list[Act] = []
+
+        # 3. answer first
+        if intent == "greet":
+            acts.append(act("greet"))
+        elif intent == "thank":
+            acts.append(act("welcome"))
+        elif intent == "ask_rate":
+            acts.append(self.rate_act(slots, task))
+        elif intent == "out_of_scope":
+            acts.append(act("out_of_scope"))
+        acts.extend(self._upload_acts(turn, slots))
+        if intent == "ask_about_chart" and turn.image_type not in CHART_TYPES:
+            acts.append(act("ack_unreadable", kind="chart"))
+
+        # 4. uncertain or impossible values
+        question = self._clarify(turn, slots)
+        if question is not None:
+            acts.append(question)
+
+        # 5. the credit outcome, or the offer of a complete non-credit task
+        asked_outcome = intent == "ask_eligibility" or (intent == "affirm" and after_summary)
+        if task in CREDIT_TASKS:
+            credit = turn.credit
+            told = self._last(turn.previous_acts, "inform_decision")
+            if credit is not None and credit.decision:
+                new = self.decision_act(credit)
+                already = told is not None and dict(told.args) == dict(new.args)
+                summary_due = complete and not self.confirmed(turn, task, slots)
+                if summary_due and question is None:
+                    acts.append(self.confirm_act(task, slots))
+                # An agreement to a summary that already carried this outcome needs no repeat.
+                agreed_told = intent == "affirm" and already and \
+                    any(a.name == "inform_decision" for a in last_acts)
+                if (asked_outcome and not agreed_told) or (complete and not already) or \
+                        (intent == "ask_rate" and complete):
+                    acts.append(new)
+            elif asked_outcome:
+                acts.append(act("explain", topic="eligibility" if missing else "no_decision"))
+            elif complete and question is None and not self.confirmed(turn, task, slots):
+                acts.append(self.confirm_act(task, slots))
+        elif task is not None and complete and question is None:
+            asked_offer = intent in ("ask_investment_advice", "ask_savings_advice",
+                                     "ask_eligibility", "apply_loan") or \
+                (intent == "affirm" and after_summary)
+            if asked_offer:
+                acts.append(self.offer_act(task, slots))
+            elif not self.confirmed(turn, task, slots):
+                acts.append(self.confirm_act(task, slots))
+            elif not acts:
+                acts.append(act("ack"))
+        if intent == "deny" and after_summary and not turn.changed_slots and question is None:
+            acts = [a for a in acts if a.name not in ("confirm", "inform_decision")]
+            acts.append(act("explain", topic="correction"))
+            return acts
+
+        # 6. the next missing slot, in the bank's order
+        if question is None and missing:
+            nxt = self._next_slot(missing, turn, last_acts)
+            if intent == "ask_investment_advice" and nxt == "risk_tolerance":
+                acts.append(act("explain", topic="risk_tolerance"))
+            acts.append(act("request", slot=nxt, task=task))
+        if not acts:
+            if task is None:
+                acts.append(act("explain", topic="services"))
+            else:
+                acts.append(act("ack"))
+        return acts

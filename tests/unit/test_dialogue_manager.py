@@ -1,0 +1,193 @@
+"""The dialogue manager's rules, one behaviour per test (no models, no network)."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from finadvisor.dialogue.acts import Act, act
+from finadvisor.dialogue.config import TASK_SLOTS, DialogueConfig
+from finadvisor.dialogue.evaluate import reasks, simulate_reasks
+from finadvisor.dialogue.manager import Candidate, CreditView, DialogueManager, Turn
+
+DM = DialogueManager()
+LOAN = {"product": "auto_loan", "loan_amount": "12000", "currency": "EUR",
+        "loan_term_months": "36", "monthly_income": "2900", "monthly_debt": "0",
+        "employment_status": "employed", "employment_years": "5", "age": "29",
+        "dependents": "0", "housing": "rent"}
+
+
+def names(acts: list[Act]) -> list[str]:
+    return [a.name for a in acts]
+
+
+def requested(acts: list[Act]) -> list[str]:
+    return [a.get("slot") for a in acts if a.name == "request"]
+
+
+def test_never_requests_a_slot_the_state_holds_whatever_arrives_when() -> None:
+    rng = random.Random(7)
+    intents = ["inform", "apply_loan", "ask_rate", "thank", "greet", "out_of_scope",
+               "ask_eligibility", "affirm", "ask_investment_advice", "ask_savings_advice"]
+    for _ in range(3000):
+        task = rng.choice(list(TASK_SLOTS))
+        pool = list(TASK_SLOTS[task]) + ["product"]
+        slots = {s: {"product": "savings_account" if task == "savings" else "investment"
+                     if task == "investment" else "credit_card" if task == "credit_card"
+                     else "personal_loan"}.get(s, "1") for s in rng.sample(pool, rng.randint(0, len(pool)))}
+        acts = DM.decide(Turn(intent=rng.choice(intents), slots=slots))
+        assert not set(requested(acts)) & set(slots), (slots, acts)
+        assert len(requested(acts)) <= 1
+
+
+def test_the_next_request_follows_the_banks_order_from_configuration() -> None:
+    acts = DM.decide(Turn(intent="inform", slots={"product": "mortgage", "loan_amount": "260000"}))
+    assert requested(acts) == ["currency"]
+    custom = DialogueManager(DialogueConfig(task_slots={**TASK_SLOTS, "loan": (
+        "age", "loan_amount", "currency")}))
+    acts = custom.decide(Turn(intent="inform", slots={"product": "mortgage", "loan_amount": "1"}))
+    assert requested(acts) == ["age"]
+
+
+def test_a_request_for_a_person_is_a_handoff_and_nothing_else() -> None:
+    for slots in ({}, {"loan_amount": "1500", "currency": "USD"}, LOAN):
+        acts = DM.decide(Turn(intent="request_human", slots=slots,
+                              credit=CreditView("decline", "too much debt")))
+        assert names(acts) == ["handoff"]
+
+
+def test_a_rate_question_is_answered_first_with_the_published_rate_then_the_task_resumes() -> None:
+    acts = DM.decide(Turn(intent="ask_rate", slots={"product": "mortgage"}))
+    assert acts[0] == act("answer_rate", product="mortgage", rate="4.5")
+    assert requested(acts) == ["loan_amount"]
+    savings = DM.decide(Turn(intent="ask_rate", slots={"product": "savings_account"}))
+    assert savings[0].get("rate") == "3.1"
+    invest = DM.decide(Turn(intent="ask_rate", slots={"product": "investment"}))
+    assert invest[0] == act("explain", topic="investment_returns")
+
+
+def test_out_of_scope_mid_task_gets_one_sentence_and_the_task_resumes() -> None:
+    acts = DM.decide(Turn(intent="out_of_scope", slots={"loan_purpose": "travel",
+                                                         "loan_amount": "1500"}))
+    assert names(acts) == ["out_of_scope", "request"]
+    assert requested(acts) == ["currency"]
+
+
+def test_a_payslip_is_acknowledged_with_the_income_and_currency_read() -> None:
+    acts = DM.decide(Turn(intent="upload_document", slots={"monthly_income": "3200",
+                                                           "currency": "GBP"},
+                          image_type="payslip", image_fields={"net_pay": "3200"},
+                          changed_slots=["monthly_income"]))
+    assert acts[0] == act("ack_payslip", monthly_income="3200", currency="GBP")
+    unread = DM.decide(Turn(intent="upload_document", slots={}, image_type="payslip"))
+    assert unread[0] == act("ack_unreadable", kind="payslip")
+
+
+def test_a_chart_is_described_by_its_trend_and_change() -> None:
+    acts = DM.decide(Turn(intent="ask_about_chart", slots={}, image_type="line_chart",
+                          chart_trend="falling", trend_change_percent=-12.4))
+    assert acts[0] == act("describe_chart", trend="falling", change_percent="-12")
+    assert "request" not in names(acts)  # no task yet: nothing unrelated is asked
+
+
+def test_an_unsure_voice_transcript_is_read_back_instead_of_acted_on() -> None:
+    acts = DM.decide(Turn(intent="inform", slots={"age": "29"}, text_source="audio",
+                          transcript="I'm 29", transcript_confidence=0.2))
+    assert acts == [act("confirm_heard", transcript="I'm 29")]
+    sure = DM.decide(Turn(intent="inform", slots={"age": "29"}, text_source="audio",
+                          transcript="I'm 29", transcript_confidence=0.9))
+    assert "confirm_heard" not in names(sure)
+
+
+def test_the_completing_turn_confirms_the_figures_and_tells_the_outcome() -> None:
+    credit = CreditView("decline", "your repayments would take 61% of your income",
+                        instalment="366", currency="EUR")
+    acts = DM.decide(Turn(intent="inform", slots=LOAN, credit=credit))
+    assert names(acts) == ["confirm", "inform_decision"]
+    assert acts[0].items("slots") == ["loan_amount", "currency", "loan_term_months",
+                                      "monthly_income", "monthly_debt"]
+    told = acts[1]
+    assert (told.get("decision"), told.get("instalment")) == ("decline", "366")
+    assert "61%" in told.get("reason")
+    # asked again: told again; a plain "thanks" afterwards does not repeat it
+    again = DM.decide(Turn(intent="ask_eligibility", slots=LOAN, credit=credit,
+                           previous_acts=[acts]))
+    assert names(again) == ["inform_decision"]
+    thanks = DM.decide(Turn(intent="thank", slots=LOAN, credit=credit, previous_acts=[acts]))
+    assert names(thanks) == ["welcome"]
+
+
+def test_a_referral_says_what_is_needed_and_an_approval_gives_no_reason() -> None:
+    refer = DM.decide(Turn(intent="ask_eligibility", slots={"loan_amount": "4000"},
+                           credit=CreditView("refer", "", ("age", "monthly_income"))))
+    told = [a for a in refer if a.name == "inform_decision"][0]
+    assert told.items("needs") == ["age", "monthly_income"]
+    approve = DM.decide(Turn(intent="ask_eligibility", slots=LOAN,
+                             credit=CreditView("approve", "ignored", instalment="366",
+                                               currency="EUR")))
+    told = [a for a in approve if a.name == "inform_decision"][0]
+    assert not told.get("reason") and told.get("instalment") == "366"
+
+
+def test_eligibility_asked_before_anything_is_known_says_so_and_asks_the_next_thing() -> None:
+    acts = DM.decide(Turn(intent="ask_eligibility", slots={}))
+    assert acts[0] == act("explain", topic="eligibility")
+    assert requested(acts) == ["loan_purpose"]
+
+
+def test_a_complete_investment_profile_asked_for_advice_gets_the_offer() -> None:
+    slots = {"product": "investment", "investment_amount": "10000", "currency": "GBP",
+             "investment_horizon_years": "8", "risk_tolerance": "low"}
+    acts = DM.decide(Turn(intent="ask_investment_advice", slots=slots))
+    assert names(acts) == ["offer"] and acts[0].get("risk_tolerance") == "low"
+    summary = DM.decide(Turn(intent="inform", slots=slots))
+    assert names(summary) == ["confirm"]
+    agreed = DM.decide(Turn(intent="affirm", slots=slots, previous_acts=[summary]))
+    assert names(agreed) == ["offer"]
+
+
+def test_uncertain_and_impossible_values_are_asked_about_not_requested_again() -> None:
+    acts = DM.decide(Turn(intent="inform", slots={"loan_purpose": "car", "loan_amount": "9000",
+                                                   "currency": "USD", "loan_term_months": "24",
+                                                   "monthly_income": "3000"},
+                          candidates=[Candidate("monthly_debt", "600", 0.4)]))
+    assert names(acts) == ["clarify"] and acts[0].get("value") == "600"
+    impossible = DM.decide(Turn(intent="inform", slots={}, candidates=[Candidate("age", "240")]))
+    assert impossible[0] == act("check_value", slot="age", value="240")
+
+
+def test_the_task_of_the_advisors_last_question_is_kept_for_a_bare_answer() -> None:
+    first = DM.decide(Turn(intent="ask_investment_advice", slots={}))
+    assert requested(first) == ["investment_amount"]
+    # "about 10k" read as a loan amount must not turn the conversation into a loan
+    acts = DM.decide(Turn(intent="inform", slots={"investment_amount": "10000"},
+                          previous_acts=[first]))
+    assert requested(acts) == ["currency"]
+
+
+def test_an_unanswered_question_is_not_asked_twice_in_a_row_when_something_else_came() -> None:
+    last = [act("request", slot="loan_purpose", task="loan")]
+    acts = DM.decide(Turn(intent="inform", slots={"product": "personal_loan",
+                                                   "loan_amount": "4000"},
+                          changed_slots=["loan_amount"], previous_acts=[last]))
+    assert requested(acts) == ["currency"]
+
+
+def test_reask_counts_requests_of_held_slots_and_repeated_summaries() -> None:
+    confirm = act("confirm", slots="loan_amount", loan_amount="5")
+    assert reasks([act("request", slot="age")], {"age": "30"}, []) == ["request(age)"]
+    assert reasks([confirm], {}, [[confirm]]) == ["confirm(repeated)"]
+    assert reasks([confirm, act("request", slot="age")], {}, []) == []
+
+
+def test_simulated_dialogues_in_random_orders_have_no_reask() -> None:
+    result = simulate_reasks(200, seed=3)
+    assert result["replies"] > 1000
+    assert result["reask_rate"] == 0.0
+
+
+@pytest.mark.parametrize("bad", ["", "no_such_act"])
+def test_unknown_act_names_are_rejected(bad: str) -> None:
+    with pytest.raises(ValueError):
+        Act(bad)
