@@ -11,7 +11,7 @@ from typing import Any
 
 from tqdm import tqdm
 
-from finadvisor.bench import components
+from finadvisor.bench import components, store_hop
 from finadvisor.bench.load import Inputs, run_load
 from finadvisor.bench.stack import StackHandle, start_stack
 
@@ -103,6 +103,8 @@ async def _measure(stack: StackHandle, quick: bool, progress: bool,
     bar.set_postfix_str("state store, 2 processes")
     store_two = await components.store_rate_processes(stack.redis_url, processes=2)
     bar.update(2)
+    bar.set_postfix_str("finish_turn: library vs one gRPC hop")
+    hop = await store_hop.finish_turn_hop(stack.redis_url, calls=400)
     bar.set_postfix_str("generator")
     gen = await components.generator_figures()
     bar.update(2)
@@ -125,6 +127,7 @@ async def _measure(stack: StackHandle, quick: bool, progress: bool,
         "state_vs_redis_ratio_2_processes": round(store_two / redis_rate, 3),
         "redis_benchmark_runs_per_s": [round(r, 1) for r in redis_runs],
         "generator": gen,
+        "finish_turn_hop": hop,
         "peak_rss_mb": memory,
         "notes": "p50/p95/p99 per scenario and client count; text_p50_ms/text_p99_ms are at 8 "
                  "concurrent clients, image/audio/full_p50_ms at 1 client (their *_8_clients "
@@ -160,6 +163,11 @@ def print_table(result: dict[str, Any]) -> None:
     print(f"  the same 50 sessions over two store processes (two state replicas): "
           f"{d['state_vs_redis_ratio_2_processes']}  ({d['state_store_turns_per_s_2_processes']} "
           f"turns/s)")
+    h = d["finish_turn_hop"]
+    print("finish_turn p50 (ms), the session store as a library vs behind one more gRPC hop: "
+          + ", ".join(f"{k.split('_')[0]} client(s) {v['direct']['p50_ms']} vs "
+                      f"{v['one_grpc_hop']['p50_ms']}" for k, v in h.items()
+                      if k.endswith("_clients")))
     g = d["generator"]
     print(f"generator tokens/s: greedy {g['greedy_tokens_per_s']}, beam-4 "
           f"{g['beam4_tokens_per_s']}, dynamic batching gain {g['generator_batching_gain']}x")

@@ -8,12 +8,13 @@ Cluster and Sentinel URLs -> clients).
 
 Why a library both writers import, rather than a ``FinishTurn`` RPC on the state service:
 the end of a turn (the reply into the history and the answer kept for replays, one script) is
-on the gateway's hot path. Measured on this machine (``finadvisor bench store-hop``),
-one extra gRPC hop in front of that one script multiplies its latency several times over (see
-``bench/README.md``), while one package with one :class:`SessionSettings` removes what made two
-writers dangerous (two copies of the key schema and two configurations of the same keys). The
-state service stays the owner of the turn's understanding; the gateway only ends turns and reads
-stored answers, through the same scripts.
+on the gateway's hot path, and one more gRPC hop in front of that one script measured 3x its
+p50 latency at 1 client and 10x at 8 (``python -m finadvisor.bench.store_hop``; the figures are
+in ``finadvisor/bench/README.md``), before TLS. What made two writers dangerous was two copies
+of the key schema and two configurations of the same keys; one package with one
+:class:`SessionSettings` (read the same way by both) removes that. The state service stays the
+owner of the turn's understanding; the gateway only ends turns and reads stored answers,
+through the same scripts.
 
 The store receives turns that are already understood (intent and slot updates); it does not
 call the NLU.

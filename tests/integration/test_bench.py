@@ -43,3 +43,20 @@ async def test_store_rate_cleans_up_its_sessions(redis_server) -> None:
         assert set(await client.keys("fa:{bench-*")) == before
     finally:
         await client.aclose()
+
+
+async def test_store_hop_measures_both_sides_and_cleans_up(redis_server) -> None:
+    """The library-vs-RPC measurement: both sides run the real finish_turn (the hop through a
+    real gRPC server) at each level, and no session is left behind."""
+    from finadvisor.bench.store_hop import finish_turn_hop
+
+    client = redis.from_url(redis_server.url)
+    try:
+        before = set(await client.keys("fa:{bench-*"))
+        out = await finish_turn_hop(redis_server.url, calls=40, levels=(1, 3))
+        for level in ("1_clients", "3_clients"):
+            for side in ("direct", "one_grpc_hop"):
+                assert 0 < out[level][side]["p50_ms"] <= out[level][side]["p99_ms"]
+        assert set(await client.keys("fa:{bench-*")) == before
+    finally:
+        await client.aclose()
