@@ -724,8 +724,14 @@
         el("div", {}, el("div", { class: "pd-figure", "data-pd": pd.toFixed(6) }, pct(pd)),
           el("div", { class: "pd-label" }, "Probability of default")),
         el("div", {}, el("span", { class: decisionClass(c.decision), "data-decision": c.decision },
-          c.decision || "—"), pdScale(pd))),
+          c.decision || "—"),
+          c.decided_by ? el("span", { class: "tag decided-by", "data-decided-by": c.decided_by },
+            `decided by ${c.decided_by.replace("_", " ")}`) : null, pdScale(pd))),
     ];
+    if ((c.needs || []).length) {
+      nodes.push(el("div", { class: "credit-section" }, el("h3", {}, "Still needed"),
+        el("div", { class: "chips needs" }, c.needs.map((n) => el("span", { class: "tag" }, n)))));
+    }
     const reasons = c.reasons || [];
     if (reasons.length) {
       const maxC = Math.max(...reasons.map((r) => Math.abs(Number(r.contribution || 0))), 1e-9);
@@ -735,6 +741,7 @@
           bar.style.width = `${clamp(Math.abs(Number(r.contribution || 0)) / maxC, 0, 1) * 100}%`;
           return el("li", { class: "reason" },
             el("span", { class: "reason-code" }, r.code),
+            r.source ? el("span", { class: "tag reason-source", "data-source": r.source }, r.source) : null,
             Number(r.contribution) ? el("span", { class: "bar", role: "img",
               "aria-label": `contribution ${Number(r.contribution).toFixed(3)}` }, bar) : null,
             r.description ? el("span", { class: "reason-desc" }, r.description) : null);
