@@ -22,6 +22,7 @@ import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from finadvisor.services import GRPC_SERVICES
+from finadvisor.services.vision.ocr_engines import vision_ocr_line
 from finadvisor.shared import paths
 from finadvisor.shared.config import ServerSettings, load_settings
 from finadvisor.shared.errors import ConfigError
@@ -239,6 +240,7 @@ class Stack:
         ]
         for svc in ("state", "generator", "vision", "voice"):
             lines.append(f"  {svc:<9} grpc  127.0.0.1:{s[svc].bind_port()}  (internal)")
+        lines.append(f"  ocr       {vision_ocr_line(s['vision'])}")
         metrics = ", ".join(f"{n}:{st.bind_metrics_port()}" for n, st in s.items()
                             if st.bind_metrics_port() > 0)
         lines.append(f"  metrics   http  {metrics}")

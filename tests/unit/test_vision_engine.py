@@ -77,8 +77,10 @@ async def test_concurrent_requests_share_one_batch(tiny_folder: Path, chart_png:
     results = await asyncio.gather(*(engine.analyze(chart_png, "image/png", skip_ocr=True) for _ in range(6)))
     assert len(results) == 6
     assert engine.stats.largest_batch == 6 and engine.stats.batches == 1
-    # Same bytes, same batch: identical answers.
-    assert all(r.embedding == results[0].embedding for r in results)
+    # Same bytes, same batch: the same answers (to the last float bit or two: CPU kernels take
+    # another SIMD path for the rows past a multiple of their vector width).
+    assert all(np.allclose(r.embedding, results[0].embedding, rtol=0, atol=1e-6) for r in results)
+    assert all(r.image_type == results[0].image_type for r in results)
     await engine.aclose()
 
 

@@ -17,6 +17,9 @@ class VisionSettings(ServerSettings):
                                max=256)
     batch_window_ms: float = env_field("BATCH_WINDOW_MS", 5.0, "how long a batch waits for "
                                        "more images", min=0, max=100)
-    ocr_enabled: bool = env_field("OCR_ENABLED", True, "read document fields with Tesseract")
-    ocr_concurrency: int = env_field("OCR_CONCURRENCY", 2, "Tesseract runs at once (one "
+    ocr_enabled: bool = env_field("OCR_ENABLED", True, "read document fields by OCR")
+    ocr_engine: str = env_field("OCR_ENGINE", "auto", "OCR engine: auto (tesseract if installed, "
+                                "else rapidocr), tesseract, rapidocr or none",
+                                choices=("auto", "tesseract", "rapidocr", "none"))
+    ocr_concurrency: int = env_field("OCR_CONCURRENCY", 2, "OCR runs at once (one "
                                      "thread each; about one per core)", min=1, max=64)

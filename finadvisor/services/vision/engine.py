@@ -4,9 +4,12 @@ Why a micro-batcher: the gateway fans out one request per turn, and many session
 CNN forward pass over 16 thumbnails costs little more than over one, so requests that arrive
 within a few milliseconds of each other are run through the network together. ``analyze`` only
 queues its bytes and awaits a future; the batch (decode, preprocess, forward) runs in a worker
-thread, so the event loop keeps serving while the CPU works. OCR (~200 ms, one Tesseract process
-over the document's figure region) runs per image afterwards, also off the loop, and only for
-payslips and bank statements: it needs the CNN's image type first, and charts are never read.
+thread, so the event loop keeps serving while the CPU works. Reading runs per image afterwards,
+also off the loop: any page whose text rows look like a document's, or that the CNN thinks is a
+document, goes through OCR (Tesseract, or RapidOCR from pip, see ``ocr_engines``), and the type
+is then decided by the CNN and the text together (a page reading "payslip" / "net pay" is a
+payslip, whatever the thumbnail looked like). A chart's trend is read from its plotted series
+(``trend.py``), the CNN's trend being the fallback when no series is found.
 
 This module imports no grpc: the servicer maps ``ImageAnalysis`` to the proto and domain errors
 to status codes.
@@ -26,12 +29,24 @@ import numpy as np
 import torch
 
 from finadvisor.services.vision.images import ImageLimits, decode_image
-from finadvisor.services.vision.labels import OCR_TYPES, TREND_TYPES
+from finadvisor.services.vision.labels import DOCUMENT_TYPES, TREND_TYPES
 from finadvisor.services.vision.model import VisionEncoder, to_model_array, to_tensor
-from finadvisor.services.vision.ocr import Fact, Field, facts_from_fields, ocr_status, read_document
+from finadvisor.services.vision.ocr import (
+    Fact,
+    Field,
+    document_like,
+    facts_from_fields,
+    prepare_for_ocr,
+    read_page,
+    text_rows,
+)
+from finadvisor.services.vision.ocr_engines import OcrEngine, default_choice, get_engine, ocr_status
+from finadvisor.services.vision.trend import read_trend
 from finadvisor.shared.errors import FinadvisorError, ModelNotReadyError
 
 log = logging.getLogger(__name__)
+# A page the CNN gives at least this much document probability is read even without wide rows.
+DOC_PROBABILITY = 0.2
 
 
 @dataclass(frozen=True)
@@ -51,6 +66,10 @@ class ImageAnalysis:
     height: int
     ocr_available: bool
     model_version: str = ""
+    # Start -> end change of a chart's series in percent, when its y axis could be read.
+    trend_change_percent: float | None = None
+    # The OCR engine that read this image ("tesseract", "rapidocr"), "" when none ran.
+    ocr_engine: str = ""
 
 
 @dataclass
@@ -89,11 +108,14 @@ class VisionEngine:
         batch_window_ms: float = 5.0,
         ocr_enabled: bool = True,
         ocr_concurrency: int = 1,
+        ocr_engine: str | None = None,
     ) -> None:
         self.limits = limits
         self.max_batch = max_batch
         self.batch_window_s = batch_window_ms / 1000.0
         self.ocr_enabled = ocr_enabled
+        # auto / tesseract / rapidocr / none (FINADVISOR_VISION_OCR_ENGINE when not given).
+        self.ocr_choice = ocr_engine or default_choice()
         self._model: VisionEncoder | None = None
         self._folder: Path | None = None
         self._infer_lock = threading.Lock()  # one forward pass at a time: no thread oversubscription
@@ -124,7 +146,7 @@ class VisionEngine:
         """name -> (available, detail): classify, embed, chart_trend and ocr."""
         model = ("loaded " + self.model_version) if self.ready else "model not loaded"
         if self.ocr_enabled:
-            ocr = ocr_status()
+            ocr = ocr_status(self.ocr_choice)
         else:
             ocr = (False, "ocr disabled by configuration")
         return {"classify": (self.ready, model), "embed": (self.ready, model),
@@ -132,7 +154,15 @@ class VisionEngine:
 
     @property
     def ocr_available(self) -> bool:
-        return self.ocr_enabled and ocr_status()[0]
+        return self.ocr_enabled and ocr_status(self.ocr_choice)[0]
+
+    @property
+    def ocr_engine_name(self) -> str:
+        """"tesseract", "rapidocr", or "" when OCR is off or no engine runs here."""
+        return self._ocr().name if self._ocr() is not None else ""  # type: ignore[union-attr]
+
+    def _ocr(self) -> OcrEngine | None:
+        return get_engine(self.ocr_choice) if self.ocr_enabled else None
 
     def _require_model(self) -> VisionEncoder:
         if self._model is None:
@@ -171,25 +201,40 @@ class VisionEngine:
         return [r for r in results if r is not None]  # every slot is filled above
 
     def _finish(self, c: _Classified, skip_ocr: bool) -> ImageAnalysis:
-        """Labels, trend (charts only), OCR fields and facts (documents only)."""
+        """Type (CNN + the page's words), fields (OCR of document-like pages), trend (the series)."""
         model = self._require_model()
         cfg = model.config
-        k = int(np.argmax(c.type_probs))
-        image_type = cfg.image_types[k]
+        cnn_type = cfg.image_types[int(np.argmax(c.type_probs))]
         type_probs = {t: round(float(p), 6) for t, p in zip(cfg.image_types, c.type_probs)}
-        trend, trend_probs = "", {}
-        if image_type in TREND_TYPES:
-            trend = cfg.trends[int(np.argmax(c.trend_probs))]
-            trend_probs = {t: round(float(p), 6) for t, p in zip(cfg.trends, c.trend_probs)}
+        image = c.image
+        engine = None if skip_ocr else self._ocr()
         fields: list[Field] = []
-        if image_type in OCR_TYPES and not skip_ocr and self.ocr_available:
+        image_type, engine_used = cnn_type, ""
+        if engine is not None:
             with self._ocr_slots:
                 try:
-                    fields = read_document(c.image, image_type)  # type: ignore[arg-type]
+                    prepared = prepare_for_ocr(image)  # type: ignore[arg-type]
+                    doc_mass = sum(type_probs.get(t, 0.0) for t in DOCUMENT_TYPES)
+                    if (cnn_type in DOCUMENT_TYPES or doc_mass >= DOC_PROBABILITY
+                            or document_like(text_rows(prepared), prepared.width)):
+                        reading = read_page(image, cnn_type, engine, prepared)  # type: ignore[arg-type]
+                        fields, engine_used = reading.fields, reading.engine
+                        image_type = reading.text_type or cnn_type
                 except Exception as exc:  # OCR failure degrades to "no fields", never a crash
                     log.warning("ocr failed", extra={"error": exc.__class__.__name__})
                     fields = []
-        width, height = c.image.size  # type: ignore[attr-defined]
+        trend, trend_probs, change_percent = "", {}, None
+        if image_type in TREND_TYPES:
+            trend_probs = {t: round(float(p), 6) for t, p in zip(cfg.trends, c.trend_probs)}
+            trend = cfg.trends[int(np.argmax(c.trend_probs))]  # the CNN: the fallback opinion
+            try:
+                reading_t = read_trend(image, engine)  # type: ignore[arg-type]
+            except Exception as exc:  # noqa: BLE001 - an unreadable chart keeps the CNN's trend
+                log.warning("trend reading failed", extra={"error": exc.__class__.__name__})
+                reading_t = None
+            if reading_t is not None:
+                trend, change_percent = reading_t.trend, reading_t.change_percent
+        width, height = image.size  # type: ignore[attr-defined]
         return ImageAnalysis(
             image_type=image_type,
             type_probabilities=type_probs,
@@ -202,6 +247,8 @@ class VisionEngine:
             height=int(height),
             ocr_available=self.ocr_available,
             model_version=cfg.version,
+            trend_change_percent=change_percent,
+            ocr_engine=engine_used,
         )
 
     # ---------------------------------------------------------------------------- sync API

@@ -19,7 +19,9 @@ IMAGE_TYPES: tuple[str, ...] = (
 TRENDS: tuple[str, ...] = ("rising", "falling", "flat", "volatile")
 # Image types whose picture carries a time series, hence a trend.
 TREND_TYPES: frozenset[str] = frozenset({"line_chart", "candlestick_chart"})
-# Image types whose text is read by OCR.
+# Image types that are pages of text (read by OCR when the CNN names them).
+DOCUMENT_TYPES: frozenset[str] = frozenset({"payslip", "bank_statement", "id_document"})
+# Image types whose fields are parsed from OCR text.
 OCR_TYPES: frozenset[str] = frozenset({"payslip", "bank_statement"})
 # Pay frequency (the `period` field) -> periods per year, to turn net pay into monthly income.
 PERIODS_PER_YEAR: dict[str, int] = {"monthly": 12, "biweekly": 26, "weekly": 52}

@@ -140,13 +140,21 @@ class VisionEncoder(nn.Module):
 
 
 # ------------------------------------------------------------------------------ preprocessing
+# Below this median gray level (0..255) a picture is dark-themed and is inverted for the network.
+DARK_MEDIAN = 110
 def to_model_array(img: Image.Image, size: int) -> np.ndarray:
     """The model's view of an image: [size, size] uint8 grayscale, aspect ratio not kept.
 
     Training data and served images both go through this one function, so they match exactly.
+    A dark-themed picture (median tone below ``DARK_MEDIAN``: a dark chart, a banking app's night
+    mode) is inverted, so the network always sees dark ink on a light ground: the type of a chart
+    lies in its shapes, not in its polarity.
     """
     gray = img.convert("L")
-    return np.array(gray.resize((size, size), Image.Resampling.BILINEAR, reducing_gap=2.0), dtype=np.uint8)
+    arr = np.array(gray.resize((size, size), Image.Resampling.BILINEAR, reducing_gap=2.0), dtype=np.uint8)
+    if float(np.median(arr)) < DARK_MEDIAN:
+        arr = 255 - arr
+    return arr
 
 
 def to_tensor(arrays: np.ndarray) -> torch.Tensor:

@@ -171,3 +171,12 @@ def engine_name(choice: str | None = None) -> str:
     """"tesseract", "rapidocr" or "" (none): what ``finadvisor up`` and GetInfo report."""
     ok, detail = ocr_status(choice)
     return detail.split(" ", 1)[0] if ok else ""
+
+
+def vision_ocr_line(settings: object) -> str:
+    """The line ``finadvisor up`` prints about OCR, from the vision service's settings."""
+    if not getattr(settings, "ocr_enabled", True):
+        return "off (FINADVISOR_VISION_OCR_ENABLED=false)"
+    choice = str(getattr(settings, "ocr_engine", "auto"))
+    ok, detail = ocr_status(choice)
+    return f"{detail}  (vision; FINADVISOR_VISION_OCR_ENGINE={choice})" if ok else f"NONE: {detail}"

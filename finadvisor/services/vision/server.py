@@ -24,7 +24,8 @@ class VisionApp(ServiceApp):
         self.engine = VisionEngine(max_batch=settings.max_batch,
                                    batch_window_ms=settings.batch_window_ms,
                                    ocr_enabled=settings.ocr_enabled,
-                                   ocr_concurrency=settings.ocr_concurrency)
+                                   ocr_concurrency=settings.ocr_concurrency,
+                                   ocr_engine=settings.ocr_engine)
         self.servicer = DocumentVisionServicer(self.engine)
 
     def register(self, server: grpc.aio.Server) -> None:

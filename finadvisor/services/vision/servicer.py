@@ -19,6 +19,8 @@ def analysis_to_proto(a: ImageAnalysis) -> vision_pb2.AnalyzeImageResponse:
             chart_trend=a.chart_trend,
             trend_probabilities=a.trend_probabilities,
             embedding=a.embedding,
+            trend_change_percent=a.trend_change_percent or 0.0,
+            ocr_engine=a.ocr_engine,
             fields=[common_pb2.ExtractedField(name=f.name, value=f.value,
                                               confidence=f.confidence, slot=f.slot)
                     for f in a.fields],
