@@ -22,10 +22,14 @@ pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="session")
 @pytest_asyncio.fixture(scope="module", loop_scope="session")
 async def secured(redis_server, tmp_path_factory: pytest.TempPathFactory):
     store, keys = generate_dev_credentials(tmp_path_factory.mktemp("credentials"))
-    # A second backend client, so each test spends its own token bucket.
-    key, digest = new_api_key("turns-client")
+    # More clients, so each test spends its own token bucket.
     data = json.loads(store.read_text())
-    data["clients"].append({"id": "turns-client", "roles": ["backend"], "key_sha256": digest})
+    extra = {}
+    for client_id, role in (("turns-client", "backend"), ("owner-client", "backend"),
+                            ("intruder-client", "backend"), ("stranger-client", "backend"),
+                            ("auditor", "analyst")):
+        extra[client_id], digest = new_api_key(client_id)
+        data["clients"].append({"id": client_id, "roles": [role], "key_sha256": digest})
     store.write_text(json.dumps(data))
     stack = await Stack(redis_server.url).start({
         "FINADVISOR_CREDENTIALS_FILE": str(store),
@@ -35,7 +39,8 @@ async def secured(redis_server, tmp_path_factory: pytest.TempPathFactory):
     })
     auth = {role: [("authorization", f"Bearer {Path(p).read_text().strip()}")]
             for role, p in keys.items()}
-    auth["turns"] = [("authorization", f"Bearer {key}")]
+    for client_id, key in extra.items():
+        auth[client_id.removesuffix("-client")] = [("authorization", f"Bearer {key}")]
     yield stack, auth
     await stack.stop()
 
@@ -110,3 +115,46 @@ async def test_concurrent_turns_of_one_session_are_bounded(secured) -> None:
         assert await r.exists(key) == 0  # the slot was given back
     finally:
         await r.aclose()
+
+
+async def test_sessions_belong_to_the_client_that_started_them(secured) -> None:
+    stack, auth = secured
+    gw = stack.gateway
+    sid = (await gw.StartSession(gateway_pb2.StartSessionRequest(), timeout=10,
+                                 metadata=auth["owner"])).session_id
+    turn = await gw.Converse(gateway_pb2.ConverseRequest(
+        session_id=sid, request_id="o1", text="I'd like to borrow 15000 dollars for a car"),
+        timeout=30, metadata=auth["owner"])
+    assert turn.reply
+    # Another backend client: NOT_FOUND, exactly as for an id that does not exist.
+    for target, caller in ((sid, auth["intruder"]), ("0" * 32, auth["stranger"])):
+        codes = [
+            await _code(gw.GetSession(gateway_pb2.GetSessionRequest(session_id=target),
+                                      timeout=10, metadata=caller)),
+            await _code(gw.Converse(gateway_pb2.ConverseRequest(
+                session_id=target, request_id="x1", text="my income is 9000"), timeout=30,
+                metadata=caller)),
+            await _code(gw.EndSession(gateway_pb2.EndSessionRequest(session_id=target),
+                                      timeout=10, metadata=caller)),
+        ]
+        assert codes == [grpc.StatusCode.NOT_FOUND] * 3, (target == sid, codes)
+    # Nothing of the intruder's turn reached the session; the owner still has it.
+    got = await gw.GetSession(gateway_pb2.GetSessionRequest(session_id=sid), timeout=10,
+                              metadata=auth["owner"])
+    assert [h.request_id for h in got.history] == ["o1"]
+    assert "monthly_income" not in got.state.slots
+    # An analyst reads across clients; the audit record names the caller; the listing names
+    # the owner and filters by it.
+    analyst = auth["auditor"]
+    assert (await gw.GetSession(gateway_pb2.GetSessionRequest(session_id=sid), timeout=10,
+                                metadata=analyst)).session_id == sid
+    records = (await gw.GetAuditRecords(gateway_pb2.GetAuditRecordsRequest(session_id=sid),
+                                        timeout=10, metadata=analyst)).records
+    assert records and {r.caller for r in records} == {"owner-client"}
+    mine = (await gw.ListSessions(gateway_pb2.ListSessionsRequest(client_id="owner-client"),
+                                  timeout=10, metadata=analyst)).sessions
+    assert [s.session_id for s in mine] == [sid]
+    assert mine[0].client_id == "owner-client"
+    theirs = (await gw.ListSessions(gateway_pb2.ListSessionsRequest(
+        client_id="intruder-client"), timeout=10, metadata=analyst)).sessions
+    assert theirs == []

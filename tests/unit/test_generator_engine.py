@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from finadvisor.services.generator.batching import DynamicBatcher
+from finadvisor.shared.batching import DynamicBatcher
 from finadvisor.services.generator.engine import GeneratorEngine, Hypothesis
 from finadvisor.services.generator.features import CreditInfo, GenerationInput, examples_from_dialogue
 from finadvisor.services.generator.modeling import GeneratorConfig, GeneratorModel

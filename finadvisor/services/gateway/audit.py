@@ -43,6 +43,8 @@ class AuditEntry:
     degraded: Sequence[str] = ()
     timestamp_ms: int = 0
     id: str = ""
+    #: the API client whose call wrote the record ('' = the authenticated caller of this call)
+    caller: str = ""
 
 
 def session_audit_key(session_id: str) -> str:
@@ -98,6 +100,7 @@ class AuditLog:
             "reasons": json.dumps(list(entry.reasons)),
             "pd": repr(float(entry.probability_of_default)),
             "degraded": json.dumps(list(entry.degraded)),
+            "caller": entry.caller or _current_caller(),
         }
 
     async def for_session(self, session_id: str, limit: int = 100) -> list[AuditEntry]:
@@ -140,4 +143,12 @@ def _entry_from_fields(entry_id: str, raw: Mapping[bytes | str, bytes | str]) ->
         reasons=json.loads(f.get("reasons", "[]")),
         probability_of_default=float(f.get("pd", "0")),
         degraded=json.loads(f.get("degraded", "[]")),
+        caller=f.get("caller", ""),
     )
+
+
+def _current_caller() -> str:
+    from finadvisor.services.gateway.auth import client_var
+
+    client = client_var.get()
+    return client.client_id if client is not None else ""

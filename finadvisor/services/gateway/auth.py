@@ -8,6 +8,13 @@ UNAUTHENTICATED, one without the right role PERMISSION_DENIED; neither logs the 
 Rate limits: a token bucket per client in Redis (one Lua script, so it holds across gateway
 replicas) -> RESOURCE_EXHAUSTED with RetryInfo. Concurrent turns per session are bounded with
 a Redis counter under the session's hash tag (with a TTL, so a crashed gateway frees it).
+
+Ownership: a session belongs to the API client that started it (``fa:{<session>}:owner``,
+written by StartSession, its TTL refreshed by every turn). Another client gets NOT_FOUND, the
+same answer as for an id that never existed, so a guessed id confirms nothing. Analysts and
+admins may read across clients (their job); only an admin may end or erase another client's
+session; nobody writes a turn into another client's session. The check of a turn and the
+session's turn slot are one script, one round trip.
 """
 
 from __future__ import annotations
@@ -24,6 +31,7 @@ from finadvisor.shared.errors import (
     ConflictError,
     FinadvisorError,
     RateLimitedError,
+    SessionNotFoundError,
     StoreUnavailableError,
     status_for,
 )
@@ -70,6 +78,82 @@ return {allowed, wait_ms}
 """
 
 
+#: What a non-owner may do with a session, by role.
+CROSS_CLIENT: dict[str, frozenset[str]] = {
+    "read": frozenset({"analyst", "admin"}),
+    "end": frozenset({"admin"}),
+    "turn": frozenset(),
+}
+NOT_FOUND_MESSAGE = "session not found or expired"
+
+
+def owner_key(session_id: str) -> str:
+    return f"fa:{{{session_id}}}:owner"
+
+
+def may_cross(client: Client | None, action: str) -> bool:
+    """True when ``client`` may do ``action`` on any client's session (None: auth is off)."""
+    return client is None or bool(client.roles & CROSS_CLIENT[action])
+
+
+class Ownership:
+    """Which API client started a session; kept in Redis beside the session's keys."""
+
+    def __init__(self, redis: Any, ttl_s: int) -> None:
+        self.redis = redis
+        #: a little longer than the session's TTL: an owner key must never expire first
+        self.ttl_s = ttl_s + max(60, ttl_s // 10)
+
+    async def claim(self, session_id: str, client: Client | None) -> None:
+        if client is None:
+            return
+        try:
+            await self.redis.set(owner_key(session_id), client.client_id, ex=self.ttl_s)
+        except Exception as exc:  # noqa: BLE001 - redis errors of every flavour
+            raise StoreUnavailableError("session store unavailable") from exc
+
+    async def owners(self, session_ids: list[str]) -> list[str]:
+        """The owner of each session ('' when unknown), one round trip (cluster-safe)."""
+        if not session_ids:
+            return []
+        try:
+            async with self.redis.pipeline(transaction=False) as pipe:
+                for sid in session_ids:
+                    pipe.get(owner_key(sid))
+                raw = await pipe.execute()
+        except Exception as exc:  # noqa: BLE001
+            raise StoreUnavailableError("session store unavailable") from exc
+        return [(r.decode() if isinstance(r, bytes) else r) or "" for r in raw]
+
+    async def check(self, session_id: str, client: Client | None, action: str) -> None:
+        """SessionNotFoundError unless ``client`` owns the session or its role may cross."""
+        if may_cross(client, action):
+            return
+        assert client is not None
+        owner = (await self.owners([session_id]))[0]
+        if owner != client.client_id:
+            raise SessionNotFoundError(NOT_FOUND_MESSAGE)
+
+    async def forget(self, session_id: str) -> None:
+        try:
+            await self.redis.delete(owner_key(session_id))
+        except Exception as exc:  # noqa: BLE001
+            raise StoreUnavailableError("session store unavailable") from exc
+
+
+#: KEYS: inflight counter, owner. ARGV: caller ('' = no owner check), owner ttl s.
+#: -1 when the caller does not own the session, else the number of turns now in flight.
+_TURN_SLOT = """
+if ARGV[1] ~= '' then
+  if redis.call('GET', KEYS[2]) ~= ARGV[1] then return -1 end
+  redis.call('EXPIRE', KEYS[2], ARGV[2])
+end
+local n = redis.call('INCR', KEYS[1])
+redis.call('EXPIRE', KEYS[1], 60)
+return n
+"""
+
+
 class RateLimiter:
     """Per-client token bucket and per-session concurrent-turn bound, both in Redis."""
 
@@ -83,6 +167,7 @@ class RateLimiter:
         #: decrement the in-flight counter and drop it at zero (no key outlives its turns)
         self.release = redis.register_script(
             "if redis.call('DECR', KEYS[1]) <= 0 then redis.call('DEL', KEYS[1]) end")
+        self._turn_slot = redis.register_script(_TURN_SLOT)
 
     async def take(self, client_id: str) -> None:
         if self.rate_per_s <= 0:
@@ -98,26 +183,33 @@ class RateLimiter:
             raise RateLimitedError("rate limit exceeded, retry later",
                                    retry_after_s=int(wait_ms) / 1000)
 
-    def session_turn(self, session_id: str) -> "_TurnSlot":
-        return _TurnSlot(self, session_id)
+    def session_turn(self, session_id: str, client: Client | None = None,
+                     ownership: Ownership | None = None) -> "_TurnSlot":
+        """The session's turn slot; with ``ownership``, only for the session's owner."""
+        return _TurnSlot(self, session_id, client, ownership)
 
 
 class _TurnSlot:
     """``async with limiter.session_turn(sid)``: at most N turns of a session at once."""
 
-    def __init__(self, limiter: RateLimiter, session_id: str) -> None:
+    def __init__(self, limiter: RateLimiter, session_id: str, client: Client | None = None,
+                 ownership: Ownership | None = None) -> None:
         self.limiter = limiter
         self.key = f"fa:{{{session_id}}}:inflight"
+        self.owner_key = owner_key(session_id)
+        checked = ownership is not None and not may_cross(client, "turn")
+        self.caller = client.client_id if checked and client is not None else ""
+        self.owner_ttl_s = ownership.ttl_s if ownership is not None else 0
         self.held = False
 
     async def __aenter__(self) -> None:
         try:
-            async with self.limiter.redis.pipeline(transaction=True) as pipe:
-                pipe.incr(self.key)
-                pipe.expire(self.key, 60)
-                count, _ = await pipe.execute()
+            count = await self.limiter._turn_slot(
+                keys=[self.key, self.owner_key], args=[self.caller, self.owner_ttl_s])
         except Exception as exc:  # noqa: BLE001
             raise StoreUnavailableError("session store unavailable") from exc
+        if int(count) < 0:
+            raise SessionNotFoundError(NOT_FOUND_MESSAGE)
         self.held = True
         if int(count) > self.limiter.max_turns_per_session:
             await self.__aexit__()

@@ -11,7 +11,7 @@ import grpc
 from finadvisor.gateway.v1 import gateway_pb2_grpc
 from finadvisor.services import GRPC_SERVICES
 from finadvisor.services.gateway.audit import AuditLog
-from finadvisor.services.gateway.auth import AuthInterceptor, RateLimiter
+from finadvisor.services.gateway.auth import AuthInterceptor, Ownership, RateLimiter
 from finadvisor.services.gateway.clients import Backends
 from finadvisor.services.gateway.config import GatewaySettings
 from finadvisor.services.gateway.converse import Converser
@@ -70,6 +70,8 @@ class GatewayApp(ServiceApp):
         self.limiter = RateLimiter(self.store.client, s.rate_limit_per_s, s.rate_burst,
                                    s.max_turns_per_session)
         self.servicer.limiter = self.limiter
+        if self.credentials is not None:  # sessions have owners when clients have ids
+            self.servicer.ownership = Ownership(self.store.client, self.sessions.ttl_s)
         audit = AuditLog(self.store.client, max_records=s.audit_max_records,
                          session_ttl_s=self.sessions.ttl_s)
         self.servicer.backends = backends

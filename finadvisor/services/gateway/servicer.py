@@ -9,7 +9,7 @@ import grpc
 
 from finadvisor.gateway.v1 import gateway_pb2, gateway_pb2_grpc
 from finadvisor.services.gateway.audit import AuditEntry, AuditLog
-from finadvisor.services.gateway.auth import RateLimiter, client_var
+from finadvisor.services.gateway.auth import Ownership, RateLimiter, client_var
 from finadvisor.services.gateway.clients import Backends
 from finadvisor.services.gateway.converse import Converser, _rpc_error
 from finadvisor.services.gateway.credit import CreditScorer
@@ -35,7 +35,8 @@ def _audit(e: AuditEntry) -> gateway_pb2.AuditRecord:
         id=e.id, session_id=e.session_id, request_id=e.request_id, kind=e.kind,
         timestamp_ms=e.timestamp_ms, input_hashes=dict(e.input_hashes),
         model_versions=dict(e.model_versions), decision=e.decision, reasons=list(e.reasons),
-        probability_of_default=e.probability_of_default, degraded=list(e.degraded))
+        probability_of_default=e.probability_of_default, degraded=list(e.degraded),
+        caller=e.caller)
 
 
 class AdvisoryGatewayServicer(gateway_pb2_grpc.AdvisoryGatewayServicer):
@@ -46,6 +47,12 @@ class AdvisoryGatewayServicer(gateway_pb2_grpc.AdvisoryGatewayServicer):
         self.audit: AuditLog | None = None
         self.credit: CreditScorer | None = None
         self.limiter: RateLimiter | None = None
+        #: who started each session (None: authentication is off, no owners)
+        self.ownership: Ownership | None = None
+
+    async def _check_owner(self, session_id: str, action: str) -> None:
+        if self.ownership is not None:
+            await self.ownership.check(session_id, client_var.get(), action)
 
     def _ready(self) -> tuple[Backends, Converser, AuditLog, CreditScorer]:
         if not (self.backends and self.converser and self.audit and self.credit):
@@ -73,6 +80,8 @@ class AdvisoryGatewayServicer(gateway_pb2_grpc.AdvisoryGatewayServicer):
                 raise InvalidInputError("locale is longer than 35 characters")
         session_id = uuid.uuid4().hex
         session_id_var.set(session_id)
+        if self.ownership is not None:  # owned before it exists: no window without an owner
+            await self.ownership.claim(session_id, client_var.get())
         created = await self._state(backends.state.CreateSession(
             state_pb2.CreateSessionRequest(session_id=session_id, profile=profile),
             timeout=STATE_CALL_S))
@@ -84,8 +93,10 @@ class AdvisoryGatewayServicer(gateway_pb2_grpc.AdvisoryGatewayServicer):
         session_id_var.set(request.session_id)
         converser.validate(request)
         if self.limiter is None:
+            await self._check_owner(request.session_id, "turn")
             return await converser.converse(request, context.time_remaining())
-        async with self.limiter.session_turn(request.session_id):
+        async with self.limiter.session_turn(request.session_id, client_var.get(),
+                                             self.ownership):
             return await converser.converse(request, context.time_remaining())
 
     async def GetSession(self, request, context):  # noqa: N802
@@ -94,6 +105,7 @@ class AdvisoryGatewayServicer(gateway_pb2_grpc.AdvisoryGatewayServicer):
         if request.history_limit < 0:
             raise InvalidInputError("history_limit must not be negative")
         session_id_var.set(request.session_id)
+        await self._check_owner(request.session_id, "read")
         got = await self._state(backends.state.GetState(state_pb2.GetStateRequest(
             session_id=request.session_id, history_limit=request.history_limit),
             timeout=STATE_CALL_S))
@@ -106,6 +118,7 @@ class AdvisoryGatewayServicer(gateway_pb2_grpc.AdvisoryGatewayServicer):
         backends, _, audit, _ = self._ready()
         check_id(request.session_id, "session_id")
         session_id_var.set(request.session_id)
+        await self._check_owner(request.session_id, "end")
         if not request.erase:
             # Closing without erasure: the session expires by its TTL; check that it exists.
             await self._state(backends.state.GetState(state_pb2.GetStateRequest(
@@ -115,6 +128,8 @@ class AdvisoryGatewayServicer(gateway_pb2_grpc.AdvisoryGatewayServicer):
         await audit.erase_session(request.session_id)
         await self._state(backends.state.EraseSession(
             state_pb2.EraseSessionRequest(session_id=request.session_id), timeout=STATE_CALL_S))
+        if self.ownership is not None:
+            await self.ownership.forget(request.session_id)
         return gateway_pb2.EndSessionResponse(erased=True)
 
     async def AssessCredit(self, request, context):  # noqa: N802
@@ -133,9 +148,20 @@ class AdvisoryGatewayServicer(gateway_pb2_grpc.AdvisoryGatewayServicer):
         backends, *_ = self._ready()
         if request.limit < 0:
             raise InvalidInputError("limit must not be negative")
+        if request.client_id:
+            check_id(request.client_id, "client_id")
+        limit = min(request.limit or 50, 500)
+        # With a client filter the index is read deeper, so the filter still finds `limit`.
         listing = await self._state(backends.state.ListSessions(
-            state_pb2.ListSessionsRequest(limit=min(request.limit or 50, 500)),
+            state_pb2.ListSessionsRequest(limit=500 if request.client_id else limit),
             timeout=STATE_CALL_S))
+        sessions = list(listing.sessions)
+        owners = (await self.ownership.owners([s.session_id for s in sessions])
+                  if self.ownership is not None else [""] * len(sessions))
+        owner_of = dict(zip((s.session_id for s in sessions), owners, strict=True))
+        if request.client_id:
+            sessions = [s for s in sessions if owner_of[s.session_id] == request.client_id]
+        sessions = sessions[:limit]
 
         async def summary(s: state_pb2.SessionSummary) -> gateway_pb2.SessionSummary | None:
             try:
@@ -145,9 +171,10 @@ class AdvisoryGatewayServicer(gateway_pb2_grpc.AdvisoryGatewayServicer):
                 return None  # expired between the listing and now
             return gateway_pb2.SessionSummary(
                 session_id=s.session_id, updated_ms=s.last_active_ms,
-                turn_count=got.state.turn_count, active_intent=got.state.active_intent)
+                turn_count=got.state.turn_count, active_intent=got.state.active_intent,
+                client_id=owner_of[s.session_id])
 
-        found = await asyncio.gather(*(summary(s) for s in listing.sessions))
+        found = await asyncio.gather(*(summary(s) for s in sessions))
         return gateway_pb2.ListSessionsResponse(sessions=[s for s in found if s is not None])
 
     async def GetAuditRecords(self, request, context):  # noqa: N802
@@ -155,6 +182,7 @@ class AdvisoryGatewayServicer(gateway_pb2_grpc.AdvisoryGatewayServicer):
         check_id(request.session_id, "session_id")
         if request.limit < 0:
             raise InvalidInputError("limit must not be negative")
+        await self._check_owner(request.session_id, "read")
         entries = await audit.for_session(request.session_id, min(request.limit or 100, 1000))
         return gateway_pb2.GetAuditRecordsResponse(records=[_audit(e) for e in entries])
 

@@ -37,7 +37,7 @@ from transformers.utils import logging as hf_logging
 from finadvisor.dialogue import guard
 from finadvisor.dialogue.realise import fill as fill_from_acts
 from finadvisor.dialogue.realise import realise as realise_acts
-from finadvisor.services.generator.batching import DynamicBatcher
+from finadvisor.shared.batching import DynamicBatcher
 from finadvisor.services.generator.features import GenerationInput, build_source, validate
 from finadvisor.services.generator.lexicalize import PLACEHOLDER_SLOTS, lexicalize
 from finadvisor.services.generator.modeling import GeneratorModel

@@ -1,13 +1,13 @@
-"""Dynamic batching: requests that queue up together are decoded as one batch.
+"""Dynamic batching: requests that queue up together are run through a model as one batch.
 
-Why: decoding one reply costs about as much as decoding sixteen (the GRU steps are matrix products
-whose cost is dominated by per-step overhead at these sizes), so under concurrent load batches
-give a large gain in throughput. The event loop never blocks: callers ``await submit(item)``;
+Why: running a model on one input costs about as much as on sixteen (the generator's GRU steps,
+a CNN forward: per-step overhead dominates at these sizes), so under concurrent load batches
+give a large gain in throughput. One module for every service that batches (shared, not copied). The event loop never blocks: callers ``await submit(item)``;
 one worker thread takes the first item plus whatever else is queued (up to ``max_batch_size``),
 optionally waiting up to ``max_wait_ms`` for more, runs ``process(batch)`` and resolves each
 caller's future on its own loop. The service's default wait is 0: under load, the requests that
-arrive while one batch decodes form the next one, and a lone request pays no waiting. The queue is bounded, so overload is refused (RateLimitedError) instead of
-growing memory without limit.
+arrive while one batch decodes form the next one, and a lone request pays no waiting. The queue is
+bounded, so overload is refused (RateLimitedError) instead of growing memory without limit.
 """
 
 from __future__ import annotations
@@ -64,6 +64,7 @@ class DynamicBatcher(Generic[T, R]):
             raise ValueError("max_batch_size >= 1, max_wait_ms >= 0, max_queue >= 1 and workers >= 1 "
                              "are required")
         self.process = process
+        self.name = name.removesuffix("-batcher")
         self.max_batch_size = max_batch_size
         self.max_wait_s = max_wait_ms / 1000.0
         self.stats = BatcherStats()
@@ -81,13 +82,14 @@ class DynamicBatcher(Generic[T, R]):
     async def submit(self, item: T) -> R:
         """Queue one item and wait for its result (from whichever batch it lands in)."""
         if self._closed:
-            raise ModelNotReadyError("generator is shutting down")
+            raise ModelNotReadyError(f"{self.name} is shutting down")
         loop = asyncio.get_running_loop()
         pending = _Pending(item, loop.create_future(), loop)
         try:
             self._queue.put_nowait(pending)
         except queue.Full:
-            raise RateLimitedError("generator queue is full; retry shortly", retry_after_s=0.5) from None
+            raise RateLimitedError(f"{self.name} queue is full; retry shortly",
+                                   retry_after_s=0.5) from None
         return await pending.future
 
     def close(self, timeout_s: float = 10.0) -> None:
