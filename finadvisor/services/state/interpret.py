@@ -60,9 +60,9 @@ INTENT_TASK = {"apply_loan": "loan", "ask_eligibility": "loan", "ask_investment_
                "ask_savings_advice": "savings"}
 #: Intents that carry no facts of their own: with facts in the turn, it is an inform.
 _CHATTER = frozenset({"affirm", "deny", "out_of_scope", "greet", "thank", "goodbye"})
-_NOT_LOANS = frozenset({"ask_savings_advice", "ask_investment_advice", "ask_about_chart", "greet", "goodbye", "thank"})
+_NOT_LOANS = frozenset({"ask_savings_advice", "ask_investment_advice", "ask_about_chart", "goodbye", "thank"})
 #: Nouns a small number counts without being a slot ("one loan", "my three credit cards").
-_THINGS = re.compile(r"\s*(?:of\s+(?:my|the|them)\s+)?(?:[a-z]+\s+)?(?:loans?|cards?|credit cards?|jobs?|cars?|houses?|"
+_THINGS = re.compile(r"\s*of\s+(?:your|the|them|my|our|those|these|you)\b|\s*(?:of\s+(?:my|the|them)\s+)?(?:[a-z]+\s+)?(?:loans?|cards?|credit cards?|jobs?|cars?|houses?|"
                      r"accounts?|payments?|debts?|times?|people|persons?|banks?|lenders?|companies|things|"
                      r"bedrooms?|bed|rooms?|weeks?|days?|hours?|credit)\b")
 _SWITCH = re.compile(r"\b(?:instead|switch|rather|prefer|change|actually|apply|borrow|want|need|would like|"
@@ -172,8 +172,19 @@ def _fits(slot: str, number: NumberSpan) -> bool:
     if slot == "dependents":
         return number.unit is None and v <= 15
     if slot in AMOUNT_SLOTS:
-        return number.unit is None
+        return number.unit is None and (v >= 20 or number.shorthand or v == 0)
     return True
+
+
+_YEARLY = re.compile(r"\b(?:a year|per year|yearly|annual|annually|per annum|p\.a)\b")
+
+
+def _kind(slot: str) -> str:
+    if slot in DURATION_SLOTS:
+        return "duration"
+    if slot in AMOUNT_SLOTS:
+        return "amount"
+    return slot
 
 
 def _counts_things(low: str, number: NumberSpan) -> bool:
@@ -262,9 +273,12 @@ def _rule_mentions(rules: Sequence[Any], frames: Frames, ctx: TurnContext, inten
         if r.slot == "product" and r.value == "credit_card" and purpose_implied \
                 and purpose_implied[0] == "debt_consolidation":
             continue  # the cards are the debts being consolidated
-        if r.slot == "loan_purpose" and purpose_implied and purpose_implied[0] in ("education", "debt_consolidation") \
-                and r.value != purpose_implied[0]:
-            continue  # "my son got into medical school" is education
+        if r.slot == "loan_purpose" and purpose_implied and r.value != purpose_implied[0] and (
+                purpose_implied[0] in ("education", "debt_consolidation")
+                or (purpose_implied[0] == "renovation" and r.value == "home")):
+            continue  # "my son got into medical school" is education; "fix up my house" is renovation
+        if r.slot == "loan_purpose" and r.value == "home" and "housing" in implied:
+            continue  # "I live in a rented house": where one lives, not what the loan is for
         if r.slot == "housing" and "housing" in implied and implied["housing"][0] != r.value:
             continue
         out.append(Mention(r.slot, r.value, float(r.confidence), r.start, r.end, source))
@@ -292,10 +306,16 @@ def _number_mentions(low: str, numbers: Sequence[NumberSpan], probs: np.ndarray 
     expected = ctx.expected(intent) if requested is None else None
     confirming = ctx.confirming
     correcting = frames.correction
+    task = ctx.task(intent)
+    task_slots = set(TASK_SLOTS[task]) if task else set()
+    if task == "loan":
+        task_slots |= {"employment_years", "loan_purpose"}
     index = {label: k for k, label in enumerate(labels)}
     scored: list[np.ndarray] = []
     for n, p in zip(numbers, probs, strict=True):
-        q = p.astype(np.float64).copy()  # (n_labels,)
+        # Tempered: the classifier is sure of itself on its own simulator's phrasing; on people's,
+        # the context must be able to outvote it.
+        q = np.sqrt(p.astype(np.float64))  # (n_labels,)
         for label, k in slot_prior(frames.clause_at(n.start), n.unit).items():
             if label in index:
                 q[index[label]] *= k
@@ -309,11 +329,30 @@ def _number_mentions(low: str, numbers: Sequence[NumberSpan], probs: np.ndarray 
             if slot == requested or slot in confirming:
                 q[k] *= 8.0 if _is_fragment(low, n) else 3.0
             elif slot == expected:
-                q[k] *= 2.0
+                q[k] *= 4.0 if _is_fragment(low, n) else 2.0
             elif slot in ctx.state:
                 q[k] *= 3.0 if correcting else 0.4
-        if (requested or expected) and _is_fragment(low, n):
+            elif task_slots and slot not in task_slots:
+                q[k] *= 0.2  # a loan amount in an investment conversation is unlikely
+        fragment = _is_fragment(low, n)
+        answer = requested if requested is not None else expected
+        if answer and fragment:
             q[index[NONE_LABEL]] *= 0.1  # a bare value answers the question
+            label = answer if answer in index else None
+            model_best = labels[int(p.argmax())]
+            model_slot = "monthly_income" if model_best == YEARLY_INCOME_LABEL else model_best
+            agrees = model_slot == NONE_LABEL or _kind(model_slot) == _kind(answer) or float(p.max()) < 0.9
+            if label is not None and agrees and _fits(answer, n) and \
+                    not (answer == "monthly_income" and _YEARLY.search(low)):
+                q[:] = 0.0  # "three years", "50 grand" after being asked: the asked slot
+                q[index[label]] = 1.0
+        if correcting and len(numbers) == 1:
+            best = labels[int(q.argmax())]
+            best_slot = "monthly_income" if best == YEARLY_INCOME_LABEL else best
+            if best_slot not in ctx.state and best_slot != NONE_LABEL:
+                same = [s for s in ctx.state if s in index and _kind(s) == _kind(best_slot) and _fits(s, n)]
+                if len(same) == 1:
+                    q[index[same[0]]] = q.max() * 2  # "actually make it 10 years": the value said before
         total = float(q.sum())
         scored.append(q / total if total > 0 else p)
     # Each slot once per turn: the most confident number takes it, the others their next best.
