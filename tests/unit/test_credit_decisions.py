@@ -15,7 +15,13 @@ from finadvisor.services.gateway.credit import assessment_to_proto
 from finadvisor.services.gateway.risk import ApplicantFields, CreditRiskModel, Policy
 from finadvisor.services.gateway.risk.features import annuity_payment
 from finadvisor.services.gateway.risk.policy import POLICY_PATH
-from finadvisor.services.gateway.risk.suite import SUITE_CSV, applicant_of, load_suite, run_suite
+from finadvisor.services.gateway.risk.suite import (
+    SUITE_CSV,
+    applicant_of,
+    load_suite,
+    run_suite,
+    suite_section,
+)
 from finadvisor.shared.errors import ConfigError
 from finadvisor.shared.paths import BUNDLED_MODELS_DIR
 
@@ -248,3 +254,13 @@ def test_decision_suite_agreement_is_complete(model: CreditRiskModel) -> None:
     assert result["decision_suite_disagreements"] == []
     assert result["decision_suite_agreement"] == 1.0
     assert result["declines_with_missing_first_reason"] == 0
+
+
+def test_eval_section_notes_a_missing_suite(model: CreditRiskModel, tmp_path: Path) -> None:
+    section = suite_section(model, tmp_path / "absent.csv")
+    assert "decision_suite_agreement" not in section
+    assert "not found" in section["decision_suite_note"]
+    wrong = tmp_path / "wrong.csv"
+    wrong.write_text(SUITE_CSV.read_text().replace(",not_declined,", ",fine,", 1))
+    with pytest.raises(ValueError, match="unknown expectation"):
+        load_suite(wrong)

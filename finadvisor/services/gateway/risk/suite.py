@@ -77,3 +77,12 @@ def run_suite(model: CreditRiskModel, path: Path = SUITE_CSV) -> dict[str, Any]:
         "decision_suite_disagreements": disagreements,
         "declines_with_missing_first_reason": missing_first,
     }
+
+
+def suite_section(model: CreditRiskModel, path: Path = SUITE_CSV) -> dict[str, Any]:
+    """The suite's entries for the ``risk`` eval section, or a note saying why there are none
+    (the suite ships with the repository's tests, not with the installed package)."""
+    if not Path(path).is_file():
+        return {"decision_suite_note": f"decision suite not found at {path} (it ships with the"
+                                       " repository's tests, not the package)"}
+    return run_suite(model, path)

@@ -24,7 +24,7 @@ from finadvisor.services.gateway.risk.estimators import MonotonicGBM, WOEScoreca
 from finadvisor.services.gateway.risk.features import FEATURES, PROFILE_FEATURES
 from finadvisor.services.gateway.risk.model import CreditRiskModel
 from finadvisor.services.gateway.risk.policy import Policy
-from finadvisor.services.gateway.risk.suite import SUITE_CSV, run_suite
+from finadvisor.services.gateway.risk.suite import suite_section
 
 log = logging.getLogger(__name__)
 
@@ -273,12 +273,7 @@ def evaluate(models_dir: Path, data_dir: Path) -> dict:
     out: dict[str, Any] = _section(cross_validate(model.kind, X, y, age, seed=seed,
                                                   policy=model.policy))
     out["auc_dialogue_only_note"] = DIALOGUE_ONLY_NOTE
-    if SUITE_CSV.is_file():
-        out.update(run_suite(model, SUITE_CSV))
-    else:
-        out["decision_suite_note"] = (
-            f"decision suite not found at {SUITE_CSV} (it ships with the repository's tests,"
-            " not the package)")
+    out.update(suite_section(model))
     return out
 
 
