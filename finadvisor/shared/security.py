@@ -71,9 +71,9 @@ def generate_dev_pki(folder: Path, names: Iterable[str], extra_sans: Iterable[st
         ca_cert = x509.load_pem_x509_certificate(ca_cert_path.read_bytes())
         ca_key = serialization.load_pem_private_key(ca_key_path.read_bytes(), None)
         if ca_cert.not_valid_after_utc < now + dt.timedelta(days=1):
-            ca_cert = None  # type: ignore[assignment]
+            ca_cert = None  # type: ignore[assignment]  # an expired CA is made anew
     else:
-        ca_cert = None  # type: ignore[assignment]
+        ca_cert = None
     if ca_cert is None:
         ca_key = ec.generate_private_key(ec.SECP256R1())
         subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "finadvisor dev CA")])
@@ -90,7 +90,7 @@ def generate_dev_pki(folder: Path, names: Iterable[str], extra_sans: Iterable[st
                                          decipher_only=False), critical=True)
             .sign(ca_key, hashes.SHA256())
         )
-        _write_private(ca_key_path, key_pem(ca_key))  # type: ignore[arg-type]
+        _write_private(ca_key_path, key_pem(ca_key))
         ca_cert_path.write_bytes(ca_cert.public_bytes(pem))
         for old in folder.glob("*-key.pem"):
             if old.name != CA_KEY:

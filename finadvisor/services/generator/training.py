@@ -7,6 +7,12 @@ checks before loading. The folder is built aside and swapped in whole, so a cras
 never leaves a half-written model where the services look. ``evaluate`` decodes the held-out test
 split and reports BLEU against the delexicalised references, slot accuracy, perplexity and
 decoding speed (docs/CONTRACTS.md).
+
+What it learns: (acts, recent context) -> delexicalised reply. The corpus' advisor turns carry
+the dialogue manager's acts and a template paraphrase of them (the simulator's advisor side);
+acts the simulated dialogues rarely produce (an unreadable upload, an impossible value, every
+explanation) are added from ``augment_examples`` so each act has its paraphrases in training.
+``evaluate_external`` adds the ``dialogue_*`` sections (finadvisor.dialogue.evaluate).
 """
 
 from __future__ import annotations
@@ -65,6 +71,7 @@ class TrainSettings:
     max_train_seconds: float | None = None
     max_train_examples: int | None = 8000
     num_threads: int = 1  # 2 threads thrash badly when other jobs share the 2 cores
+    augment_examples: int = 800  # rare act patterns added to the training set (acts corpora)
 
 
 # --------------------------------------------------------------------------- data
@@ -83,11 +90,84 @@ def read_jsonl(path: Path) -> list[dict[str, Any]]:
 def corpus_dir(data_dir: Path, seed: int = 0) -> Path:
     """The corpus folder, built once by finadvisor.corpus when it is missing."""
     folder = Path(data_dir) / "corpus"
-    if not (folder / "train.jsonl").is_file():
-        from finadvisor.corpus import ensure_corpus  # the dialogue simulator (state issue)
+    if not (folder / "train.jsonl").is_file() or _simulated_without_acts(folder):
+        from finadvisor.corpus import build_corpus, ensure_corpus  # the dialogue simulator
 
-        ensure_corpus(Path(data_dir), seed=seed)
+        if (folder / "train.jsonl").is_file():
+            build_corpus(Path(data_dir), seed=seed)  # made before advisor turns had acts
+        else:
+            ensure_corpus(Path(data_dir), seed=seed)
     return folder
+
+
+def _simulated_without_acts(folder: Path) -> bool:
+    """A simulator-built corpus (it has meta.json) whose advisor turns predate the acts."""
+    if not (folder / "meta.json").is_file():
+        return False
+    with (folder / "train.jsonl").open(encoding="utf-8") as f:
+        first = f.readline()
+    try:
+        turns = json.loads(first).get("turns", []) if first.strip() else []
+    except json.JSONDecodeError:
+        return False
+    return any(t.get("speaker") == "advisor" and "acts" not in t for t in turns)
+
+
+def augment_examples(n: int, seed: int = 0) -> list[Example]:
+    """Act lists the simulated dialogues rarely make, each worded by a template paraphrase
+    (seeded): every act and argument pattern gets several examples."""
+    from finadvisor.dialogue.acts import act
+    from finadvisor.dialogue.realise import EXPLAIN, REQUEST, realise
+    from finadvisor.services.generator.features import GenerationInput, build_source
+
+    rng = random.Random(f"generator-augment/{seed}")
+    slots = list(REQUEST)
+
+    def money() -> str:
+        return str(rng.randrange(100, 90_000, 50))
+
+    def one() -> list[Any]:
+        kind = rng.randrange(9)
+        cur = rng.choice(["USD", "EUR", "GBP"])
+        follow = [act("request", slot=rng.choice(slots))] if rng.random() < 0.5 else []
+        if kind == 0:
+            return [act("ack_unreadable", kind=rng.choice(["payslip", "chart", "other"])), *follow]
+        if kind == 1:
+            return [act("check_value", slot=rng.choice(slots), value=str(rng.randint(100, 900)))]
+        if kind == 2:
+            return [act("clarify", slot=rng.choice(slots), value=money())]
+        if kind == 3:
+            return [act("ack", document=rng.choice(["bank_statement", "id_document", "other"])),
+                    *follow]
+        if kind == 4:
+            return [act("explain", topic=rng.choice(list(EXPLAIN))), *follow]
+        if kind == 5:
+            return [act("describe_chart", trend=rng.choice(["rising", "falling", "flat", "volatile"]),
+                        change_percent=str(rng.randint(-60, 80)) if rng.random() < 0.6 else ""),
+                    *follow]
+        if kind == 6:
+            decision = rng.choice(["approve", "refer", "decline"])
+            return [act("inform_decision", decision=decision,
+                        reason=f"repayments would take {rng.randint(36, 90)}% of your income"
+                        if decision != "approve" and rng.random() < 0.7 else "",
+                        needs=rng.sample(["age", "monthly_income", "employment_status",
+                                          "proof_of_income", "credit_history"], rng.randint(1, 2))
+                        if decision == "refer" and rng.random() < 0.5 else "",
+                        instalment=money() if rng.random() < 0.7 else "", currency=cur)]
+        if kind == 7:
+            return [act("offer", product=rng.choice(["savings_account", "credit_card",
+                                                     "personal_loan"]))]
+        return [act("confirm_heard", transcript=rng.choice(
+            ["i earn three thousand a month", "about twelve thousand", "i am self employed",
+             "over five years", "no debts"]))]
+
+    out: list[Example] = []
+    for _ in range(n):
+        acts = tuple(one())
+        delex, text = realise(acts, rng)
+        inp = GenerationInput(context=(), acts=acts)
+        out.append(Example(inp, build_source(inp), delex, text, inp.fill_values(), "augment"))
+    return out
 
 
 def load_examples(data_dir: Path, split: str, seed: int = 0) -> list[Example]:
@@ -325,7 +405,10 @@ def train(models_dir: Path, data_dir: Path, seed: int = 0, progress: bool = True
     try:
         splits = {s: read_jsonl(corpus_dir(data_dir, seed) / f"{s}.jsonl") for s in ("train", "validation", "test")}
         examples = {s: [e for d in ds for e in examples_from_dialogue(d)] for s, ds in splits.items()}
-        model, tokenizer, metrics = fit(examples["train"], examples["validation"], settings, seed, progress)
+        train_ex = examples["train"]
+        if settings.augment_examples and any(e.inp.acts for e in train_ex):
+            train_ex = train_ex + augment_examples(settings.augment_examples, seed)
+        model, tokenizer, metrics = fit(train_ex, examples["validation"], settings, seed, progress)
         version = f"{FORMAT_VERSION}.0.{seed}+{_weights_digest(model)[:10]}"
         meta_path = corpus_dir(data_dir, seed) / "meta.json"
         meta = json.loads(meta_path.read_text()) if meta_path.is_file() else {}
@@ -358,6 +441,14 @@ def slot_correct(hyp_delex: str, example: Example, policy: CompliancePolicy) -> 
     """A reply is slot-correct when every placeholder is filled, each filled value is the state's
     (checked against the value the reference shows for the same slot), and the decoder wrote no
     figure of its own (beyond the bank's published rates)."""
+    if example.inp.acts:  # worded from acts: filled from their arguments, no figure of its own
+        from finadvisor.dialogue.guard import NUMBER_RE as ARG_NUMBERS
+        from finadvisor.dialogue.realise import fill
+
+        text, missing = fill(hyp_delex, example.inp.acts)
+        allowed = {n for a in example.inp.acts for v in a.args.values()
+                   for n in ARG_NUMBERS.findall(str(v))}
+        return not missing and set(ARG_NUMBERS.findall(text)) <= allowed
     lex = lexicalize(hyp_delex, example.values)
     if lex.missing or policy.unpublished_figures(hyp_delex):
         return False
@@ -433,3 +524,11 @@ def evaluate(models_dir: Path, data_dir: Path, max_examples: int | None = 2000) 
     finally:
         engine.close()
         torch.set_num_threads(prev_threads)
+
+
+def evaluate_external(models_dir: Path, data_dir: Path) -> dict[str, dict[str, Any]]:
+    """``dialogue_devset``, ``dialogue_handwritten`` and ``dialogue_simulated`` (the dialogue
+    manager and the generator measured on whole conversations; finadvisor.dialogue.evaluate)."""
+    from finadvisor.dialogue.evaluate import evaluate_external as dialogue_sections
+
+    return dialogue_sections(models_dir, data_dir)
