@@ -453,6 +453,12 @@
         : r.credit.decision === "decline" ? "tag-bad" : "tag-warn"}` },
       `credit ${r.credit.decision}`));
     }
+    // The dialogue manager's acts behind the reply, in the order the reply says them.
+    for (const a of r.acts || []) {
+      const args = Object.entries(a.args || {}).filter(([k]) => k !== "task")
+        .map(([k, v]) => `${k}=${v}`).join(", ");
+      tags.push(el("span", { class: "tag tag-act", title: "dialogue act" }, `${a.name}(${args})`));
+    }
     for (const d of r.degraded || []) tags.push(el("span", { class: "tag tag-warn" }, `no ${d}`));
     if (r.fallback) tags.push(el("span", { class: "tag tag-warn" }, "template reply"));
     if (r.replayed) tags.push(el("span", { class: "tag" }, "replayed answer"));
