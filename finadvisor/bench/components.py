@@ -169,6 +169,8 @@ async def in_process_text_p50(redis_url: str, turns: int = 64) -> float:
     reply into the history, then audit and the stored answer. What is missing is exactly the
     split: gRPC, TLS, protobuf between processes, the gateway's auth and per-session bound.
     """
+    import torch
+
     from finadvisor.common.v1 import common_pb2
     from finadvisor.gateway.v1 import gateway_pb2
     from finadvisor.generator.v1 import generator_pb2
@@ -182,8 +184,6 @@ async def in_process_text_p50(redis_url: str, turns: int = 64) -> float:
     from finadvisor.services.state.servicer import history_to_proto, state_to_proto
     from finadvisor.services.state.tracker import DialogueTracker
     from finadvisor.sessions import RedisStateStore, SessionSettings
-
-    import torch
 
     torch.set_num_threads(1)  # as the generator service runs
     models = paths.models_dir()
@@ -259,7 +259,7 @@ def peak_rss_mb(pids: dict[str, int]) -> dict[str, float]:
     return out
 
 
-async def monolith_text(stack: "StackHandle", turns: int) -> dict[str, dict[str, float]]:
+async def monolith_text(stack: StackHandle, turns: int) -> dict[str, dict[str, float]]:
     """Text turns at 1 and 8 clients against the gateway with every service in its process
     (``finadvisor.bench.monolith``), served on its own port with the stack's TLS certificate
     and API keys: the split's baseline when the turn still arrives over the network."""
@@ -285,7 +285,8 @@ async def monolith_text(stack: "StackHandle", turns: int) -> dict[str, dict[str,
         "FINADVISOR_GATEWAY_RATE_LIMIT_PER_S": "0", "FINADVISOR_GATEWAY_RATE_BURST": "1000",
         "FINADVISOR_GATEWAY_MAX_TURNS_PER_SESSION": "64", "FINADVISOR_LOG_LEVEL": "WARNING",
     })
-    proc = subprocess.Popen([sys.executable, "-m", "finadvisor.bench.monolith"], env=env,
+    # Popen returns as soon as the child runs; it is never waited on with a blocking call here.
+    proc = subprocess.Popen([sys.executable, "-m", "finadvisor.bench.monolith"], env=env,  # noqa: ASYNC220
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     handle = Handle(gateway=f"127.0.0.1:{port}", ca=stack.ca, api_key=stack.api_key)
     try:

@@ -122,7 +122,8 @@ def build_client(cfg: SessionSettings, read_timeout: bool = True) -> tuple[Any, 
         }
         if "sentinel_password" in query:
             sentinel_kwargs["password"] = query["sentinel_password"][0]
-        sentinel = Sentinel(split_hosts(hosts, 26379), sentinel_kwargs=sentinel_kwargs)
+        sentinel = Sentinel(split_hosts(hosts, 26379),  # type: ignore[no-untyped-call]  # redis-py
+                            sentinel_kwargs=sentinel_kwargs)
         master = sentinel.master_for(
             path[0],
             db=db,

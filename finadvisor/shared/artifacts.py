@@ -45,7 +45,7 @@ def verify_manifest(folder: Path) -> dict[str, Any]:
     path = folder / MANIFEST
     if not path.is_file():
         raise ModelNotReadyError(f"no {MANIFEST} in {folder}; run `finadvisor train`")
-    manifest = json.loads(path.read_text())
+    manifest: dict[str, Any] = json.loads(path.read_text())
     for name, digest in manifest.get("files", {}).items():
         f = folder / name
         if not f.is_file():

@@ -90,7 +90,8 @@ class DynamicBatcher(Generic[T, R]):
         except queue.Full:
             raise RateLimitedError(f"{self.name} queue is full; retry shortly",
                                    retry_after_s=0.5) from None
-        return await pending.future
+        result: R = await pending.future
+        return result
 
     def close(self, timeout_s: float = 10.0) -> None:
         """Stop after the queued work is done (items queued before close still get answers)."""
@@ -118,7 +119,7 @@ class DynamicBatcher(Generic[T, R]):
             if nxt is _STOP:
                 stop = True
                 break
-            batch.append(nxt)  # type: ignore[arg-type]
+            batch.append(nxt)  # type: ignore[arg-type]  # not the _STOP sentinel here
         return batch, stop
 
     def _run(self) -> None:
@@ -127,7 +128,7 @@ class DynamicBatcher(Generic[T, R]):
             first = self._queue.get()
             if first is _STOP:
                 break
-            batch, stop = self._collect(first)  # type: ignore[arg-type]
+            batch, stop = self._collect(first)  # type: ignore[arg-type]  # not _STOP either
             if stop:
                 self._queue.put(_STOP)  # the sentinel _collect took belongs to this worker:
                 stop = False  # finish this batch, then take a sentinel like the others
@@ -163,4 +164,4 @@ def _resolve(future: asyncio.Future[R], result: R | None, exc: BaseException | N
     if exc is not None:
         future.set_exception(exc)
     else:
-        future.set_result(result)  # type: ignore[arg-type]
+        future.set_result(result)  # type: ignore[arg-type]  # None only with an exception

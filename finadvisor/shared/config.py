@@ -63,7 +63,7 @@ def _convert(raw: str, typ: Any) -> Any:
     raise TypeError(f"unsupported settings type {typ!r}")
 
 
-def env_name(cls: type, f: dataclasses.Field) -> str:
+def env_name(cls: type, f: dataclasses.Field[Any]) -> str:
     env = f.metadata["env"]
     return env if f.metadata.get("absolute") else f"{getattr(cls, 'ENV_PREFIX', '')}{env}"
 
@@ -74,7 +74,7 @@ def load_settings(cls: type[T], environ: Mapping[str, str] | None = None) -> T:
     hints = typing.get_type_hints(cls)
     values: dict[str, Any] = {}
     problems: list[str] = []
-    for f in dataclasses.fields(cls):  # type: ignore[arg-type]
+    for f in dataclasses.fields(cls):  # type: ignore[arg-type]  # cls: a dataclass type, unknown to type[T]
         if "env" not in f.metadata:
             continue
         env = env_name(cls, f)
@@ -91,7 +91,7 @@ def load_settings(cls: type[T], environ: Mapping[str, str] | None = None) -> T:
         settings = cls(**values)
     except TypeError as exc:  # pragma: no cover - programming error
         raise ConfigError(str(exc)) from None
-    for f in dataclasses.fields(cls):  # type: ignore[arg-type]
+    for f in dataclasses.fields(cls):  # type: ignore[arg-type]  # as above
         value = getattr(settings, f.name)
         env = env_name(cls, f) if "env" in f.metadata else f.name
         lo, hi, choices = f.metadata.get("min"), f.metadata.get("max"), f.metadata.get("choices")
@@ -122,7 +122,7 @@ def describe(cls: type) -> list[tuple[str, str, str]]:
     for f in dataclasses.fields(cls):
         if "env" not in f.metadata:
             continue
-        default = f.default if f.default is not dataclasses.MISSING else f.default_factory()  # type: ignore[misc]
+        default = f.default if f.default is not dataclasses.MISSING else f.default_factory()  # type: ignore[misc]  # one of the two is set
         out.append((env_name(cls, f), str(default), f.metadata.get("help", "")))
     return out
 

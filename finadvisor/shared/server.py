@@ -13,8 +13,9 @@ import abc
 import asyncio
 import logging
 import signal
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
@@ -52,14 +53,14 @@ class ServiceApp(abc.ABC):
     def register(self, server: grpc.aio.Server) -> None:
         """Add the servicers to ``server``."""
 
-    async def start(self) -> None:
+    async def start(self) -> None:  # noqa: B027 - optional hook (nothing to load)
         """Load models and connect; the service is ready when this returns."""
 
     async def check(self) -> bool:
         """True while the service can serve (dependencies answer)."""
         return True
 
-    async def stop(self) -> None:
+    async def stop(self) -> None:  # noqa: B027 - optional hook (nothing to release)
         """Release models and connections."""
 
 
@@ -204,7 +205,8 @@ def run_service(app: ServiceApp, settings: ServerSettings) -> None:
     asyncio.run(serve(app, settings))
 
 
-def main_for(settings_cls: type[ServerSettings], app_factory: "type[ServiceApp] | object") -> int:
+def main_for(settings_cls: type[ServerSettings],
+             app_factory: Callable[[Any], ServiceApp]) -> int:
     """``python -m finadvisor.services.<name>``: load settings, build the app, serve.
 
     A bad setting exits 2 with one readable line on stderr and no traceback.
@@ -217,7 +219,7 @@ def main_for(settings_cls: type[ServerSettings], app_factory: "type[ServiceApp] 
     try:
         settings = load_settings(settings_cls)
         settings.check_transport()
-        app = app_factory(settings)  # type: ignore[operator]
+        app = app_factory(settings)
     except ConfigError as exc:
         print(f"finadvisor {settings_cls.SERVICE}: {exc}", file=sys.stderr)
         return 2

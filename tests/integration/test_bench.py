@@ -10,7 +10,6 @@ import redis.asyncio as redis
 
 from finadvisor.bench import components
 from finadvisor.bench.load import Inputs, run_load
-
 from tests.integration.stack import Stack
 
 pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="session")]

@@ -85,7 +85,7 @@ _OWN_HOME = re.compile(
     r"(?:home|house|flat|apartment|place|bungalow|property|condo|cottage)\b|"
     r"\b(?:home|house|flat|apartment|place|bungalow|property)\s+(?:is|are)\s+(?:ours|mine|"
     r"(?:all\s+)?paid\s+off|owned)\b|\bhome ?owners?\b|\bown (?:it|outright)\b|"
-    r"\b(?:have|got|pay|paying|with)\s+(?:a|the|our|my)\s+mortgage\b(?!\s+(?:rate|interest|offer|deal))|\bmortgage\s+(?:on|for)\s+(?:my|our|the)\s+(?:home|house|flat|apartment|place|property|bungalow)\b|"
+    r"\b(?:have|got|pay|paying)\s+(?:a|the|our|my)\s+mortgage\b(?!\s+(?:rate|interest|offer|deal))|\bmortgage\s+(?:on|for)\s+(?:my|our|the)\s+(?:home|house|flat|apartment|place|property|bungalow)\b|"
     r"\bmortgage (?:is|costs?)\b|\bon (?:the|our|my) mortgage\b|\bmortgage already\b|"
     r"\bpaid (?:off )?(?:the|our|my) mortgage\b"
 )
@@ -102,7 +102,8 @@ _EDUCATION = re.compile(
     r"phd|semester|student)\b"
 )
 _KIN_RE = re.compile(r"\b" + _KIN + r"(?:'s)?\b|\b(?:her|his|their)\b")
-_HUMAN_TARGET = r"(?:person|human|humans|someone|somebody|agent|advisor|adviser|staff|representative|operator|colleague|manager|people|man|woman)"
+_HUMAN_TARGET = (r"(?:person|human|humans|someone|somebody|agents?|advisors?|advisers?|staff|representatives?|"
+                 r"operators?|colleagues?|manager|people|man|woman)")
 _HUMAN = re.compile(
     r"\b(?:speak|talk|chat|connect|transfer|put)\b[^.?!]{0,40}?\b" + _HUMAN_TARGET + r"\b|"
     r"\b(?:want|need|get|give|rather have|prefer)\s+(?:me\s+)?(?:to\s+)?(?:a|an|one of your|some)?\s*"

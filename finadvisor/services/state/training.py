@@ -59,7 +59,7 @@ def evaluate_dialogues(model: Understanding, dialogues: Iterable[dict[str, Any]]
             fp += sum(pred.values()) - hit
             fn += sum(gold.values()) - hit
             state, _changed = merge_state(state, result.mentions, modality_facts(turn.get("modality")), i, source)
-            joint += slot_values(state) == turn.get("state", {})
+            joint += slot_values(state) == with_catalogue(turn.get("state", {}))
     precision = tp / (tp + fp) if tp + fp else 1.0
     recall = tp / (tp + fn) if tp + fn else 1.0
     f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
@@ -68,6 +68,17 @@ def evaluate_dialogues(model: Understanding, dialogues: Iterable[dict[str, Any]]
         "slot_f1": round(f1, 4),
         "joint_goal_accuracy": round(joint / n, 4) if n else 0.0,
     }
+
+
+def with_catalogue(state: dict[str, str]) -> dict[str, str]:
+    """The simulator's annotated state completed by the ontology's catalogue rule (a loan's
+    purpose implies its product when none was named), which the tracker applies and the
+    corpus (generated before the rule) does not annotate."""
+    from finadvisor.services.state.interpret import CATALOGUE, CATALOGUE_DEFAULT
+
+    if "loan_purpose" in state and "product" not in state:
+        return {**state, "product": CATALOGUE.get(state["loan_purpose"], CATALOGUE_DEFAULT)}
+    return state
 
 
 def _model_card(meta: dict[str, Any], metrics: dict[str, Any]) -> str:

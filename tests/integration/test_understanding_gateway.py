@@ -1,0 +1,82 @@
+"""Each kind of understanding failure of issue 16, with new sentences of that kind, through the
+gateway and the state service with a real Redis (``finadvisor.evaluation.harness``)."""
+
+from __future__ import annotations
+
+import pytest
+
+from finadvisor.evaluation.harness import play_dialogues
+
+pytestmark = pytest.mark.integration
+
+DIALOGUES = {
+    "occupation": ["hello", "I'd like a personal loan", "I've been a bricklayer, self-employed, for 14 years"],
+    "occupation_employed": ["hi", "I'm a dental nurse at a clinic, seven years now"],
+    "own_home": ["hi", "I need a loan for a holiday", "we own the house we live in"],
+    "existing_payment": ["hello", "I want a loan for a used motorbike", "11000",
+                         "I also have a credit card that I pay 80 a month on"],
+    "consolidation": ["I'd like to merge my two credit cards into one loan"],
+    "child_studies": ["hi", "I need to borrow money", "it's to cover my daughter's university fees"],
+    "human": ["hi", "no, I don't want to do this with a bot, let me speak to one of your advisers"],
+    "bare_answers": ["car loan please", "9,500 pounds", "three years"],
+}
+
+
+@pytest.fixture(scope="module")
+def played() -> dict[str, list]:
+    names = list(DIALOGUES)
+    out = play_dialogues([{"turns": DIALOGUES[n]} for n in names])
+    return dict(zip(names, out, strict=True))
+
+
+def slots(resp) -> dict[str, str]:
+    return {k: v.value for k, v in resp.state.slots.items()}
+
+
+def test_occupation_with_years_is_employment(played) -> None:
+    s = slots(played["occupation"][-1])
+    assert s["employment_status"] == "self_employed" and s["employment_years"] == "14"
+    assert "investment_horizon_years" not in s and s.get("loan_term_months") != "168"
+    s = slots(played["occupation_employed"][-1])
+    assert s["employment_status"] == "employed" and s["employment_years"] == "7"
+
+
+def test_owning_a_home_is_housing_not_a_purpose(played) -> None:
+    s = slots(played["own_home"][-1])
+    assert s["housing"] == "own"
+    assert s["loan_purpose"] == "travel" and s["product"] == "personal_loan"
+
+
+def test_existing_payment_is_a_debt_and_keeps_the_product(played) -> None:
+    turns = played["existing_payment"]
+    assert slots(turns[1])["product"] == "auto_loan"  # inferred from the purpose
+    assert turns[1].state.slots["product"].confidence < turns[1].state.slots["loan_purpose"].confidence
+    s = slots(turns[-1])
+    assert s["monthly_debt"] == "80"
+    assert s["product"] == "auto_loan" and s["loan_amount"] == "11000"
+
+
+def test_consolidating_cards_is_a_purpose_not_a_card(played) -> None:
+    s = slots(played["consolidation"][-1])
+    assert s["loan_purpose"] == "debt_consolidation" and s["product"] == "personal_loan"
+    assert "monthly_debt" not in s
+
+
+def test_a_childs_studies_are_education(played) -> None:
+    s = slots(played["child_studies"][-1])
+    assert s["loan_purpose"] == "education" and s["product"] == "personal_loan"
+    assert "employment_status" not in s
+
+
+def test_asking_for_a_person_while_refusing_the_assistant_is_a_handoff(played) -> None:
+    assert played["human"][-1].state.active_intent == "request_human"
+
+
+def test_bare_answers_fill_the_slot_that_was_asked(played) -> None:
+    turns = played["bare_answers"]
+    for prev, resp in zip(turns, turns[1:]):
+        asked = [a.args["slot"] for a in prev.acts if a.name == "request"]
+        assert asked, "the advisor asked for something"
+        assert asked[0] in resp.state.changed_slots
+    s = slots(turns[-1])
+    assert s["loan_amount"] == "9500" and s["currency"] == "GBP"
