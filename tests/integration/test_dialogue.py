@@ -98,3 +98,19 @@ def reply_only(resp: gateway_pb2.ConverseResponse) -> str:
     from finadvisor.services.generator.policy import CompliancePolicy
 
     return CompliancePolicy.load().without_disclaimers(resp.reply)
+
+
+async def test_the_audit_record_of_a_turn_names_its_acts(stack: Stack, redis_server) -> None:
+    from redis.asyncio import Redis
+
+    from finadvisor.services.gateway.audit import AuditLog
+
+    sid = await new_session(stack)
+    resp = await turn(stack, sid, "a1", "what is your mortgage rate?")
+    client = Redis.from_url(redis_server.url)
+    try:
+        records = await AuditLog(client).for_session(sid)
+    finally:
+        await client.aclose()
+    (record,) = [r for r in records if r.kind == "turn"]
+    assert [a.split("(")[0] for a in record.acts] == [a.name for a in resp.acts]

@@ -45,6 +45,8 @@ class AuditEntry:
     id: str = ""
     #: the API client whose call wrote the record ('' = the authenticated caller of this call)
     caller: str = ""
+    #: the advisor's dialogue acts of the turn's reply, as ``name(arg=value, ...)``
+    acts: Sequence[str] = ()
 
 
 def session_audit_key(session_id: str) -> str:
@@ -101,6 +103,7 @@ class AuditLog:
             "pd": repr(float(entry.probability_of_default)),
             "degraded": json.dumps(list(entry.degraded)),
             "caller": entry.caller or _current_caller(),
+            "acts": json.dumps(list(entry.acts)),
         }
 
     async def for_session(self, session_id: str, limit: int = 100) -> list[AuditEntry]:
@@ -144,6 +147,7 @@ def _entry_from_fields(entry_id: str, raw: Mapping[bytes | str, bytes | str]) ->
         probability_of_default=float(f.get("pd", "0")),
         degraded=json.loads(f.get("degraded", "[]")),
         caller=f.get("caller", ""),
+        acts=json.loads(f.get("acts", "[]")),
     )
 
 

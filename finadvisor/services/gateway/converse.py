@@ -377,7 +377,7 @@ class Converser:
         entries = [AuditEntry(
             session_id=req.session_id, request_id=req.request_id, kind="turn",
             input_hashes=hashes, model_versions=work.model_versions,
-            degraded=work.degraded,
+            degraded=work.degraded, acts=[_audit_act(a) for a in acts],
         )]
         if credit is not None:
             entries.append(AuditEntry(
@@ -392,6 +392,15 @@ class Converser:
                                    image_type=work.findings.image.image_type,
                                    acts=dialogue_acts.to_dicts(acts)),
             self.audit.append_many(entries))
+
+
+def _audit_act(a: dialogue_acts.Act) -> str:
+    """An act for the audit record: its name and arguments, without the customer's own words
+    (a read-back transcript) or figures (the record keeps hashes of the inputs, never them)."""
+    keep = {k: v for k, v in a.args.items()
+            if k in ("slot", "slots", "decision", "product", "trend", "kind", "topic", "needs",
+                     "document", "rate", "task")}
+    return str(dialogue_acts.Act(a.name, keep))
 
 
 def _with_implied_purpose(state: common_pb2.DialogueState) -> common_pb2.DialogueState:
