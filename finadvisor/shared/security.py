@@ -292,6 +292,43 @@ def generate_dev_credentials(folder: Path) -> tuple[Path, dict[str, Path]]:
     return store_path, key_paths
 
 
+# -- console users --------------------------------------------------------------------------------
+_SCRYPT = {"n": 2 ** 14, "r": 8, "p": 1}
+
+
+def hash_password(password: str, salt: bytes | None = None) -> dict[str, object]:
+    """An scrypt record of ``password`` (what a users file stores; never the password)."""
+    salt = salt if salt is not None else secrets.token_bytes(16)
+    digest = hashlib.scrypt(password.encode(), salt=salt, dklen=32, **_SCRYPT)
+    return {"scrypt": digest.hex(), "salt": salt.hex(), **_SCRYPT}
+
+
+def verify_password(password: str, record: Mapping[str, object]) -> bool:
+    try:
+        salt = bytes.fromhex(str(record["salt"]))
+        params = {k: int(record[k]) for k in ("n", "r", "p")}  # type: ignore[call-overload]
+        expected = bytes.fromhex(str(record["scrypt"]))
+        digest = hashlib.scrypt(password.encode()[:1024], salt=salt, dklen=len(expected),
+                                maxmem=64 * 1024 * 1024, **params)
+    except (KeyError, ValueError, TypeError):
+        return False
+    return hmac.compare_digest(digest, expected)
+
+
+def generate_console_user(folder: Path, name: str = "analyst") -> tuple[Path, Path]:
+    """One console user with a random password: ``console-users.json`` (scrypt hashes) and
+    ``console-password`` (0600, for the person at this machine). Kept across restarts."""
+    folder = Path(folder)
+    users_path, password_path = folder / "console-users.json", folder / "console-password"
+    if users_path.exists() and password_path.exists():
+        return users_path, password_path
+    password = secrets.token_urlsafe(18)
+    _write_private(password_path, (password + "\n").encode())
+    _write_private(users_path, json.dumps(
+        {"users": [{"name": name, **hash_password(password)}]}, indent=2).encode())
+    return users_path, password_path
+
+
 def require_role(client: Client | None, *roles: str) -> None:
     """PermissionDeniedError unless ``client`` has one of ``roles`` (None = auth is off)."""
     if client is None:

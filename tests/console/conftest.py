@@ -58,12 +58,30 @@ class Console:
     """The console of a running stack, and a JSON client of its API (independent of the page)."""
 
     url: str
+    #: the console user `up` made (credentials/console-password under the stack's home)
+    user: str = "analyst"
+    password: str = ""
+    cookie: str = ""
+
+    def sign_in(self) -> None:
+        """Sign in like the page does; the login cookie then goes with every API call."""
+        origin = self.url.rstrip("/")
+        req = urllib.request.Request(
+            origin + "/api/login", method="POST",
+            data=json.dumps({"user": self.user, "password": self.password}).encode(),
+            headers={"Content-Type": "application/json", "Origin": origin})
+        with urllib.request.urlopen(req, timeout=60) as resp:
+            self.cookie = resp.headers["Set-Cookie"].split(";", 1)[0]
 
     def api(self, method: str, path: str, body: dict[str, Any] | None = None,
             ) -> tuple[int, Any]:
+        if not self.cookie:
+            self.sign_in()
         data = json.dumps(body).encode() if body is not None else None
-        req = urllib.request.Request(self.url.rstrip("/") + path, data=data, method=method,
-                                     headers={"Content-Type": "application/json"})
+        origin = self.url.rstrip("/")
+        req = urllib.request.Request(origin + path, data=data, method=method,
+                                     headers={"Content-Type": "application/json",
+                                              "Origin": origin, "Cookie": self.cookie})
         try:
             with urllib.request.urlopen(req, timeout=60) as resp:
                 return resp.status, json.loads(resp.read() or b"null")
@@ -91,7 +109,9 @@ def stack_console() -> Iterator[Console]:
     if problem:
         pytest.fail(f"`finadvisor up --no-train` did not come up:\n{problem}", pytrace=False)
     try:
-        yield Console(f"http://127.0.0.1:{handle.ports['console']}/")
+        assert handle.home is not None
+        password = (handle.home / "credentials" / "console-password").read_text().strip()
+        yield Console(f"http://127.0.0.1:{handle.ports['console']}/", password=password)
     finally:
         handle.stop()
         if handle.home is not None:

@@ -62,7 +62,8 @@ async def client() -> AsyncIterator[TestClient]:
 
 
 def _form(**parts: tuple[bytes, str, str] | str) -> aiohttp.FormData:
-    form = aiohttp.FormData()
+    # Multipart as the page sends it (the console refuses url-encoded forms: login.py).
+    form = aiohttp.FormData(default_to_multipart=True)
     for name, value in parts.items():
         if isinstance(value, tuple):
             data, ctype, filename = value

@@ -68,8 +68,22 @@ def css(drv: Any, selector: str) -> list[Any]:
     return drv.find_elements(By.CSS_SELECTOR, selector)
 
 
-def open_page(drv: Any, url: str) -> None:
-    drv.get(url)
+def sign_in(drv: Any, console: Any) -> None:
+    """Through the page's own sign-in form (once per browser: the cookie stays)."""
+    wait(drv, lambda d: d.execute_script("return document.body.dataset.login || ''"),
+         "the sign-in check")
+    if drv.execute_script("return document.body.dataset.login") == "in":
+        return
+    by_id(drv, "login-user").send_keys(console.user)
+    by_id(drv, "login-password").send_keys(console.password)
+    by_id(drv, "login-submit").click()
+    wait(drv, lambda d: d.execute_script("return document.body.dataset.login") == "in",
+         "the console after signing in")
+
+
+def open_page(drv: Any, console: Any) -> None:
+    drv.get(console.url)
+    sign_in(drv, console)
     wait(drv, lambda d: by_id(d, "gateway-status").get_attribute("data-state") != "unknown",
          "the gateway status")
     drv.execute_script(RECORD_TURNS)
@@ -147,7 +161,7 @@ def test_loan_dialogue_with_a_payslip_through_the_page(
         viewport: Any) -> None:
     drv, console = driver, stack_console
     viewport(1280, 800)
-    open_page(drv, console.url)
+    open_page(drv, console)
     answers = []
     for text, with_image, assess in DIALOGUE:
         resp = send_turn(drv, text, payslip if with_image else None, assess)
@@ -209,6 +223,11 @@ def test_loan_dialogue_with_a_payslip_through_the_page(
     assert css(drv, "#credit-body [data-decision]")[0].text.lower() == credit["decision"]
     codes = [e.text for e in css(drv, "#credit-body .reason-code")]
     assert codes == [r["code"] for r in credit["reasons"]]
+    # Which part decided, and what produced each reason (model, policy, domain, missing).
+    assert css(drv, "#credit-body [data-decided-by]")[0].get_attribute(
+        "data-decided-by") == credit["decided_by"]
+    assert [e.get_attribute("data-source") for e in css(drv, "#credit-body .reason-source")] \
+        == [r["source"] for r in credit["reasons"]]
     assert credit["model_version"] in by_id(drv, "credit-model").text
     decisions = [r for r in audit["records"] if r["kind"] == "credit_decision"
                  and r["request_id"] == answers[-1]["request_id"]]
@@ -272,7 +291,7 @@ def test_loan_dialogue_with_a_payslip_through_the_page(
     pane_screenshots(drv, viewport, artifacts_dir, "")
 
     # Session list, export, replay.
-    open_page(drv, console.url)
+    open_page(drv, console)
     item = wait(drv, lambda d: css(d, f'.session-item[data-session="{sid}"]'),
                 "the session in the list")[0]
     assert f"{len(DIALOGUE)} turns" in item.text
@@ -334,7 +353,7 @@ def test_layout_fits_without_horizontal_scrolling(
     drv = driver
     width, height = size
     viewport(width, height)
-    open_page(drv, stack_console.url)
+    open_page(drv, stack_console)
     send_turn(drv, "I'd like to borrow 8000 euros for a car", payslip, assess=True)
     wait(drv, lambda d: by_id(d, "heatmap").is_displayed(), "the heatmap")
     scroll_w, inner_w, bad = drv.execute_script(OVERFLOW_JS)
@@ -380,7 +399,7 @@ def test_keyboard_only_sends_a_turn_and_reads_the_heatmap(
 
     drv = driver
     viewport(1280, 800)
-    open_page(drv, stack_console.url)
+    open_page(drv, stack_console)
     keys = ActionChains(drv)
 
     def press(*k: str) -> None:
@@ -437,7 +456,7 @@ def test_keyboard_only_sends_a_turn_and_reads_the_heatmap(
 def test_degraded_banner_follows_the_gateway_info(driver: Any, stack_console: Any) -> None:
     status, info = stack_console.api("GET", "/api/info")
     assert status == 200 and info["gateway"]["name"]
-    open_page(driver, stack_console.url)
+    open_page(driver, stack_console)
     banner = by_id(driver, "degraded-banner")
     if info["degraded"]:
         assert banner.is_displayed()
@@ -461,7 +480,7 @@ def test_gateway_errors_reach_the_page_with_their_status(stack_console: Any) -> 
 
 def test_recording_a_voice_note_attaches_it(driver: Any, stack_console: Any) -> None:
     """MediaRecorder with Chromium's fake microphone: start, stop, and the note is attached."""
-    open_page(driver, stack_console.url)
+    open_page(driver, stack_console)
     btn = by_id(driver, "record-btn")
     assert btn.is_enabled(), btn.get_attribute("title")
     btn.click()

@@ -50,6 +50,7 @@ from finadvisor.ontology import (
     describe,
     sniff_mime,
 )
+from finadvisor.services.console import login
 from finadvisor.services.console.config import ConsoleSettings
 from finadvisor.services.console.gateway_client import gateway_channel
 
@@ -525,8 +526,9 @@ async def security_headers(request: web.Request,
 def create_app(settings: ConsoleSettings) -> web.Application:
     """The console app; the gateway channel opens with the app and closes with it."""
     app = web.Application(client_max_size=settings.max_upload_bytes,
-                          middlewares=[security_headers, api_errors])
+                          middlewares=[security_headers, login.guard, api_errors])
     app[SETTINGS] = settings
+    login.install(app, settings)  # sign-in routes; the guard checks host, login and origin
 
     async def channel_ctx(app: web.Application):  # type: ignore[no-untyped-def]
         app[CHANNEL] = gateway_channel(settings)

@@ -31,6 +31,31 @@ class ConsoleSettings(ServerSettings):
     api_key_file: Path | None = env_field("API_KEY_FILE", None, "the console's analyst API key "
                                           "for the gateway")
 
+    # -- who may use the console (see login.py) --
+    users_file: Path | None = env_field("USERS_FILE", None, "analyst users and their scrypt "
+                                        "password hashes (JSON), made by `finadvisor up`")
+    allowed_hosts: str = env_field("ALLOWED_HOSTS", "localhost,127.0.0.1,::1", "host names the "
+                                   "console answers to (comma-separated; DNS rebinding guard)")
+    trusted_user_header: str = env_field("TRUSTED_USER_HEADER", "", "header naming the signed-in "
+                                         "user, set by an SSO proxy (empty: off)")
+    trusted_proxies: str = env_field("TRUSTED_PROXIES", "", "addresses of that SSO proxy "
+                                     "(comma-separated); the header counts only from them")
+    cookie_secure: bool = env_field("COOKIE_SECURE", False, "mark the login cookie Secure even "
+                                    "when the request did not arrive over TLS (TLS proxy)")
+    session_key_file: Path | None = env_field("SESSION_KEY_FILE", None, "secret that signs login "
+                                              "cookies (shared by replicas; else per process)")
+    login_ttl_s: int = env_field("LOGIN_TTL_S", 8 * 3600, "how long a login lasts", min=60,
+                                 max=7 * 86_400)
+
+    @property
+    def host_names(self) -> frozenset[str]:
+        return frozenset(h.strip().lower().strip("[]") for h in self.allowed_hosts.split(",")
+                         if h.strip())
+
+    @property
+    def proxy_addresses(self) -> frozenset[str]:
+        return frozenset(a.strip() for a in self.trusted_proxies.split(",") if a.strip())
+
     def check_transport(self) -> None:
         """The console serves HTTP on loopback; its gateway channel follows the TLS settings."""
         super().check_transport()

@@ -2,9 +2,10 @@
 
 Why a micro-batcher: the gateway fans out one request per turn, and many sessions run at once. A
 CNN forward pass over 16 thumbnails costs little more than over one, so requests that arrive
-within a few milliseconds of each other are run through the network together. ``analyze`` only
-queues its bytes and awaits a future; the batch (decode, preprocess, forward) runs in a worker
-thread, so the event loop keeps serving while the CPU works. Reading runs per image afterwards,
+within a few milliseconds of each other are run through the network together (the shared
+``finadvisor.shared.batching.DynamicBatcher``, the generator's too). ``analyze`` only queues its
+bytes and awaits a future; the batch (decode, preprocess, forward) runs in a worker thread, so the
+event loop keeps serving while the CPU works. Reading runs per image afterwards,
 also off the loop: any page whose text rows look like a document's, or that the CNN thinks is a
 document, goes through OCR (Tesseract, or RapidOCR from pip, see ``ocr_engines``), and the type
 is then decided by the CNN and the text together (a page reading "payslip" / "net pay" is a
@@ -20,7 +21,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -42,6 +42,7 @@ from finadvisor.services.vision.ocr import (
 )
 from finadvisor.services.vision.ocr_engines import OcrEngine, default_choice, get_engine, ocr_status
 from finadvisor.services.vision.trend import read_trend
+from finadvisor.shared.batching import DynamicBatcher
 from finadvisor.shared.errors import FinadvisorError, ModelNotReadyError
 
 log = logging.getLogger(__name__)
@@ -120,10 +121,12 @@ class VisionEngine:
         self._folder: Path | None = None
         self._infer_lock = threading.Lock()  # one forward pass at a time: no thread oversubscription
         self._ocr_slots = threading.BoundedSemaphore(max(1, ocr_concurrency))
-        self._pending: list[tuple[bytes, str, asyncio.Future[_Classified]]] = []
-        self._timer: asyncio.TimerHandle | None = None
-        self._tasks: set[asyncio.Task[None]] = set()
         self.stats = BatchStats()
+        # Two workers: one batch decodes while another runs the network (_infer_lock keeps the
+        # forward passes one at a time).
+        self._batcher: DynamicBatcher[tuple[bytes, str], _Classified | FinadvisorError] = (
+            DynamicBatcher(self._classify_batch, max_batch_size=max_batch,
+                           max_wait_ms=batch_window_ms, name="vision-batcher", workers=2))
 
     # ------------------------------------------------------------------------------ lifecycle
     def load(self, folder: Path) -> VisionEngine:
@@ -265,45 +268,11 @@ class VisionEngine:
     async def analyze(self, data: bytes, mime_type: str, skip_ocr: bool = False) -> ImageAnalysis:
         """Analyse one image; concurrent calls share CNN batches. Raises InvalidInputError."""
         self._require_model()
-        loop = asyncio.get_running_loop()
-        fut: asyncio.Future[_Classified] = loop.create_future()
-        self._pending.append((bytes(data), mime_type, fut))
-        if len(self._pending) >= self.max_batch:
-            self._flush(loop)
-        elif self._timer is None:
-            self._timer = loop.call_later(self.batch_window_s, self._flush, loop)
-        classified = await fut
+        classified = await self._batcher.submit((bytes(data), mime_type))
+        if isinstance(classified, FinadvisorError):  # this image only; the batch went on
+            raise classified
         return await asyncio.to_thread(self._finish, classified, skip_ocr)
 
-    def _flush(self, loop: asyncio.AbstractEventLoop) -> None:
-        if self._timer is not None:
-            self._timer.cancel()
-            self._timer = None
-        batch, self._pending = self._pending, []
-        if batch:
-            task = loop.create_task(self._run(batch))
-            self._tasks.add(task)
-            task.add_done_callback(self._tasks.discard)
-
-    async def _run(self, batch: list[tuple[bytes, str, asyncio.Future[_Classified]]]) -> None:
-        started = time.perf_counter()
-        try:
-            results = await asyncio.to_thread(self._classify_batch, [(d, m) for d, m, _ in batch])
-        except Exception as exc:  # noqa: BLE001 - handed to every waiting caller
-            for _, _, fut in batch:
-                if not fut.done():
-                    fut.set_exception(exc)
-            return
-        for (_, _, fut), res in zip(batch, results):
-            if fut.done():  # the caller was cancelled (deadline)
-                continue
-            if isinstance(res, BaseException):
-                fut.set_exception(res)
-            else:
-                fut.set_result(res)
-        log.debug("vision batch", extra={"size": len(batch), "seconds": time.perf_counter() - started})
-
     async def aclose(self) -> None:
-        """Wait for in-flight batches (graceful stop)."""
-        if self._tasks:
-            await asyncio.gather(*self._tasks, return_exceptions=True)
+        """Answer the queued images, then stop the batcher's threads (graceful stop)."""
+        await asyncio.to_thread(self._batcher.close)
