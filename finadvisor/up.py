@@ -26,7 +26,12 @@ from finadvisor.services.vision.ocr_engines import vision_ocr_line
 from finadvisor.shared import paths
 from finadvisor.shared.config import ServerSettings, load_settings
 from finadvisor.shared.errors import ConfigError
-from finadvisor.shared.redis_local import LocalRedis, die_with_parent, port_is_free
+from finadvisor.shared.redis_local import (
+    LocalRedis,
+    die_with_parent,
+    new_redis_password,
+    port_is_free,
+)
 
 
 def _settings_classes() -> dict[str, type[ServerSettings]]:
@@ -91,6 +96,8 @@ class Stack:
         self.tls_dir: Path | None = None
         self.key_paths: dict[str, Path] = {}
         self.credentials_file: Path | None = None
+        self.console_users: Path | None = None
+        self.console_password: Path | None = None
         self.train_missing = train_missing
         self.health_timeout_s = health_timeout_s
         self.out = out
@@ -133,17 +140,26 @@ class Stack:
             self.say("WARNING: plain text and no client authentication (--insecure): "
                      "local development only")
             return
-        from finadvisor.shared.security import generate_dev_credentials, generate_dev_pki
+        from finadvisor.shared.security import (
+            generate_console_user,
+            generate_dev_credentials,
+            generate_dev_pki,
+        )
 
         self.tls_dir = generate_dev_pki(self.home / "tls", [*_settings_classes(), "supervisor"])
         self.credentials_file, self.key_paths = generate_dev_credentials(
+            self.home / "credentials")
+        self.console_users, self.console_password = generate_console_user(
             self.home / "credentials")
 
     def start_redis(self) -> None:
         if self.redis_url:
             self.say(f"Using Redis at {self.redis_url.split('@')[-1]} (REDIS_URL)")
             return
-        self.redis = LocalRedis(self.home / "redis").start()
+        # Like production: a password (ACL user), private files; the default user is off.
+        self.redis_password_file = self.home / "credentials" / "redis-password"
+        password = new_redis_password(self.redis_password_file)
+        self.redis = LocalRedis(self.home / "redis", password=password, log_file=True).start()
         self.redis_url = self.redis.url
 
     def child_env(self, name: str) -> dict[str, str]:
@@ -161,6 +177,7 @@ class Stack:
             env["FINADVISOR_TLS_DIR"] = str(self.tls_dir)
             env["FINADVISOR_CREDENTIALS_FILE"] = str(self.credentials_file)
             env["FINADVISOR_CONSOLE_API_KEY_FILE"] = str(self.key_paths["analyst"])
+            env["FINADVISOR_CONSOLE_USERS_FILE"] = str(self.console_users)
             env.pop("FINADVISOR_INSECURE", None)
         else:
             env["FINADVISOR_INSECURE"] = "1"
@@ -244,14 +261,20 @@ class Stack:
         metrics = ", ".join(f"{n}:{st.bind_metrics_port()}" for n, st in s.items()
                             if st.bind_metrics_port() > 0)
         lines.append(f"  metrics   http  {metrics}")
-        where = f" (local, data in {self.home / 'redis'})" if self.redis else ""
-        lines.append(f"  redis     {self.redis_url}{where}")
+        if self.redis:
+            lines.append(f"  redis     {self.redis.public_url} (local, data in "
+                         f"{self.home / 'redis'}; user {self.redis.user}, password in "
+                         f"{self.redis_password_file})")
+        else:
+            lines.append(f"  redis     {self.redis_url.split('@')[-1]}")
         lines.append(f"  logs      {self.home / 'logs'}")
         if self.tls_dir is not None:
             lines.append(f"  tls ca    {self.tls_dir / 'ca.pem'}  (TLS on every port; "
                          "services require client certificates from this CA)")
             for role, path in self.key_paths.items():
                 lines.append(f"  key {role:<8} {path}  (metadata 'authorization: Bearer <key>')")
+            lines.append(f"  console   sign in as 'analyst', password in {self.console_password}"
+                         " (or with the analyst key)")
         else:
             lines.append("  security  OFF (plain text, no credentials)")
         lines.append("Press Ctrl-C to stop.")
@@ -260,6 +283,8 @@ class Stack:
     async def supervise(self, stop: asyncio.Event) -> None:
         """Restart a service that dies (at most 5 times a minute), until ``stop``."""
         while not stop.is_set():
+            if self.redis is not None and not self.redis.alive() and not self.stopping:
+                self.restart_redis()
             for child in self.children:
                 if not child.alive() and not self.stopping:
                     now = time.monotonic()
@@ -275,6 +300,18 @@ class Stack:
                 await asyncio.wait_for(stop.wait(), 0.5)
             except asyncio.TimeoutError:
                 pass
+
+    def restart_redis(self) -> None:
+        """Redis died: start it again on its port with its data (the append-only file keeps
+        every acknowledged write); the services reconnect by themselves."""
+        assert self.redis is not None
+        code = self.redis.proc.returncode if self.redis.proc else "?"
+        self.redis.stop()
+        self.say(f"redis exited (code {code}); restarting")
+        try:
+            self.redis.start()
+        except ConfigError as exc:
+            self.say(f"redis did not restart: {exc}")
 
     def stop_all(self, grace_s: float = 15.0) -> None:
         """SIGTERM every child (gateway and console first), wait, then SIGKILL stragglers."""

@@ -10,7 +10,7 @@ import time
 import uuid
 from pathlib import Path
 from typing import TYPE_CHECKING
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 import numpy as np
 
@@ -98,7 +98,10 @@ async def redis_benchmark_rate(redis_url: str, requests: int = 20000, clients: i
         updates=[SlotUpdate("loan_amount", "12000", 0.95, "text")]))
     keys = session_keys(sid)
     u = urlsplit(redis_url)
-    cmd = [exe, "-h", u.hostname or "127.0.0.1", "-p", str(u.port or 6379), "-c", str(clients),
+    auth = ["--user", unquote(u.username), "-a", unquote(u.password or "")] if u.username else \
+        (["-a", unquote(u.password)] if u.password else [])
+    cmd = [exe, "-h", u.hostname or "127.0.0.1", "-p", str(u.port or 6379), *auth,
+           "-c", str(clients),
            "-n", str(requests), "-r", "100000000", "-q", "EVALSHA", sha, str(len(keys)),
            *keys, "req:__rand_int__", payload, str(24 * 3600 * 1000), "50", "256"]
     out = await asyncio.to_thread(subprocess.run, cmd, capture_output=True, text=True,

@@ -103,4 +103,9 @@ def start_stack(timeout_s: float = 300, extra_env: dict[str, str] | None = None)
         handle.stop()
         raise RuntimeError("stack did not start:\n" + "\n".join(handle.output[-30:]))
     handle.api_key = (home / "credentials" / "backend.key").read_text().strip()
+    password = home / "credentials" / "redis-password"
+    if password.is_file() and handle.redis_url.startswith("redis://") and \
+            "@" not in handle.redis_url:  # up's own Redis: its ACL user, as the services
+        handle.redis_url = handle.redis_url.replace(
+            "redis://", f"redis://finadvisor:{password.read_text().strip()}@", 1)
     return handle
