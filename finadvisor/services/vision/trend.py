@@ -209,11 +209,10 @@ def axis_values(img: Image.Image, series: Series, engine: object) -> tuple[float
     if series.plot_left < 12:
         return None
     strip = img.convert("L").crop((0, 0, series.plot_left, img.height))
-    if strip.width < 40:  # tiny labels: enlarge for the recogniser
-        strip = strip.resize((strip.width * 2, strip.height * 2), Image.Resampling.BICUBIC)
-        f = 2.0
-    else:
-        f = 1.0
+    # Tick labels are small (10 pt at 80-100 dpi is ~11-14 px); OCR reads them best near 24 px.
+    f = 2.0 if img.height < 700 else 1.0
+    if f > 1.0:
+        strip = strip.resize((int(strip.width * f), int(strip.height * f)), Image.Resampling.BICUBIC)
     words = engine.read(strip)  # type: ignore[attr-defined]
     pts = []
     for wd in words:
@@ -227,10 +226,24 @@ def axis_values(img: Image.Image, series: Series, engine: object) -> tuple[float
         pts.append(((wd.y0 + wd.y1) / 2 / f, float(-v if neg else v)))
     if len(pts) < 3:
         return None
-    ys, vs = np.array([p[0] for p in pts]), np.array([p[1] for p in pts])
-    a, b = np.polyfit(ys, vs, 1)
-    if a >= 0 or np.max(np.abs(vs - (a * ys + b))) > 0.05 * (np.ptp(vs) + 1e-9):
-        return None  # ticks must grow upwards and lie on one straight scale
+    ys, vs = np.array([p[0] for p in pts]), np.array([p[1] for p in pts])  # [k], [k]
+    # One misread label ("1100" as "190") must not bend the scale: the line through the pair of
+    # labels that most others agree with, refitted on those (at least three, most of them).
+    tol = 0.02 * (np.ptp(vs) + 1e-9)
+    best: np.ndarray | None = None
+    for i in range(len(pts)):
+        for j in range(i + 1, len(pts)):
+            if abs(ys[j] - ys[i]) < 1e-6:
+                continue
+            a = (vs[j] - vs[i]) / (ys[j] - ys[i])
+            inliers = np.abs(vs - (vs[i] + a * (ys - ys[i]))) <= tol
+            if best is None or inliers.sum() > best.sum():
+                best = inliers
+    if best is None or best.sum() < max(3, 0.6 * len(pts)):
+        return None
+    a, b = np.polyfit(ys[best], vs[best], 1)
+    if a >= 0:
+        return None  # values must grow upwards
     return float(a), float(b)
 
 
