@@ -114,3 +114,10 @@ async def test_the_audit_record_of_a_turn_names_its_acts(stack: Stack, redis_ser
         await client.aclose()
     (record,) = [r for r in records if r.kind == "turn"]
     assert [a.split("(")[0] for a in record.acts] == [a.name for a in resp.acts]
+
+
+async def test_get_session_history_carries_each_replys_acts(stack: Stack) -> None:
+    sid = await new_session(stack)
+    resp = await turn(stack, sid, "s1", "hello")
+    got = await stack.gateway.GetSession(gateway_pb2.GetSessionRequest(session_id=sid), timeout=10)
+    assert [a.name for a in got.history[-1].acts] == [a.name for a in resp.acts] != []

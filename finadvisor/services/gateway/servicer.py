@@ -27,7 +27,7 @@ def _history(h: state_pb2.HistoryEntry) -> gateway_pb2.HistoryTurn:
     return gateway_pb2.HistoryTurn(
         turn=h.turn, request_id=h.request_id, text=h.text, reply=h.reply, intent=h.intent,
         changed_slots=h.changed_slots, degraded=h.degraded, timestamp_ms=h.timestamp_ms,
-        text_source=h.text_source, image_type=h.image_type)
+        text_source=h.text_source, image_type=h.image_type, acts=h.acts)
 
 
 def _audit(e: AuditEntry) -> gateway_pb2.AuditRecord:
