@@ -214,7 +214,7 @@ class CreditRiskModel:
             raise ModelNotReadyError(f"risk model config unreadable: {exc}") from None
         if config.get("schema_version") != SCHEMA_VERSION or config.get("features") != list(
             FEATURE_NAMES
-        ):
+        ) or set(config.get("domain") or ()) != set(DOMAIN_FEATURES):
             raise ModelNotReadyError("risk model was trained for another feature schema; retrain")
         path = folder / MODEL_FILE
         try:
@@ -300,10 +300,7 @@ class CreditRiskModel:
         out: list[Finding] = []
         if product not in self.policy.model_products:
             out.append(Finding("refer", "domain", (product_outside_model_reason(product),)))
-        ranges = self.config.get("domain") or {
-            name: [self.config["candidates"][name][0], self.config["candidates"][name][-1]]
-            for name in DOMAIN_FEATURES
-        }
+        ranges = self.config["domain"]  # the training data's range, written at training
         lo, hi = ranges["loan_term_months"]
         term = applicant.loan_term_months
         if term is not None and not lo <= term <= hi:
