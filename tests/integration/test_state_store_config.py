@@ -92,3 +92,25 @@ async def test_sessions_expire_after_the_ttl_without_activity(redis_url: str) ->
     finally:
         await store.erase("exp-s1")
         await store.close()
+
+
+def test_the_state_service_and_the_gateway_read_one_session_configuration(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Both write the same session keys: from the same environment they get the same settings
+    (the gateway once kept its own TTL)."""
+    from finadvisor.services.gateway.config import GatewaySettings
+    from finadvisor.services.gateway.server import GatewayApp
+    from finadvisor.services.state.config import StateSettings
+    from finadvisor.services.state.server import StateApp
+    from finadvisor.shared.config import load_settings
+
+    env = {"REDIS_URL": "redis://127.0.0.1:1/3", "FINADVISOR_SESSION_TTL_S": "1234",
+           "FINADVISOR_SESSION_HISTORY_MAX": "7", "FINADVISOR_SESSION_REQUEST_WINDOW": "70",
+           "FINADVISOR_INSECURE": "1"}
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    state = StateApp(load_settings(StateSettings, env))
+    gateway = GatewayApp(load_settings(GatewaySettings, env))
+    assert state.sessions == gateway.sessions
+    assert (state.sessions.url, state.sessions.ttl_s, state.sessions.history_max,
+            state.sessions.request_window) == ("redis://127.0.0.1:1/3", 1234, 7, 70)
