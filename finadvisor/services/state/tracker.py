@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from typing import Any, Protocol
 
 from finadvisor.services.state.interpret import EMPTY_CONTEXT, TurnContext
+from finadvisor.services.state.redaction import redact as redact_identifiers
 from finadvisor.sessions import SessionSnapshot, SlotUpdate, StateStore, TurnInput, TurnResult
 from finadvisor.shared.errors import InvalidInputError
 from finadvisor.shared.logging import redact
@@ -110,6 +111,7 @@ class DialogueTracker:
             raise InvalidInputError("a turn needs text or facts from an image or voice note")
         if text_source not in ("text", "audio"):
             raise InvalidInputError("text_source must be 'text' or 'audio'")
+        text = redact_identifiers(text).text  # identifiers reach neither the NLU nor the store
         mentions: Sequence[Mention] = ()
         candidates: list[Any] = []
         context = EMPTY_CONTEXT
