@@ -288,9 +288,9 @@ async def monolith_text(stack: StackHandle, turns: int) -> dict[str, dict[str, f
         "FINADVISOR_GATEWAY_RATE_LIMIT_PER_S": "0", "FINADVISOR_GATEWAY_RATE_BURST": "1000",
         "FINADVISOR_GATEWAY_MAX_TURNS_PER_SESSION": "64", "FINADVISOR_LOG_LEVEL": "WARNING",
     })
-    # Popen returns as soon as the child runs; it is never waited on with a blocking call here.
-    proc = subprocess.Popen([sys.executable, "-m", "finadvisor.bench.monolith"], env=env,  # noqa: ASYNC220
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(  # noqa: ASYNC220 - returns once the child runs; never waited on here
+        [sys.executable, "-m", "finadvisor.bench.monolith"], env=env,
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     handle = Handle(gateway=f"127.0.0.1:{port}", ca=stack.ca, api_key=stack.api_key)
     try:
         async with handle.channel() as channel:

@@ -98,8 +98,8 @@ class MonolithGatewayApp(GatewayApp):
         }
         await asyncio.gather(*(app.start() for app in apps.values()))
         self.backend_apps = apps
-        stubs = {name: DirectStub(app.servicer) for name, app in apps.items()}  # type: ignore[attr-defined]
-        return Backends(state=stubs["state"], generator=stubs["generator"],  # type: ignore[arg-type]
+        stubs = {name: DirectStub(app.servicer) for name, app in apps.items()}  # type: ignore[attr-defined]  # each app has .servicer
+        return Backends(state=stubs["state"], generator=stubs["generator"],  # type: ignore[arg-type]  # duck-typed stubs
                         vision=stubs["vision"], voice=stubs["voice"], channels={})
 
     async def stop(self) -> None:

@@ -54,7 +54,7 @@ async def make_store(request: pytest.FixtureRequest) -> AsyncIterator[StoreFacto
     made: list[StateStore] = []
 
     def factory(**overrides: object) -> StateStore:
-        store = RedisStateStore(SessionSettings(url=url, ttl_s=TTL_S, **overrides))  # type: ignore[arg-type]
+        store = RedisStateStore(SessionSettings(url=url, ttl_s=TTL_S, **overrides))  # type: ignore[arg-type]  # overrides: settings fields
         made.append(store)
         return store
 
@@ -109,7 +109,7 @@ async def existing_keys(client: object, session_id: str) -> set[str]:
     """SCAN for the session's hash tag: test-only, to prove no key escapes the known names."""
     pattern = f"fa:{{{session_id}}}:*".replace("{", "\\{").replace("}", "\\}")
     found: set[str] = set()
-    async for k in client.scan_iter(match=pattern, count=1000):  # type: ignore[attr-defined]
+    async for k in client.scan_iter(match=pattern, count=1000):  # type: ignore[attr-defined]  # a redis client
         found.add(k.decode() if isinstance(k, bytes) else k)
     return found
 
@@ -452,15 +452,15 @@ async def test_redis_down_is_unavailable_then_session_resumes(fresh_redis: Local
 
 
 async def test_cluster_down_is_unavailable_then_session_resumes(fresh_cluster: object) -> None:
-    store = RedisStateStore(SessionSettings(url=fresh_cluster.url, op_timeout_s=2.0))  # type: ignore[attr-defined]
+    store = RedisStateStore(SessionSettings(url=fresh_cluster.url, op_timeout_s=2.0))  # type: ignore[attr-defined]  # a LocalCluster
     try:
-        await _down_then_back(store, fresh_cluster.stop, fresh_cluster.restart)  # type: ignore[attr-defined]
+        await _down_then_back(store, fresh_cluster.stop, fresh_cluster.restart)  # type: ignore[attr-defined]  # a LocalCluster
     finally:
         await store.close()
 
 
 async def test_sentinel_url_reaches_the_master(redis_sentinel: object, redis_url: str) -> None:
-    via_sentinel = RedisStateStore(SessionSettings(url=redis_sentinel.url))  # type: ignore[attr-defined]
+    via_sentinel = RedisStateStore(SessionSettings(url=redis_sentinel.url))  # type: ignore[attr-defined]  # a sentinel fixture
     direct = RedisStateStore(SessionSettings(url=redis_url))
     try:
         s = sid()
@@ -572,7 +572,7 @@ async def test_finish_turn_records_the_reply_and_keeps_the_answer_together(store
     with pytest.raises(SessionNotFoundError):
         await store.finish_turn(sid(), "r0", "A reply", b"x")
     with pytest.raises(InvalidInputError):
-        await store.finish_turn(s, "r1", "A reply", "not bytes")  # type: ignore[arg-type]
+        await store.finish_turn(s, "r1", "A reply", "not bytes")  # type: ignore[arg-type]  # on purpose
 
 
 async def test_finish_turn_keeps_the_advisor_acts_on_the_history_entry(store: StateStore) -> None:
