@@ -114,3 +114,28 @@ def test_the_state_service_and_the_gateway_read_one_session_configuration(
     assert state.sessions == gateway.sessions
     assert (state.sessions.url, state.sessions.ttl_s, state.sessions.history_max,
             state.sessions.request_window) == ("redis://127.0.0.1:1/3", 1234, 7, 70)
+
+
+def test_the_lua_scripts_load_as_package_data_with_their_fragments() -> None:
+    """Every script the store runs is a file of the package; a fragment it requires is put in
+    front of it; no file lies there unused."""
+    from importlib import resources
+
+    from finadvisor.sessions import SCRIPT_NAMES, Script
+    from finadvisor.sessions.scripts import script_source
+
+    folder = resources.files("finadvisor.sessions") / "scripts"
+    files = {p.name.removesuffix(".lua") for p in folder.iterdir() if p.name.endswith(".lua")}
+    used: set[str] = set(SCRIPT_NAMES)
+    for name in SCRIPT_NAMES:
+        source = script_source(name)
+        first = (folder / f"{name}.lua").read_text().split("\n", 1)[0]
+        for fragment in first.removeprefix("-- requires:").split() if first.startswith(
+                "-- requires:") else []:
+            used.add(fragment)
+            assert f"local function {fragment}(" in source, (name, fragment)
+        assert "redis.call" in source
+        assert len(Script.named(name).sha) == 40
+    assert files == used
+    with pytest.raises(KeyError):
+        script_source("touch")  # a fragment is not a script
