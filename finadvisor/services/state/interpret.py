@@ -68,7 +68,10 @@ _THINGS = re.compile(r"\s*of\s+(?:your|the|them|my|our|those|these|you)\b|\s*(?:
 _SWITCH = re.compile(r"\b(?:instead|switch|rather|prefer|change|actually|apply|borrow|want|need|would like|"
                      r"i'd like|looking for|interested in|take out|get a|get an)\b")
 _WORD = re.compile(r"[a-z]+")
-_INVESTING = re.compile(r"\b(?:invest\w*|stocks?|shares|funds?|portfolio|etfs?|bonds)\b")
+#: A product named as something the customer has ("I also have a credit card").
+_POSSESSED = re.compile(r"\b(?:have|has|had|got|already|existing|current|my|our|pay|paying)\b")
+_INVESTING = re.compile(r"\b(?:invest\w*|stocks?|shares|funds?|portfolio|etfs?|bonds|horizon)\b")
+_PURPOSE_FRAME = re.compile(r"\b(?:it's for|it is for|its for|for (?:a|an|the|my|our|some)|to (?:pay|fix|buy|cover|fund|do|get))\b")
 #: Words a short answer may carry around its value ("about 16k", "3 years please").
 _FILLER = frozenset("""about around roughly approx approximately maybe perhaps like say its it's it is i
 think guess would be probably just only over for in the a an of ok okay yes yeah please pls thanks
@@ -179,6 +182,11 @@ def _fits(slot: str, number: NumberSpan) -> bool:
 _YEARLY = re.compile(r"\b(?:a year|per year|yearly|annual|annually|per annum|p\.a)\b")
 
 
+def implies_investment(intent: str, low: str) -> bool:
+    """Whether a turn asks to invest in so many words (its product is then ``investment``)."""
+    return intent == "ask_investment_advice" and bool(_INVESTING.search(low))
+
+
 def _kind(slot: str) -> str:
     if slot in DURATION_SLOTS:
         return "duration"
@@ -285,10 +293,11 @@ def _rule_mentions(rules: Sequence[Any], frames: Frames, ctx: TurnContext, inten
     said = {m.slot for m in out}
     end = max((c.end for c in frames.clauses), default=0)
     for slot, (value, conf) in implied.items():
-        if slot in said:
-            continue
-        if slot == "loan_purpose" and not loanish:
-            continue
+        if slot in said or slot in ctx.state:
+            continue  # implied values fill gaps; they never overwrite what was said before
+        if slot == "loan_purpose" and (not loanish or (intent == "out_of_scope" and ctx.requested != slot
+                                                        and not _PURPOSE_FRAME.search(frames_text(frames)))):
+            continue  # "can you recommend a good restaurant" is no business loan
         out.append(Mention(slot, value, conf, 0, end, source))
     return out
 
@@ -326,7 +335,7 @@ def _number_mentions(low: str, numbers: Sequence[NumberSpan], probs: np.ndarray 
             if not _fits(slot, n):
                 q[k] *= 0.05
                 continue
-            if slot == requested or slot in confirming:
+            if (slot == requested and not frames.revision) or slot in confirming:
                 q[k] *= 8.0 if _is_fragment(low, n) else 3.0
             elif slot == expected:
                 q[k] *= 4.0 if _is_fragment(low, n) else 2.0
@@ -336,7 +345,7 @@ def _number_mentions(low: str, numbers: Sequence[NumberSpan], probs: np.ndarray 
                 q[k] *= 0.2  # a loan amount in an investment conversation is unlikely
         fragment = _is_fragment(low, n)
         answer = requested if requested is not None else expected
-        if answer and fragment:
+        if answer and fragment and not frames.revision:
             q[index[NONE_LABEL]] *= 0.1  # a bare value answers the question
             label = answer if answer in index else None
             model_best = labels[int(p.argmax())]
@@ -346,7 +355,7 @@ def _number_mentions(low: str, numbers: Sequence[NumberSpan], probs: np.ndarray 
                     not (answer == "monthly_income" and _YEARLY.search(low)):
                 q[:] = 0.0  # "three years", "50 grand" after being asked: the asked slot
                 q[index[label]] = 1.0
-        if correcting and len(numbers) == 1:
+        if frames.revision and len(numbers) == 1:
             best = labels[int(q.argmax())]
             best_slot = "monthly_income" if best == YEARLY_INCOME_LABEL else best
             if best_slot not in ctx.state and best_slot != NONE_LABEL:
@@ -393,13 +402,14 @@ def _product(mentions: list[Mention], frames: Frames, ctx: TurnContext, loanish:
     for m in mentions:
         if m.slot == "product" and current in LOAN_PRODUCTS and m.value != current:
             clause = frames.clause_at(m.start)
-            if clause is None or not _SWITCH.search(clause.text):
+            possessed = clause is not None and _POSSESSED.search(clause.text)
+            if possessed and not _SWITCH.search(clause.text):
                 candidates.append(m)  # an existing product named in passing: not a new application
                 continue
         out.append(m)
     if any(m.slot == "product" for m in out) or current:
         return out
-    if ctx.task(intent) == "investment" and _INVESTING.search(low):
+    if implies_investment(intent, low):
         out.append(Mention("product", "investment", INFERRED_CONFIDENCE, 0, len(text), source))
         return out
     purpose = next((m.value for m in out if m.slot == "loan_purpose"), None) or ctx.state.get("loan_purpose")

@@ -20,6 +20,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from finadvisor.services.state.normalize import one_edit
+
 _W = r"[a-z']+"
 
 # --------------------------------------------------------------------------- word lists
@@ -53,7 +55,10 @@ _FIRST_PERSON = r"(?:i'm|i am|im|i've been|ive been|i have been|i was|i've|i wor
 _KIN = r"(?:son|daughter|child|kid|kids|children|boy|girl|boys|girls|grandson|granddaughter|nephew|niece)"
 
 # --------------------------------------------------------------------------- patterns
-_CLAUSE_SPLIT = re.compile(r"[,;.!?]+|\s+(?:and|but|plus|so|while|whereas|although)\s+|\s+-\s+")
+# Commas and points inside numbers ("13,300", "2.5k") do not end a clause.
+# ... nor does the "and" of "four hundred and fifty".
+_CLAUSE_SPLIT = re.compile(r"[;!?]+|\.(?!\d)|,(?!\d{3})|(?<!hundred)(?<!thousand)(?<!million)\s+"
+                           r"(?:and|but|plus|so|while|whereas|although)\s+|\s+-\s+")
 
 _SELF_EMPLOYED = re.compile(
     r"\bself[- ]?employ\w*|\bfreelanc\w*|\bcontract(?:or| work)\b|\bsole trader\b|"
@@ -128,10 +133,14 @@ _QUESTION = re.compile(r"\b(?:interest|rate|rates|apr|how|what|which|expensive|c
 _LOAN_REQUEST = re.compile(r"\b(?:borrow|lend|apply|need|want|wanna|would like|i'd like|looking for|take out)\b")
 _PER_MONTH = re.compile(r"\b(?:a|per|each|every)\s+month\b|\bmonthly\b|/\s*(?:month|mo)\b|\bpm\b|\bp/m\b")
 _REQUEST_VERB = re.compile(r"\b(?:borrow|lend|apply|need|want|wanna|like|looking|get|take out|would)\b")
-_CORRECTION = re.compile(
-    r"\b(?:actually|sorry|meant|mean|correction|oops|wait|instead|rather|no|not|wrong|change|"
-    r"make (?:it|that))\b"
+#: Saying that something said before was wrong: strong cues refer back to an earlier value.
+_REVISE = re.compile(
+    r"\b(?:actually|sorry|meant|correction|correct that|correct myself|let me correct|oops|wait|instead|"
+    r"rather|change|changed|update|fix that|mistake|typo|make (?:it|that)|on second thoughts?|scratch that)\b"
 )
+_CORRECTION = re.compile(r"\b(?:no|not|nope|wrong|mean)\b")
+#: Correction words long enough to be recognised with one typo ("insead", "acutally").
+_CORRECTION_WORDS = ("actually", "instead", "correction", "mistake", "rather")
 _INCOME = re.compile(
     r"\b(?:earn|earns|earning|salary|salaries|wage|wages|income|take[- ]home|take home|net|gross|"
     r"pension|benefits|paid|make|makes|making|bring in|brings in|brings home|bring home|pays me)\b"
@@ -206,6 +215,7 @@ class Clause:
     dependents: bool
     invest: bool
     term: bool
+    request: bool = False  # asks for a new loan ("want to roll them into one loan")
     price: bool = False  # a price or savings ("the flat costs 320k", "I have 2000 saved"): not the loan
 
 
@@ -219,7 +229,8 @@ class Frames:
     existing_spans: list[tuple[int, int]] = field(default_factory=list)
     owns_home: bool = False
     wants_human: bool = False
-    correction: bool = False
+    correction: bool = False  # the customer says a value is wrong ("no", "actually", "instead")
+    revision: bool = False  # ... and refers back to what was said before ("actually make it", "instead")
     third_party_education: bool = False
     #: A risk attitude said in other words ("I like to play it safe"); used in an investment context.
     risk: str | None = None
@@ -282,12 +293,13 @@ def read_frames(low: str) -> Frames:
             work=bool(_WORKING.search(t) or _SELF_EMPLOYED.search(t) or _occupation(t)),
             age=bool(_AGE.search(t)), dependents=bool(_DEPENDENTS.search(t)), invest=bool(_INVEST.search(t)),
             term=bool(_TERM.search(t)), price=bool(_PRICE.search(t)),
+            request=bool(_LOAN_REQUEST.search(t) and _DEBT_THING.search(t)) and not debt,
         )
         if previous is not None and not (clause.debt or clause.income or clause.work or clause.age
-                                         or clause.dependents or clause.invest):
+                                         or clause.dependents or clause.invest or clause.request):
             # "I have a student loan, 200 a month": the bare figure belongs to the clause before.
             clause = Clause(s, e, t, previous.debt, previous.income, previous.work, previous.age,
-                            previous.dependents, previous.invest, clause.term)
+                            previous.dependents, previous.invest, clause.term, previous.request, clause.price)
         f.clauses.append(clause)
         if clause.debt:
             f.existing_spans.append((s, e))
@@ -344,7 +356,9 @@ def read_frames(low: str) -> Frames:
     f.wants_human = bool(_HUMAN.search(low))
     f.asks_eligibility = bool(_ELIGIBILITY.search(low))
     f.says_goodbye = bool(_GOODBYE.search(low))
-    f.correction = bool(_CORRECTION.search(low))
+    f.revision = bool(_REVISE.search(low)) or any(
+        len(w) >= 5 and one_edit(w, c) for w in re.findall(r"[a-z]+", low) for c in _CORRECTION_WORDS)
+    f.correction = f.revision or bool(_CORRECTION.search(low))
     return f
 
 
@@ -365,6 +379,9 @@ def slot_prior(clause: Clause | None, unit: str | None) -> dict[str, float]:
         mul("age", 10.0)
         mul("loan_term_months", 0.1)
         mul("employment_years", 0.3)
+    if clause.request and not clause.debt:
+        mul("loan_amount", 3.0)
+        mul("monthly_debt", 0.3)
     if clause.debt:
         mul("monthly_debt", 6.0)
         for s in ("loan_amount", "monthly_income", "investment_amount", "dependents"):

@@ -24,6 +24,7 @@ from tqdm import tqdm
 
 from finadvisor.corpus import CORPUS_VERSION, SPLITS, corpus_dir, ensure_corpus, load_split, modality_facts
 from finadvisor.services.state.merge import merge_state, slot_values
+from finadvisor.services.state.interpret import TurnContext
 from finadvisor.services.state.nlu import NLU_VERSION, Understanding
 
 COMPONENT = "nlu"
@@ -38,28 +39,50 @@ def _source(turn: dict[str, Any]) -> str:
 
 
 def evaluate_dialogues(model: Understanding, dialogues: Iterable[dict[str, Any]]) -> dict[str, float]:
-    """Intent accuracy, slot F1 and joint goal accuracy of ``model`` on annotated dialogues."""
-    dialogues = list(dialogues)
-    turns = user_turns(dialogues)
-    results = iter(model.understand_batch([t["text"] for t in turns], [_source(t) for t in turns]))
+    """Intent accuracy, slot F1 and joint goal accuracy of ``model`` on annotated dialogues.
+
+    Each user turn is understood as the state service understands it: in the context of the
+    state so far and the advisor's acts of the turn before (``TurnContext``); an upload's facts
+    pass the same check as in the tracker. The gold state is completed by the catalogue rule
+    (``with_catalogue``), and a product it infers counts as a gold slot of the turn that first
+    implies it."""
+    from finadvisor.services.state.tracker import FactInput, held_facts
+
     n = correct = tp = fp = fn = joint = 0
     for d in dialogues:
         state: dict[str, dict[str, Any]] = {}
+        acts: list[dict[str, Any]] = []
+        active = ""
+        gold_before: dict[str, str] = {}
         for i, turn in enumerate(d["turns"]):
             if turn["speaker"] != "user":
+                acts = list(turn.get("acts") or [])
                 continue
             source = _source(turn)
-            result = next(results)
+            context = TurnContext.build(slot_values(state), acts, active)
+            result = model.understand(turn["text"], source, context)
+            active = result.intent
             n += 1
             correct += result.intent == turn["intent"]
+            gold_state = with_catalogue(turn.get("state", {}), turn["intent"], turn["text"])
+            if "product" in gold_before and "product" not in gold_state:
+                gold_state = {**gold_state, "product": gold_before["product"]}
+            gold_slots = [(s["slot"], s["value"]) for s in turn.get("slots", [])]
+            if "product" in gold_state and "product" not in gold_before and \
+                    not any(slot == "product" for slot, _v in gold_slots):
+                gold_slots.append(("product", gold_state["product"]))
+            gold_before = gold_state
             pred = Counter((m.slot, m.value) for m in result.mentions)
-            gold = Counter((s["slot"], s["value"]) for s in turn.get("slots", []))
+            gold = Counter(gold_slots)
             hit = sum((pred & gold).values())
             tp += hit
             fp += sum(pred.values()) - hit
             fn += sum(gold.values()) - hit
-            state, _changed = merge_state(state, result.mentions, modality_facts(turn.get("modality")), i, source)
-            joint += slot_values(state) == with_catalogue(turn.get("state", {}))
+            facts = [FactInput(f["slot"], f["value"], 1.0, f.get("source", "image"))
+                     for f in modality_facts(turn.get("modality"))]
+            facts, _held = held_facts(facts, result.mentions, context)
+            state, _changed = merge_state(state, result.mentions, facts, i, source)
+            joint += slot_values(state) == gold_state
     precision = tp / (tp + fp) if tp + fp else 1.0
     recall = tp / (tp + fn) if tp + fn else 1.0
     f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
@@ -70,14 +93,17 @@ def evaluate_dialogues(model: Understanding, dialogues: Iterable[dict[str, Any]]
     }
 
 
-def with_catalogue(state: dict[str, str]) -> dict[str, str]:
+def with_catalogue(state: dict[str, str], intent: str = "", text: str = "") -> dict[str, str]:
     """The simulator's annotated state completed by the ontology's catalogue rule (a loan's
     purpose implies its product when none was named), which the tracker applies and the
     corpus (generated before the rule) does not annotate."""
-    from finadvisor.services.state.interpret import CATALOGUE, CATALOGUE_DEFAULT
+    from finadvisor.services.state.interpret import CATALOGUE, CATALOGUE_DEFAULT, implies_investment
+    from finadvisor.services.state.normalize import fold
 
     if "loan_purpose" in state and "product" not in state:
         return {**state, "product": CATALOGUE.get(state["loan_purpose"], CATALOGUE_DEFAULT)}
+    if "product" not in state and implies_investment(intent, fold(text)):
+        return {**state, "product": "investment"}  # "I want to invest": the product is named
     return state
 
 
