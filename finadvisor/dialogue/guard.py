@@ -158,6 +158,36 @@ def _question_allowed(sentence: str, acts: Sequence[Act]) -> bool:
     return False
 
 
+#: Words that belong to one kind of act: a reply that uses them without one of those acts
+#: says something that was not decided (checked on the text without the acts' arguments).
+CONTENT_CUES: dict[tuple[str, ...], tuple[str, ...]] = {
+    ("describe_chart", "ack_unreadable"): ("chart", "trend"),
+    ("inform_decision",): ("approve", "declin", "referr", "a review by", "final answer"),
+    ("handoff",): ("connect you", "connecting you", "human advisor", "passing you", "take over"),
+    ("answer_rate",): ("% a year", "apr"),
+    ("ack_payslip", "ack_unreadable"): ("payslip",),
+    ("goodbye",): ("goodbye", "bye"),
+    ("offer",): ("portfolio", "i'd suggest", "would suit", "good fit"),
+    ("out_of_scope",): ("only help with", "outside what", "can't help with"),
+    ("confirm",): ("to confirm", "here is what i have", "so far i have", "let me check"),
+    ("confirm_heard",): ("did you say", "heard you"),
+    ("check_value",): ("misread", "doesn't look right"),
+}
+
+
+def _unasked_content(low: str, acts: Sequence[Act]) -> list[str]:
+    present = {a.name for a in acts}
+    for a in acts:  # the arguments' own words (a reason, a transcript) are not the reply's
+        for value in a.args.values():
+            if len(str(value)) >= 2:
+                low = low.replace(str(value).lower(), " ")
+    out = []
+    for owners, cues in CONTENT_CUES.items():
+        if not present & set(owners) and _has(low, cues):
+            out.append(f"unasked_content:{owners[0]}")
+    return out
+
+
 def problems(text: str, acts: Sequence[Act]) -> list[str]:
     """What makes ``text`` unfaithful to ``acts`` (empty = faithful)."""
     low = text.lower()
@@ -171,6 +201,7 @@ def problems(text: str, acts: Sequence[Act]) -> list[str]:
         if s.endswith("?") and not _question_allowed(s, acts):
             out.append("unasked_question")
             break
+    out.extend(_unasked_content(low, acts))
     allowed: set[str] = set()
     for a in acts:
         for value in a.args.values():

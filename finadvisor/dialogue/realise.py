@@ -33,8 +33,16 @@ PRODUCT_WORDS: dict[str, str] = {
     "investment": "investment account",
 }
 NEED_WORDS: dict[str, str] = {**{k: f"your {v}" for k, v in SLOT_WORDS.items()},
+                              # items of the bank's profile the credit model may ask for
                               "credit_history": "your credit history",
-                              "proof_of_income": "proof of your income"}
+                              "proof_of_income": "proof of your income",
+                              "checking_status": "the status of your current account",
+                              "savings_status": "your savings",
+                              "existing_credits": "the number of credits you already have",
+                              "other_instalment_plans": "any other instalment plans",
+                              "guarantor": "a guarantor or co-applicant",
+                              "property": "the property you hold",
+                              "employment": "your employment and how long you have had it"}
 
 REQUEST: dict[str, list[str]] = {
     "product": ["Which product are you interested in: a loan, a card, savings or investing?",

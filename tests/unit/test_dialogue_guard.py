@@ -87,3 +87,14 @@ def test_fill_reports_a_placeholder_the_acts_cannot_fill() -> None:
     text, missing = fill("You would pay [instalment] [currency] a month.",
                          [act("inform_decision", decision="approve", instalment="300")])
     assert missing == ["currency"] and "[" not in text
+
+
+def test_guard_finds_content_of_an_act_that_was_not_decided() -> None:
+    acts = [act("request", slot="monthly_income")]
+    assert problems("The chart shows a falling trend. How much do you earn per month?", acts) == \
+        ["unasked_content:describe_chart"]
+    assert problems("We can approve this in principle. How much do you earn per month?", acts) == \
+        ["unasked_content:inform_decision"]
+    # the customer's own words read back are not the advisor's content
+    heard = [act("confirm_heard", transcript="bye for now")]
+    assert problems('Did you say "bye for now"?', heard) == []

@@ -222,7 +222,9 @@ class Converser:
         voice = work.findings.voice
         view = None
         if credit is not None and credit.decision:
-            reason = next((r.description for r in credit.reasons if r.description), "")
+            # the main reason behind the decision; what is missing is said by ``needs``
+            reason = next((r.description for r in credit.reasons
+                           if r.description and r.source != "missing"), "")
             aff = credit.affordability
             view = CreditView(decision=credit.decision, reason=reason, needs=list(credit.needs),
                               instalment=aff.monthly_instalment,

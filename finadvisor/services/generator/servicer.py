@@ -43,7 +43,8 @@ def acts_of(req: generator_pb2.GenerateRequest) -> tuple[dialogue_acts.Act, ...]
     if req.HasField("credit") and req.credit.decision:
         aff = req.credit.affordability
         view = CreditView(decision=req.credit.decision,
-                          reason=next((r.description for r in req.credit.reasons), ""),
+                          reason=next((r.description for r in req.credit.reasons
+                                       if r.description and r.source != "missing"), ""),
                           needs=list(req.credit.needs), instalment=aff.monthly_instalment,
                           currency=aff.currency)
     image = req.findings.image
