@@ -206,6 +206,7 @@ def describe() -> dict[str, Any]:
     return {
         "intents": list(INTENTS),
         "slots": list(SLOTS),
+        "amount_slots": list(AMOUNT_SLOTS),
         "categorical_values": {k: list(v) for k, v in CATEGORICAL_VALUES.items()},
         "sources": list(SOURCES),
         "decisions": list(DECISIONS),

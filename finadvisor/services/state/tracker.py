@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from typing import Any, Protocol
 
 from finadvisor.services.state.interpret import EMPTY_CONTEXT, TurnContext
+from finadvisor.services.state.plausibility import screen as screen_impossible
 from finadvisor.services.state.redaction import redact as redact_identifiers
 from finadvisor.sessions import SessionSnapshot, SlotUpdate, StateStore, TurnInput, TurnResult
 from finadvisor.shared.errors import InvalidInputError
@@ -122,6 +123,8 @@ class DialogueTracker:
             nlu = self.nlu.understand(text, context=context)
             intent, confidence, mentions = nlu.intent, float(nlu.intent_confidence), nlu.mentions
             candidates.extend(getattr(nlu, "candidates", ()))
+            mentions, impossible = screen_impossible(text, mentions)  # asked, never stored
+            candidates.extend(impossible)
         else:
             intent, confidence = "upload_document", 1.0
         if backup_intent and confidence < BACKUP_INTENT_THRESHOLD and \

@@ -7,6 +7,8 @@
 
 (() => {
   // ------------------------------------------------------------------ ontology (DESIGN.md v1)
+  // The server's vocabulary (finadvisor/ontology.py) replaces these lists as soon as /api/info
+  // answers (applyOntology); they only stand in while the gateway cannot be reached.
   const SLOTS = ["product", "loan_amount", "currency", "loan_term_months", "loan_purpose",
     "monthly_income", "monthly_debt", "employment_status", "employment_years", "age",
     "dependents", "housing", "investment_amount", "investment_horizon_years", "risk_tolerance"];
@@ -177,6 +179,7 @@
       ui.gatewayDown = false;
       ui.infoDegraded = info.degraded || [];
       if (info.limits) Object.assign(ui.limits, info.limits);
+      if (info.ontology && !ui.ontologyLoaded) applyOntology(info.ontology);
       pill.dataset.state = ui.infoDegraded.length ? "degraded" : "ok";
       const gw = info.gateway || {};
       $("gateway-status-text").textContent = ui.infoDegraded.length
@@ -824,6 +827,23 @@
           row("Max affordable", money(affOld.max_affordable_amount, curr), money(affNew.max_affordable_amount, curr)))),
       el("div", { class: "whatif-scale" }, scale,
         pdOld !== null ? el("p", { class: "small muted" }, "Filled marker: what-if · hollow marker: current") : null));
+  }
+
+  /** The lists of the ontology from /api/info, in place (the page keeps the same objects). */
+  function applyOntology(o) {
+    ui.ontologyLoaded = true;
+    if (Array.isArray(o.slots)) {  // the ontology says which slots; the page keeps its order
+      const shown = SLOTS.filter((s) => o.slots.includes(s));
+      SLOTS.splice(0, SLOTS.length, ...shown, ...o.slots.filter((s) => !shown.includes(s)));
+    }
+    for (const [slot, values] of Object.entries(o.categorical_values || {})) {
+      if (slot in CHOICES) CHOICES[slot] = values;  // the selects the page has
+    }
+    if (Array.isArray(o.amount_slots)) {
+      MONEY_SLOTS.clear();
+      o.amount_slots.forEach((s) => MONEY_SLOTS.add(s));
+    }
+    fillSelects();
   }
 
   function fillSelects() {
