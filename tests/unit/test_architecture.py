@@ -25,7 +25,7 @@ PACKAGE = ROOT / "finadvisor"
 #: Matched on the module's dotted name: a part equal to one of these, or a package prefix.
 TRAINING_PARTS = frozenset({"training", "dataset", "suite", "render", "synth", "external_set",
                             "devset", "latency", "bench", "evaluate", "simulator", "templates"})
-TRAINING_PACKAGES = ("finadvisor.corpus", "finadvisor.bench")
+TRAINING_PACKAGES = ("finadvisor.corpus", "finadvisor.bench", "finadvisor.evaluation")
 #: Entry points that reach both sides on purpose (``finadvisor train``/``up``) and the stubs.
 NOT_SERVING = frozenset({"finadvisor.cli", "finadvisor.up", "finadvisor.training",
                          "finadvisor.protogen"})
