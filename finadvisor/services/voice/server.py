@@ -32,7 +32,8 @@ class VoiceApp(ServiceApp):
         folder = (s.models_dir or paths.models_dir()) / "voice"
         self.servicer.engine = await asyncio.to_thread(
             VoiceEngine.load, folder, s.asr, s.whisper_model_dir,
-            max_bytes=s.max_audio_bytes, max_seconds=s.max_audio_seconds)
+            max_bytes=s.max_audio_bytes, max_seconds=s.max_audio_seconds,
+            workers=s.workers or None)
 
     async def check(self) -> bool:
         return self.servicer.engine is not None

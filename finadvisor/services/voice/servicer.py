@@ -45,8 +45,12 @@ class VoiceNotesServicer(voice_pb2_grpc.VoiceNotesServicer):
             raise ModelNotReadyError("voice models are loading")
         if not request.HasField("audio") or not request.audio.data:
             raise InvalidInputError("audio.data is required")
+        # The caller's remaining deadline bounds the work: a note still queued when it passes is
+        # dropped (DEADLINE_EXCEEDED) rather than decoded for nobody; a cancelled call cancels
+        # this coroutine, which takes its note out of the recogniser's queue.
         analysis = await self.engine.analyze(request.audio.data, request.audio.mime_type,
-                                             return_log_mel=request.return_log_mel)
+                                             return_log_mel=request.return_log_mel,
+                                             timeout=context.time_remaining())
         return analysis_to_proto(analysis)
 
     async def GetInfo(self, request, context: grpc.aio.ServicerContext):  # noqa: N802
@@ -54,6 +58,14 @@ class VoiceNotesServicer(voice_pb2_grpc.VoiceNotesServicer):
             return service_info("voice")
         caps = self.engine.capabilities()
         asr = caps["asr"]
+        conf = caps["confidence"]
         return service_info("voice", {"voice": self.engine.model_version},
                             {"asr": (bool(asr["available"]), f"{asr['backend']}: {asr['detail']}"),
-                             "features": (True, "log-mel, prosody, RNN embedding")})
+                             "features": (True, "log-mel, prosody, RNN embedding"),
+                             # the dialogue manager's contract: confirm, don't fill slots, below it
+                             "transcript_confidence": (
+                                 bool(conf["calibrated"]),
+                                 f"low_confidence_below={conf['low_confidence_below']}; "
+                                 f"calibrated on {conf['fitted_on']}"),
+                             "throughput": (True, f"workers={caps['workers']} "
+                                                  f"max_batch={caps['max_batch']}")})

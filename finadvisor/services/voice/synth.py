@@ -25,17 +25,19 @@ MAX_TEXT_CHARS = 1_000
 @dataclass(frozen=True)
 class VoiceVariant:
     """One way of reading a sentence: espeak-ng voice (+variant), words/minute, pitch 0-99,
-    and the signal-to-noise ratio of added white noise (None: clean)."""
+    the signal-to-noise ratio of added white noise (None: clean), and whether the note went
+    through a telephone line (8 kHz, 300-3400 Hz, G.711 mu-law) after the noise."""
 
     voice: str
     speed: int = 160
     pitch: int = 50
     snr_db: float | None = None
+    phone: bool = False
 
     @property
     def tag(self) -> str:
         noise = "clean" if self.snr_db is None else f"snr{self.snr_db:g}"
-        return f"{self.voice}_s{self.speed}_p{self.pitch}_{noise}"
+        return f"{self.voice}_s{self.speed}_p{self.pitch}_{noise}" + ("_phone" if self.phone else "")
 
 
 # Voices heard in training ...
@@ -61,6 +63,25 @@ HELDOUT_VARIANTS: tuple[VoiceVariant, ...] = (
     VoiceVariant("en-us+m7", 180, 45, 22.0),
     VoiceVariant("en-gb-x-rp+f5", 160, 60, 28.0),
     VoiceVariant("en-us+m2", 140, 40),
+)
+# Voices of the people's-words dev set (devset.py): none of them is a training, held-out or
+# recogniser-validation voice (asr.py), and half the readings come through a phone line.
+DEVSET_VARIANTS: tuple[VoiceVariant, ...] = (
+    VoiceVariant("en-gb-x-gbcwmd+m8", 140, 42, None, True),
+    VoiceVariant("en-us+f5", 175, 62, 18.0),
+    VoiceVariant("en-gb-scotland+f4", 150, 68, 25.0, True),
+    VoiceVariant("en-us+linda", 165, 55, 20.0),
+    VoiceVariant("en-029+m8", 155, 45, None, True),
+    VoiceVariant("en-us+david", 185, 35, 15.0),
+)
+# Voices that confidence calibration (confidence.py) reads corpus validation sentences with:
+# the recogniser-validation voices of asr.py, never the dev set's, held-out or training voices.
+CALIBRATION_VARIANTS: tuple[VoiceVariant, ...] = (
+    VoiceVariant("en-us+m6", 170, 48, 20.0),
+    VoiceVariant("en-us-nyc", 150, 52, None, True),
+    VoiceVariant("en-gb+m6", 160, 40, 16.0, True),
+    VoiceVariant("en-us+female2", 180, 60),
+    VoiceVariant("en-gb-x-gbclan", 145, 50, 22.0),
 )
 
 
@@ -92,7 +113,29 @@ def synthesize(
         noise_power = power / (10.0 ** (variant.snr_db / 10.0))
         samples = samples + rng.normal(0.0, np.sqrt(noise_power), samples.shape).astype(np.float32)
         samples = np.clip(samples, -1.0, 1.0).astype(np.float32)
+    if variant.phone and samples.size:
+        samples = phone_band(samples, int(sr))
     return samples, int(sr)
+
+
+def phone_band(samples: np.ndarray, sample_rate: int) -> np.ndarray:
+    """What a phone line leaves of a recording: 8 kHz, 300-3400 Hz band, 8-bit mu-law
+    (G.711), then back at ``sample_rate``. samples: (n,) float32 -> (m,) float32.
+
+    Customers record voice notes on phones and banks receive some through telephony; a
+    recogniser measured only on full-band audio would look better than it is.
+    """
+    import soxr
+    from scipy.signal import butter, sosfilt
+
+    narrow = soxr.resample(samples, sample_rate, 8_000).astype(np.float64)  # (n * 8000 / sr,)
+    sos = butter(4, [300.0, 3400.0], btype="bandpass", fs=8_000, output="sos")
+    narrow = np.clip(sosfilt(sos, narrow), -1.0, 1.0)
+    mu = 255.0
+    coded = np.sign(narrow) * np.log1p(mu * np.abs(narrow)) / np.log1p(mu)  # in [-1, 1]
+    coded = np.round(coded * 127.0) / 127.0  # 8-bit code words
+    narrow = np.sign(coded) * np.expm1(np.abs(coded) * np.log1p(mu)) / mu
+    return soxr.resample(narrow.astype(np.float32), 8_000, sample_rate).astype(np.float32)
 
 
 def to_wav_bytes(samples: np.ndarray, sample_rate: int, fmt: str = "WAV", subtype: str | None = None) -> bytes:

@@ -28,21 +28,30 @@ import torch
 from torch.nn import functional as F
 from tqdm import tqdm
 
-from finadvisor.services.voice.asr import build_asr_resources, pocketsphinx_model_dir, read_cmudict
+from finadvisor.services.voice import devset
+from finadvisor.services.voice.asr import (
+    build_asr_resources,
+    make_backend,
+    pocketsphinx_model_dir,
+    read_cmudict,
+)
+from finadvisor.services.voice.confidence import Calibration, calibration_report
 from finadvisor.services.voice.encoder import UtteranceEncoder, VoiceEncoderConfig, pad_batch
-from finadvisor.services.voice.engine import COMPONENT, META_FILE, VoiceEngine
+from finadvisor.services.voice.engine import COMPONENT, DEFAULT_ASR, META_FILE, VoiceEngine
 from finadvisor.services.voice.features import SAMPLE_RATE, LogMelExtractor
 from finadvisor.services.voice.synth import (
+    CALIBRATION_VARIANTS,
     HELDOUT_VARIANTS,
     TRAIN_VARIANTS,
     VoiceVariant,
     synthesize,
     to_wav_bytes,
 )
-from finadvisor.services.voice.text import spoken_form
+from finadvisor.services.voice.text import spoken_form, written_form
 from finadvisor.shared.artifacts import write_manifest
 
 CLIPS_PER_INTENT = 150
+N_CALIBRATION_CLIPS = 200
 MAX_COPIES = 5
 N_EVAL_CLIPS = 80
 EPOCHS = 20
@@ -299,10 +308,80 @@ def train(models_dir: Path, data_dir: Path, seed: int = 0, progress: bool = True
         "metrics": metrics,
         "history": history,
     }
+    metrics["confidence_calibration"] = calibrate(models_dir, data_dir, seed, write=False)
+    meta["metrics"] = metrics
     (out / META_FILE).write_text(json.dumps(meta, indent=2) + "\n")
     (out / "MODEL_CARD.md").write_text(_model_card(config, meta))
     write_manifest(out, component=COMPONENT, version=version)
     return metrics
+
+
+def _nlu() -> Any:
+    """The state service's understanding model, loaded the way the state service loads it
+    (public API only); None when this checkout has not trained one."""
+    try:
+        from finadvisor.services.state.nlu import Understanding
+        from finadvisor.shared.paths import models_dir as default_models_dir
+
+        return Understanding.load(default_models_dir() / "nlu")
+    except Exception:  # noqa: BLE001 - calibration falls back to exact transcripts
+        return None
+
+
+def _same_reading(nlu: Any, typed: list[str], heard: list[str]) -> list[bool]:
+    """Per turn: does the state tracker read the same intent and slots from the transcript as
+    from the turn typed? Without an NLU model: is the transcript word-for-word right?"""
+    if nlu is None:
+        return [spoken_form(t) == spoken_form(h) for t, h in zip(typed, heard, strict=True)]
+    a = nlu.understand_batch(typed)
+    b = nlu.understand_batch(heard, ["audio"] * len(heard))
+    return [x.intent == y.intent and {(m.slot, m.value) for m in x.mentions}
+            == {(m.slot, m.value) for m in y.mentions} for x, y in zip(a, b, strict=True)]
+
+
+def calibrate(models_dir: Path, data_dir: Path, seed: int = 0, write: bool = True,
+              asr_backend: str = DEFAULT_ASR) -> dict[str, Any]:
+    """Fit the transcript-confidence calibration (confidence.py) of the default recogniser and
+    save it in the model folder (``write`` also rewrites the manifest, same version).
+
+    Data: corpus validation-split sentences that are not in the training split, read by the
+    calibration voices (``CALIBRATION_VARIANTS``: other voices than training, held-out and dev
+    set, noise and phone lines included). Outcome: the state tracker reads the transcript as
+    it reads the typed sentence. The dev set is never used here.
+    """
+    models_dir, data_dir = Path(models_dir), Path(data_dir)
+    out = models_dir / COMPONENT
+    train_spoken = {u.spoken for u in load_utterances(data_dir, "train", seed=seed)}
+    utts = [u for u in load_utterances(data_dir, "validation", seed=seed) if u.spoken not in train_spoken]
+    rng = random.Random(seed + 77)
+    chosen = rng.sample(utts, min(N_CALIBRATION_CLIPS, len(utts)))
+    rows = _synthesise_set(_assign_variants(chosen, CALIBRATION_VARIANTS, 1, rng),
+                           data_dir / "voice" / "calibration", seed + 77, False, "calibration")
+    backend = make_backend(asr_backend, out)
+    clips = []
+    for r in rows:
+        samples, _sr = sf.read(data_dir / "voice" / "calibration" / r["file"], dtype="float32")
+        clips.append(samples)
+    heard = []
+    for i in range(0, len(clips), 8):
+        heard += backend.transcribe_batch(clips[i : i + 8])
+    texts = [written_form(h.text) for h in heard]
+    right = _same_reading(_nlu(), [r["text"] for r in rows], texts)
+    fitted_on = (f"{len(rows)} corpus validation sentences read by calibration voices "
+                 f"({', '.join(v.tag for v in CALIBRATION_VARIANTS)}); outcome: same NLU reading as typed")
+    cal = Calibration.fit(backend.name, [h.confidence for h in heard], right, fitted_on)
+    report = {
+        "backend": backend.name, "slope": round(cal.slope, 4), "intercept": round(cal.intercept, 4),
+        "wer": round(float(jiwer.wer([r["spoken"] for r in rows],
+                                     [spoken_form(t) or "<empty>" for t in texts])), 4),
+        "raw": calibration_report([h.confidence for h in heard], right),
+        "calibrated": calibration_report([cal(h.confidence) for h in heard], right),
+    }
+    cal.save(out)
+    if write:
+        manifest = json.loads((out / "MANIFEST.json").read_text())
+        write_manifest(out, component=COMPONENT, version=manifest["version"])
+    return report
 
 
 def _intent_list(utts: list[Utterance]) -> list[str]:
@@ -412,7 +491,7 @@ def evaluate(models_dir: Path, data_dir: Path) -> dict[str, float]:
         chosen = rng.sample(utts, min(N_EVAL_CLIPS, len(utts)))
         jobs = _assign_variants(chosen, HELDOUT_VARIANTS, 1, rng)
         sets[name] = _synthesise_set(jobs, data_dir / "voice" / f"heldout_{name}", 1234, False, name)
-    engine = VoiceEngine.load(models_dir / COMPONENT, asr_backend="pocketsphinx")
+    engine = VoiceEngine.load(models_dir / COMPONENT, asr_backend=DEFAULT_ASR)
     proc_seconds = 0.0
     audio_seconds = 0.0
     out: dict[str, float] = {}
@@ -427,7 +506,8 @@ def evaluate(models_dir: Path, data_dir: Path) -> dict[str, float]:
                 proc_seconds += time.perf_counter() - t
                 audio_seconds += len(samples) / sr
                 refs.append(r["spoken"])
-                hyps.append(result.transcript)
+                # transcripts come in written form ("15000 dollars"); WER compares spoken forms
+                hyps.append(spoken_form(result.transcript) or "<empty>")
                 correct += int(result.intent == r["intent"])
             suffix = "" if name == "seen_phrasings" else "_unseen_phrasings"
             out[f"wer{suffix}"] = round(float(jiwer.wer(refs, hyps)), 4)
@@ -437,4 +517,53 @@ def evaluate(models_dir: Path, data_dir: Path) -> dict[str, float]:
         engine.close()
     out["real_time_factor"] = round(proc_seconds / audio_seconds, 4)
     out["audio_seconds"] = round(audio_seconds, 1)
+    out["asr_backend"] = engine.asr.name
     return out
+
+
+def evaluate_external(models_dir: Path, data_dir: Path) -> dict[str, dict[str, Any]]:
+    """``voice_devset``: people's hand-written turns spoken by dev-set voices (devset.py), end
+    to end from WAV bytes through the default engine; WER, and the state tracker's reading of
+    each transcript against the annotation and against the same turn typed; the calibrated
+    confidence measured against that outcome; figures per recording condition."""
+    models_dir, data_dir = Path(models_dir), Path(data_dir)
+    turns, note = devset.load_turns()
+    if not turns:
+        return {"voice_devset": {"skipped": note}}
+    nlu = _nlu()
+    if nlu is None:
+        return {"voice_devset": {"skipped": "no NLU model to read the transcripts"}}
+    clips = devset.build_clips(turns, data_dir / "voice" / "devset")
+    engine = VoiceEngine.load(models_dir / COMPONENT, asr_backend=DEFAULT_ASR)
+    transcripts, confidences = [], []
+    proc = audio = 0.0
+    try:
+        for c in clips:
+            samples, sr = sf.read(c.path, dtype="float32")
+            data = to_wav_bytes(samples, sr)
+            t = time.perf_counter()
+            result = engine.analyze_sync(data, "audio/wav")
+            proc += time.perf_counter() - t
+            audio += len(samples) / sr
+            transcripts.append(result.transcript)
+            confidences.append(result.transcript_confidence)
+    finally:
+        engine.close()
+    section: dict[str, Any] = devset.score(clips, transcripts, nlu)
+    right = _same_reading(nlu, [c.turn.text for c in clips], transcripts)
+    section["calibration"] = calibration_report(confidences, right)
+    by_condition: dict[str, list[int]] = {}
+    for i, c in enumerate(clips):
+        cond = "phone" if c.variant.endswith("_phone") else ("noisy" if "_snr" in c.variant else "clean")
+        by_condition.setdefault(cond, []).append(i)
+    section["by_condition"] = {
+        cond: {k: v for k, v in devset.score([clips[i] for i in idx], [transcripts[i] for i in idx],
+                                             nlu).items() if k in ("wer", "slot_f1", "intent_accuracy", "n_clips")}
+        for cond, idx in sorted(by_condition.items())
+    }
+    section["real_time_factor"] = round(proc / audio, 4) if audio else 0.0
+    section["asr_backend"] = engine.asr.name
+    section["voices"] = sorted({c.variant for c in clips})
+    if note:
+        section["note"] = note
+    return {"voice_devset": section}
