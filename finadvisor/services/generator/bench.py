@@ -18,10 +18,11 @@ import time
 from pathlib import Path
 from typing import Any
 
+from finadvisor.dialogue.manager import DialogueManager, Turn
 from finadvisor.services.generator.engine import GeneratorEngine
 from finadvisor.services.generator.features import GenerationInput
 
-_SAMPLES: list[GenerationInput] = [
+_STATES: list[GenerationInput] = [
     GenerationInput(context=[("user", "I'd like to borrow 15,000 dollars to buy a car")], intent="apply_loan",
                     slots={"loan_amount": "15000", "currency": "USD", "loan_purpose": "car"}),
     GenerationInput(context=[("advisor", "How much do you earn per month?"), ("user", "about 4k a month")],
@@ -35,6 +36,21 @@ _SAMPLES: list[GenerationInput] = [
     GenerationInput(context=[("user", "here is my payslip")], intent="upload_document", image_type="payslip",
                     slots={"monthly_income": "3850", "currency": "USD"}, changed_slots=["monthly_income"]),
 ]
+
+
+
+def _with_acts(inp: GenerationInput) -> GenerationInput:
+    """The sample with the acts the dialogue manager decides for it (what the gateway sends)."""
+    import dataclasses
+
+    acts = DialogueManager().decide(Turn(
+        intent=inp.intent, slots=dict(inp.slots), changed_slots=list(inp.changed_slots),
+        image_type=inp.image_type, chart_trend=inp.chart_trend,
+        image_fields={"net_pay": inp.slots["monthly_income"]} if inp.image_type == "payslip" else {}))
+    return dataclasses.replace(inp, acts=tuple(acts))
+
+
+_SAMPLES: list[GenerationInput] = [_with_acts(s) for s in _STATES]
 
 
 def _percentile(values: list[float], q: float) -> float:
