@@ -67,13 +67,14 @@ _THINGS = re.compile(r"\s*of\s+(?:your|the|them|my|our|those|these|you)\b|\s*(?:
                      r"bedrooms?|bed|rooms?|weeks?|days?|hours?|credit)\b")
 _SWITCH = re.compile(r"\b(?:instead|switch|rather|prefer|change|actually|apply|borrow|want|need|would like|"
                      r"i'd like|looking for|interested in|take out|get a|get an)\b")
-_WORD = re.compile(r"[a-z]+")
+_WORD = re.compile(r"[a-z]+(?:'[a-z]+)?")
 #: A product named as something the customer has ("I also have a credit card").
 _POSSESSED = re.compile(r"\b(?:have|has|had|got|already|existing|current|my|our|pay|paying)\b")
 _INVESTING = re.compile(r"\b(?:invest\w*|stocks?|shares|funds?|portfolio|etfs?|bonds|horizon)\b")
+_SAVING = re.compile(r"\b(?:sav\w*|put (?:away|aside)|set aside|rainy day|emergency fund|nest egg)\b")
 _PURPOSE_FRAME = re.compile(r"\b(?:it's for|it is for|its for|for (?:a|an|the|my|our|some)|to (?:pay|fix|buy|cover|fund|do|get))\b")
 #: Words a short answer may carry around its value ("about 16k", "3 years please").
-_FILLER = frozenset("""about around roughly approx approximately maybe perhaps like say its it's it is i
+_FILLER = frozenset("""no nope nah yes yep about around roughly approx approximately maybe perhaps like say its it's it is i
 think guess would be probably just only over for in the a an of ok okay yes yeah please pls thanks
 um uh er well so and that make let's lets hmm""".split())
 
@@ -235,6 +236,10 @@ def interpret(
         intent, confidence = "ask_eligibility", max(confidence, 0.6)
     elif frames.says_goodbye and intent in ("affirm", "thank", "out_of_scope"):
         intent, confidence = "goodbye", max(confidence, 0.6)
+    if intent in ("ask_investment_advice", "ask_savings_advice") and "loan_purpose" in frames.implied \
+            and not _INVESTING.search(low) and not _SAVING.search(low):
+        # Investing or saving needs its own words; "help with my lad's fees" is a loan purpose.
+        intent = "apply_loan"
     task = ctx.task(intent)
     loanish = intent not in _NOT_LOANS and task in (None, "loan")
     mentions = _rule_mentions(rules, frames, ctx, intent, loanish, source)
@@ -251,6 +256,10 @@ def interpret(
     numeric, candidates = _number_mentions(
         low, [numbers[i] for i in keep], number_probs[keep] if keep and number_probs is not None else None,
         labels, frames, ctx, intent, source, min_confidence, write_threshold)
+    if priced and keep == priced:
+        # A price or a saving alone ("I can put away 300 a month"): not written, asked about.
+        candidates += numeric
+        numeric = []
     filled = {m.slot for m in numeric}
     mentions = [m for m in mentions if not (m.slot in filled and m.end - m.start == len(text))] + numeric
     # The advisor asked "Is 600 your monthly debt?" and the customer agrees.

@@ -52,7 +52,8 @@ consultancy agency farm
 """.split())
 
 _FIRST_PERSON = r"(?:i'm|i am|im|i've been|ive been|i have been|i was|i've|i work|i worked)"
-_KIN = r"(?:son|daughter|child|kid|kids|children|boy|girl|boys|girls|grandson|granddaughter|nephew|niece)"
+_KIN = (r"(?:son|daughter|child|kid|kids|children|boy|girl|boys|girls|grandson|granddaughter|nephew|niece|lad|"
+        r"lass|stepson|stepdaughter)")
 
 # --------------------------------------------------------------------------- patterns
 # Commas and points inside numbers ("13,300", "2.5k") do not end a clause.
@@ -88,7 +89,7 @@ _WORKING = re.compile(
 _OWN_HOME = re.compile(
     r"\b(?:own|owns|bought|paid off|paid for)\s+(?:my|our|the|a)\s+(?:own\s+)?"
     r"(?:home|house|flat|apartment|place|bungalow|property|condo|cottage)\b|"
-    r"\b(?:home|house|flat|apartment|place|bungalow|property)\s+(?:is|are)\s+(?:ours|mine|"
+    r"\b(?:home|house|flat|apartment|place|bungalow|property|condo|cottage|townhouse|maisonette)\s+(?:is|are)\s+(?:ours|mine|"
     r"(?:all\s+)?paid\s+off|owned)\b|\bhome ?owners?\b|\bown (?:it|outright)\b|"
     r"\b(?:have|got|pay|paying)\s+(?:a|the|our|my)\s+mortgage\b(?!\s+(?:rate|interest|offer|deal))|\bmortgage\s+(?:on|for)\s+(?:my|our|the)\s+(?:home|house|flat|apartment|place|property|bungalow)\b|"
     r"\bmortgage (?:is|costs?)\b|\bon (?:the|our|my) mortgage\b|\bmortgage already\b|"
@@ -167,7 +168,7 @@ _RISK_HIGH = re.compile(r"\b(?:high risk|lots of risk|a lot of risk|plenty of ri
 _RISK_MEDIUM = re.compile(r"\b(?:some risk|bit of risk|little bit of risk|in the middle|middle ground|balanced|"
                           r"moderate|medium)\b")
 _PRICE = re.compile(r"\b(?:costs?|price[ds]?|worth|valued|saved|savings|deposit|down payment|put down|"
-                    r"sale|selling for|listed at)\b")
+                    r"sale|selling for|listed at|put away|set aside|put aside|save|saving|tuck away)\b")
 _AGE_NONNATIVE = re.compile(r"\b(?:i have|i've|ive|i got|i am|i'm|im)\s+(?=\S+\s+(?:years?|yrs?)\b(?!\s+(?:of|in|at|with)))")
 _ELIGIBILITY = re.compile(
     r"\b(?:will|would|could|can|do|does|am)\s+(?:i|we|you)\s+(?:get|qualify|be approved|be accepted|be eligible|"

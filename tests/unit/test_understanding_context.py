@@ -1,0 +1,118 @@
+"""Understanding in context (issue 16): the advisor's last act and the state decide what a bare
+value answers, what a contradiction is, and what stays a candidate. The committed model, new
+sentences of each kind."""
+
+from __future__ import annotations
+
+import pytest
+
+from finadvisor.services.state.interpret import INFERRED_CONFIDENCE, TurnContext
+from finadvisor.services.state.meaning import read_frames
+from finadvisor.services.state.nlu import Understanding
+from finadvisor.services.state.tracker import FactInput, held_facts
+from finadvisor.shared.paths import BUNDLED_MODELS_DIR
+
+
+@pytest.fixture(scope="module")
+def nlu() -> Understanding:
+    return Understanding.load(BUNDLED_MODELS_DIR / "nlu")
+
+
+def asked(slot: str, **state: str) -> TurnContext:
+    return TurnContext.build(state, [{"name": "request", "args": {"slot": slot}}])
+
+
+def got(result) -> dict[str, str]:
+    return {m.slot: m.value for m in result.mentions}
+
+
+def test_a_bare_duration_answers_the_slot_that_was_asked(nlu: Understanding) -> None:
+    assert got(nlu.understand("three years", context=asked("employment_years", employment_status="employed"))) \
+        == {"employment_years": "3"}
+    assert got(nlu.understand("three years", context=asked("loan_term_months", product="auto_loan"))) \
+        == {"loan_term_months": "36"}
+    assert got(nlu.understand("three years", context=asked("investment_horizon_years", product="investment"))) \
+        == {"investment_horizon_years": "3"}
+
+
+def test_the_same_bare_number_means_what_was_asked(nlu: Understanding) -> None:
+    assert got(nlu.understand("45", context=asked("age", product="personal_loan"))) == {"age": "45"}
+    assert got(nlu.understand("450", context=asked("monthly_debt", product="personal_loan"))) == {"monthly_debt": "450"}
+    amount = got(nlu.understand("7,250 euros", context=asked("loan_amount", product="personal_loan")))
+    assert amount == {"loan_amount": "7250", "currency": "EUR"}
+    invested = got(nlu.understand("about 30 grand", context=asked("investment_amount", product="investment")))
+    assert invested == {"investment_amount": "30000"}
+
+
+def test_an_unasked_contradiction_is_a_candidate_and_a_said_correction_is_written(nlu: Understanding) -> None:
+    ctx = asked("age", product="personal_loan", loan_amount="6000")
+    r = nlu.understand("I'd need 8500", context=ctx)
+    assert "loan_amount" not in got(r)
+    assert [(c.slot, c.value) for c in r.candidates] == [("loan_amount", "8500")]
+    r = nlu.understand("actually make that 8500", context=ctx)
+    assert got(r)["loan_amount"] == "8500" and not r.candidates
+
+
+def test_yes_to_a_clarification_writes_the_value(nlu: Understanding) -> None:
+    ctx = TurnContext.build({"product": "personal_loan"},
+                            [{"name": "clarify", "args": {"slot": "monthly_debt", "value": "600"}}])
+    r = nlu.understand("yes that's right", context=ctx)
+    assert got(r) == {"monthly_debt": "600"}
+    assert got(nlu.understand("no, it's 650", context=ctx)) == {"monthly_debt": "650"}
+
+
+def test_the_catalogue_infers_the_product_with_lower_confidence(nlu: Understanding) -> None:
+    r = nlu.understand("I need money to redo our loft, about 9k")
+    assert got(r)["loan_purpose"] == "renovation" and got(r)["product"] == "personal_loan"
+    product = next(m for m in r.mentions if m.slot == "product")
+    assert product.confidence == INFERRED_CONFIDENCE < next(m for m in r.mentions if m.slot == "loan_amount").confidence
+    assert got(nlu.understand("I'm after finance for a campervan"))["product"] == "auto_loan"
+    # Once a product is known, a purpose does not replace it.
+    assert "product" not in got(nlu.understand("it's for a trip", context=asked("loan_purpose", product="mortgage")))
+
+
+def test_an_existing_product_is_a_debt_not_the_application(nlu: Understanding) -> None:
+    ctx = asked("monthly_debt", product="auto_loan", loan_amount="14000")
+    r = nlu.understand("there's also the store card, I'm paying 65 a month on it", context=ctx)
+    assert got(r) == {"monthly_debt": "65"}
+    r = nlu.understand("we have a mortgage on our flat, 780 a month", context=ctx)
+    assert got(r) == {"housing": "own", "monthly_debt": "780"}
+
+
+@pytest.mark.parametrize(("text", "slots"), [
+    ("I drive a forklift at a warehouse, been there 9 years", {"employment_status": "employed", "employment_years": "9"}),
+    ("I'm a freelance translator", {"employment_status": "self_employed"}),
+    ("I got made redundant in the spring", {"employment_status": "unemployed"}),
+    ("the cottage is ours outright", {"housing": "own"}),
+    ("still staying with my mum and dad", {"housing": "living_with_family"}),
+])
+def test_meaning_over_surface(nlu: Understanding, text: str, slots: dict[str, str]) -> None:
+    assert got(nlu.understand(text)) == slots
+
+
+def test_a_childs_studies_are_education_not_a_student(nlu: Understanding) -> None:
+    r = nlu.understand("my lad starts his engineering degree in october and I want to help with the fees")
+    assert got(r)["loan_purpose"] == "education"
+    assert "employment_status" not in got(r)
+
+
+def test_refusing_the_assistant_while_asking_for_a_person_is_a_handoff(nlu: Understanding) -> None:
+    assert nlu.understand("no, this isn't working, put a real adviser on please").intent == "request_human"
+    assert nlu.understand("no, that's not my income").intent == "deny"
+
+
+def test_frames_read_clauses_without_cutting_numbers() -> None:
+    f = read_frames("i take home 4,350 a month and repay one thousand two hundred and ten monthly")
+    assert [c.text.strip() for c in f.clauses] == ["i take home 4,350 a month",
+                                                   "repay one thousand two hundred and ten monthly"]
+    assert f.clauses[0].income and f.clauses[1].debt
+
+
+def test_an_uploads_currency_does_not_replace_the_loans() -> None:
+    facts = [FactInput("monthly_income", "2400", 0.9, "image"), FactInput("currency", "EUR", 0.9, "image")]
+    loan_in_pounds = TurnContext.build({"loan_amount": "6000", "currency": "GBP"})
+    kept, held = held_facts(facts, [], loan_in_pounds)
+    assert [f.slot for f in kept] == ["monthly_income"]
+    assert [(h.slot, h.value) for h in held] == [("currency", "EUR")]
+    kept, held = held_facts(facts, [], TurnContext.build({}))
+    assert [f.slot for f in kept] == ["monthly_income", "currency"] and not held
