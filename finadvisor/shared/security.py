@@ -228,6 +228,9 @@ class CallerAllowList(grpc.aio.ServerInterceptor):
 class Client:
     client_id: str
     roles: frozenset[str]
+    #: this client's own call rate and burst (None: the gateway's defaults)
+    rate_per_s: float | None = None
+    burst: int | None = None
 
 
 def _digest(secret: str) -> str:
@@ -241,25 +244,36 @@ def new_api_key(client_id: str) -> tuple[str, str]:
 
 
 class CredentialStore:
-    """Per-client API keys, stored hashed: {"clients": [{"id", "roles", "key_sha256"}]}."""
+    """Per-client API keys, stored hashed: {"clients": [{"id", "roles", "key_sha256"}]}.
 
-    def __init__(self, entries: Mapping[str, tuple[str, frozenset[str]]]) -> None:
+    A client entry may carry its own limits: ``"rate_limit_per_s"`` and ``"rate_burst"``
+    (a bank's backend serving thousands of customers needs more than an analyst).
+    """
+
+    def __init__(self, entries: Mapping[str, tuple[str, frozenset[str]]],
+                 limits: Mapping[str, tuple[float | None, int | None]] | None = None) -> None:
         self._entries = dict(entries)
+        self._limits = dict(limits or {})
 
     @classmethod
     def load(cls, path: Path) -> "CredentialStore":
         try:
             data = json.loads(Path(path).read_text())
-            entries = {}
+            entries, limits = {}, {}
             for c in data["clients"]:
                 roles = frozenset(c["roles"])
                 unknown = roles - set(ROLES)
                 if unknown:
                     raise ConfigError(f"unknown role {sorted(unknown)[0]!r} in {path}")
                 entries[str(c["id"])] = (str(c["key_sha256"]), roles)
+                rate, burst = c.get("rate_limit_per_s"), c.get("rate_burst")
+                if rate is not None and float(rate) < 0 or burst is not None and int(burst) < 1:
+                    raise ConfigError(f"bad rate limit of client {c['id']!r} in {path}")
+                limits[str(c["id"])] = (None if rate is None else float(rate),
+                                        None if burst is None else int(burst))
         except (OSError, ValueError, KeyError, TypeError) as exc:
             raise ConfigError(f"cannot read client credentials {path}: {exc}") from None
-        return cls(entries)
+        return cls(entries, limits)
 
     def authenticate(self, header: str | None) -> Client:
         if not header:
@@ -273,7 +287,8 @@ class CredentialStore:
         expected = entry[0] if entry else "0" * 64
         if not hmac.compare_digest(_digest(secret), expected) or entry is None:
             raise UnauthenticatedError("invalid credentials")
-        return Client(client_id, entry[1])
+        rate, burst = self._limits.get(client_id, (None, None))
+        return Client(client_id, entry[1], rate, burst)
 
 
 def generate_dev_credentials(folder: Path) -> tuple[Path, dict[str, Path]]:

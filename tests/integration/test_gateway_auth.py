@@ -12,7 +12,7 @@ import pytest_asyncio
 from google.rpc import error_details_pb2, status_pb2
 
 from finadvisor.common.v1 import common_pb2
-from finadvisor.gateway.v1 import gateway_pb2
+from finadvisor.gateway.v1 import gateway_pb2, gateway_pb2_grpc
 from finadvisor.shared.security import generate_dev_credentials, new_api_key
 from tests.integration.stack import Stack
 
@@ -27,15 +27,19 @@ async def secured(redis_server, tmp_path_factory: pytest.TempPathFactory):
     extra = {}
     for client_id, role in (("turns-client", "backend"), ("owner-client", "backend"),
                             ("intruder-client", "backend"), ("stranger-client", "backend"),
-                            ("auditor", "analyst")):
+                            ("auditor", "analyst"), ("bank-client", "backend")):
         extra[client_id], digest = new_api_key(client_id)
         data["clients"].append({"id": client_id, "roles": [role], "key_sha256": digest})
+    # A bank backend with limits of its own (the file's defaults are tiny on purpose).
+    data["clients"][-1].update({"rate_limit_per_s": 1000, "rate_burst": 1000})
     store.write_text(json.dumps(data))
     stack = await Stack(redis_server.url).start({
         "FINADVISOR_CREDENTIALS_FILE": str(store),
         "FINADVISOR_GATEWAY_RATE_LIMIT_PER_S": "0.5",
         "FINADVISOR_GATEWAY_RATE_BURST": "4",
         "FINADVISOR_GATEWAY_MAX_TURNS_PER_SESSION": "1",
+        "FINADVISOR_GATEWAY_SESSION_TURNS_PER_MIN": "1",
+        "FINADVISOR_GATEWAY_SESSION_TURN_BURST": "3",
     })
     auth = {role: [("authorization", f"Bearer {Path(p).read_text().strip()}")]
             for role, p in keys.items()}
@@ -158,3 +162,67 @@ async def test_sessions_belong_to_the_client_that_started_them(secured) -> None:
     theirs = (await gw.ListSessions(gateway_pb2.ListSessionsRequest(
         client_id="intruder-client"), timeout=10, metadata=analyst)).sessions
     assert theirs == []
+
+
+async def test_limits_per_client_and_per_session(secured) -> None:
+    stack, auth = secured
+    gw = stack.gateway
+    bank = auth["bank"]
+    # Its own limit from the credentials file: far past the default burst of 4.
+    codes = [await _code(gw.GetInfo(common_pb2.GetInfoRequest(), timeout=10, metadata=bank))
+             for _ in range(12)]
+    assert codes == [grpc.StatusCode.OK] * 12
+    sid = (await gw.StartSession(gateway_pb2.StartSessionRequest(), timeout=10,
+                                 metadata=bank)).session_id
+    for i in range(3):  # the session's burst
+        await gw.Converse(gateway_pb2.ConverseRequest(session_id=sid, request_id=f"b{i}",
+                                                      text="hello"), timeout=30, metadata=bank)
+    with pytest.raises(grpc.aio.AioRpcError) as err:  # one customer cannot flood the backend
+        await gw.Converse(gateway_pb2.ConverseRequest(session_id=sid, request_id="b3",
+                                                      text="hello"), timeout=30, metadata=bank)
+    assert err.value.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
+    status = status_pb2.Status.FromString(
+        dict(err.value.trailing_metadata())["grpc-status-details-bin"])
+    retry = error_details_pb2.RetryInfo()
+    assert status.details[0].Unpack(retry) and retry.retry_delay.seconds >= 1
+    # Another session of the same client is not held back.
+    other = (await gw.StartSession(gateway_pb2.StartSessionRequest(), timeout=10,
+                                   metadata=bank)).session_id
+    assert (await gw.Converse(gateway_pb2.ConverseRequest(
+        session_id=other, request_id="o0", text="hello"), timeout=30, metadata=bank)).reply
+    # Bounded strings and messages.
+    assert await _code(gw.StartSession(gateway_pb2.StartSessionRequest(customer_id="c" * 129),
+                                       timeout=10, metadata=bank)) == \
+        grpc.StatusCode.INVALID_ARGUMENT
+    big = grpc.aio.insecure_channel(f"127.0.0.1:{stack.ports['gateway']}", options=[
+        ("grpc.max_send_message_length", 64 * 1024 * 1024)])
+    try:
+        stub = gateway_pb2_grpc.AdvisoryGatewayStub(big)
+        with pytest.raises(grpc.aio.AioRpcError) as err:
+            await stub.Converse(gateway_pb2.ConverseRequest(
+                session_id=sid, request_id="huge", text="x", image=common_pb2.Attachment(
+                    data=b"\0" * (17 * 1024 * 1024), mime_type="image/png")),
+                timeout=30, metadata=bank)
+        assert err.value.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
+        assert str(16 * 1024 * 1024) in (err.value.details() or "")
+    finally:
+        await big.close()
+
+
+async def test_default_limits_let_one_backend_run_200_turns_a_second(redis_server) -> None:
+    from redis.asyncio import Redis
+
+    from finadvisor.services.gateway.auth import RateLimiter
+    from finadvisor.services.gateway.config import GatewaySettings
+    from finadvisor.shared.config import load_settings
+
+    s = load_settings(GatewaySettings, {"FINADVISOR_INSECURE": "1"})
+    assert s.rate_limit_per_s >= 200 and s.rate_burst >= 400
+    r = Redis.from_url(redis_server.url)
+    try:
+        limiter = RateLimiter(r, s.rate_limit_per_s, s.rate_burst, s.max_turns_per_session)
+        # Two seconds of 200 turns/s arriving at once: none refused.
+        for _ in range(400):
+            await limiter.take("one-bank-backend")
+    finally:
+        await r.aclose()

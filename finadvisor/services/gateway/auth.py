@@ -35,6 +35,8 @@ from finadvisor.shared.errors import (
     StoreUnavailableError,
     status_for,
 )
+from finadvisor.sessions import session_keys
+from finadvisor.sessions.types import META_SUFFIX, SESSION_KEY_SUFFIXES
 from finadvisor.shared.security import Client, CredentialStore
 
 log = logging.getLogger("finadvisor.auth")
@@ -85,6 +87,8 @@ CROSS_CLIENT: dict[str, frozenset[str]] = {
     "turn": frozenset(),
 }
 NOT_FOUND_MESSAGE = "session not found or expired"
+#: the store's meta key among session_keys(): a session exists exactly while it does
+META_INDEX = SESSION_KEY_SUFFIXES.index(META_SUFFIX)
 
 
 def owner_key(session_id: str) -> str:
@@ -141,16 +145,36 @@ class Ownership:
             raise StoreUnavailableError("session store unavailable") from exc
 
 
-#: KEYS: inflight counter, owner. ARGV: caller ('' = no owner check), owner ttl s.
-#: -1 when the caller does not own the session, else the number of turns now in flight.
+def turn_rate_key(session_id: str) -> str:
+    return f"fa:{{{session_id}}}:turn_rate"
+
+
+#: KEYS: inflight counter, owner, the session's turn bucket, the session's meta (the store's).
+#: ARGV: caller ('' = no owner check), owner ttl s, turns per s (0 = off), burst, now ms.
+#: {-1, 0}: no such session (never, expired, erased) or not the caller's; {-2, wait ms}: the
+#: session's turn rate is spent; else {turns now in flight, 0}. Nothing is written for a
+#: session that does not exist, so a turn racing an erasure leaves no key behind.
 _TURN_SLOT = """
+if redis.call('EXISTS', KEYS[4]) == 0 then return {-1, 0} end
 if ARGV[1] ~= '' then
-  if redis.call('GET', KEYS[2]) ~= ARGV[1] then return -1 end
+  if redis.call('GET', KEYS[2]) ~= ARGV[1] then return {-1, 0} end
   redis.call('EXPIRE', KEYS[2], ARGV[2])
+end
+local rate = tonumber(ARGV[3])
+if rate > 0 then
+  local burst = tonumber(ARGV[4])
+  local now = tonumber(ARGV[5])
+  local b = redis.call('HMGET', KEYS[3], 'tokens', 'ts')
+  local tokens = tonumber(b[1]) or burst
+  local ts = tonumber(b[2]) or now
+  tokens = math.min(burst, tokens + (now - ts) * rate / 1000)
+  if tokens < 1 then return {-2, math.ceil((1 - tokens) * 1000 / rate)} end
+  redis.call('HSET', KEYS[3], 'tokens', tostring(tokens - 1), 'ts', tostring(now))
+  redis.call('PEXPIRE', KEYS[3], math.ceil(burst * 1000 / rate) + 1000)
 end
 local n = redis.call('INCR', KEYS[1])
 redis.call('EXPIRE', KEYS[1], 60)
-return n
+return {n, 0}
 """
 
 
@@ -158,25 +182,32 @@ class RateLimiter:
     """Per-client token bucket and per-session concurrent-turn bound, both in Redis."""
 
     def __init__(self, redis: Any, rate_per_s: float, burst: int,
-                 max_turns_per_session: int) -> None:
+                 max_turns_per_session: int, session_turns_per_min: float = 60.0,
+                 session_turn_burst: int = 20) -> None:
         self.redis = redis
         self.rate_per_s = rate_per_s
         self.burst = burst
         self.max_turns_per_session = max_turns_per_session
+        self.session_turns_per_s = session_turns_per_min / 60.0
+        self.session_turn_burst = session_turn_burst
         self._script = redis.register_script(_TOKEN_BUCKET)
         #: decrement the in-flight counter and drop it at zero (no key outlives its turns)
         self.release = redis.register_script(
             "if redis.call('DECR', KEYS[1]) <= 0 then redis.call('DEL', KEYS[1]) end")
         self._turn_slot = redis.register_script(_TURN_SLOT)
 
-    async def take(self, client_id: str) -> None:
-        if self.rate_per_s <= 0:
+    async def take(self, client_id: str, rate_per_s: float | None = None,
+                   burst: int | None = None) -> None:
+        """One call of ``client_id``, at its own rate/burst (credentials file) or the default."""
+        rate = self.rate_per_s if rate_per_s is None else rate_per_s
+        burst = self.burst if burst is None else burst
+        if rate <= 0:
             return
-        ttl_ms = int(max(self.burst / self.rate_per_s, 1.0) * 1000) + 1000
+        ttl_ms = int(max(burst / rate, 1.0) * 1000) + 1000
         try:
             allowed, wait_ms = await self._script(
                 keys=[f"fa:rl:{{{client_id}}}"],
-                args=[self.rate_per_s, self.burst, int(time.time() * 1000), ttl_ms])
+                args=[rate, burst, int(time.time() * 1000), ttl_ms])
         except Exception as exc:  # noqa: BLE001 - redis errors of every flavour
             raise StoreUnavailableError("rate limiter unavailable") from exc
         if not int(allowed):
@@ -197,19 +228,27 @@ class _TurnSlot:
         self.limiter = limiter
         self.key = f"fa:{{{session_id}}}:inflight"
         self.owner_key = owner_key(session_id)
+        self.rate_key = turn_rate_key(session_id)
+        self.meta_key = session_keys(session_id)[META_INDEX]
         checked = ownership is not None and not may_cross(client, "turn")
         self.caller = client.client_id if checked and client is not None else ""
         self.owner_ttl_s = ownership.ttl_s if ownership is not None else 0
         self.held = False
 
     async def __aenter__(self) -> None:
+        lim = self.limiter
         try:
-            count = await self.limiter._turn_slot(
-                keys=[self.key, self.owner_key], args=[self.caller, self.owner_ttl_s])
+            count, wait_ms = await lim._turn_slot(
+                keys=[self.key, self.owner_key, self.rate_key, self.meta_key],
+                args=[self.caller, self.owner_ttl_s, lim.session_turns_per_s,
+                      lim.session_turn_burst, int(time.time() * 1000)])
         except Exception as exc:  # noqa: BLE001
             raise StoreUnavailableError("session store unavailable") from exc
-        if int(count) < 0:
+        if int(count) == -1:
             raise SessionNotFoundError(NOT_FOUND_MESSAGE)
+        if int(count) == -2:
+            raise RateLimitedError("too many turns on this session, retry later",
+                                   retry_after_s=int(wait_ms) / 1000)
         self.held = True
         if int(count) > self.limiter.max_turns_per_session:
             await self.__aexit__()
@@ -257,7 +296,7 @@ class AuthInterceptor(grpc.aio.ServerInterceptor):
                                                 f"{' or '.join(sorted(METHOD_ROLES[method]))}")
                 limiter = interceptor.limiter()
                 if limiter is not None:
-                    await limiter.take(client.client_id)
+                    await limiter.take(client.client_id, client.rate_per_s, client.burst)
             except FinadvisorError as exc:
                 code, message = status_for(exc)
                 log.warning("call refused", extra={"fields": {"method": method,

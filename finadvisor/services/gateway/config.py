@@ -35,8 +35,15 @@ class GatewaySettings(ServerSettings):
     credentials_file: Path | None = env_field(
         "FINADVISOR_CREDENTIALS_FILE", None, "hashed client API keys (JSON); required with TLS",
         absolute=True)
-    rate_limit_per_s: float = env_field("RATE_LIMIT_PER_S", 20.0, "calls per second per "
+    # One bank backend is one client serving thousands of customers: the per-client default
+    # is above what one gateway serves (docs/DEPLOY.md, sizing); one customer is held back by
+    # the per-session limits below. A client's own limits go in the credentials file.
+    rate_limit_per_s: float = env_field("RATE_LIMIT_PER_S", 1000.0, "calls per second per "
                                         "client (0 = off)", min=0)
-    rate_burst: int = env_field("RATE_BURST", 40, "token bucket size per client", min=1)
+    rate_burst: int = env_field("RATE_BURST", 2000, "token bucket size per client", min=1)
+    session_turns_per_min: float = env_field("SESSION_TURNS_PER_MIN", 60.0, "turns per minute "
+                                             "of one session (0 = off)", min=0)
+    session_turn_burst: int = env_field("SESSION_TURN_BURST", 20, "turns one session may send "
+                                        "at once before its per-minute rate applies", min=1)
     max_turns_per_session: int = env_field("MAX_TURNS_PER_SESSION", 4, "concurrent turns "
                                            "of one session", min=1, max=64)

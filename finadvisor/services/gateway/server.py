@@ -68,7 +68,8 @@ class GatewayApp(ServiceApp):
         backends = await self.connect_backends(s)
         self.store = RedisStateStore(self.sessions)
         self.limiter = RateLimiter(self.store.client, s.rate_limit_per_s, s.rate_burst,
-                                   s.max_turns_per_session)
+                                   s.max_turns_per_session, s.session_turns_per_min,
+                                   s.session_turn_burst)
         self.servicer.limiter = self.limiter
         if self.credentials is not None:  # sessions have owners when clients have ids
             self.servicer.ownership = Ownership(self.store.client, self.sessions.ttl_s)

@@ -21,6 +21,8 @@ from finadvisor.shared.security import require_role
 from finadvisor.state.v1 import state_pb2
 
 STATE_CALL_S = 2.0
+#: the bank's own customer reference: opaque, bounded
+MAX_CUSTOMER_ID_CHARS = 128
 
 
 def _history(h: state_pb2.HistoryEntry) -> gateway_pb2.HistoryTurn:
@@ -78,6 +80,9 @@ class AdvisoryGatewayServicer(gateway_pb2_grpc.AdvisoryGatewayServicer):
         if request.locale:
             if len(request.locale) > 35:
                 raise InvalidInputError("locale is longer than 35 characters")
+        if len(request.customer_id) > MAX_CUSTOMER_ID_CHARS or not request.customer_id.isprintable():
+            raise InvalidInputError(f"customer_id must be at most {MAX_CUSTOMER_ID_CHARS} "
+                                    "printable characters")
         session_id = uuid.uuid4().hex
         session_id_var.set(session_id)
         if self.ownership is not None:  # owned before it exists: no window without an owner
