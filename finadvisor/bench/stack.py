@@ -67,13 +67,13 @@ class StackHandle:
 
 
 def start_stack(timeout_s: float = 300, extra_env: dict[str, str] | None = None) -> StackHandle:
-    """`finadvisor up` on free ports with its own home; TLS and API keys as by default, rate
-    limits off (the benchmark is one client hammering on purpose)."""
+    """`finadvisor up` on free ports with its own home; TLS, API keys and per-client rate
+    limits as by default (one backend key must get through the load), the per-session turn
+    limit off (the benchmark sends a customer's turns far faster than a person types)."""
     home = Path(tempfile.mkdtemp(prefix="finadvisor-bench-"))
     env = {k: v for k, v in os.environ.items() if k != "REDIS_URL"}
     env["FINADVISOR_HOME"] = str(home)
-    env["FINADVISOR_GATEWAY_RATE_LIMIT_PER_S"] = "0"
-    env["FINADVISOR_GATEWAY_RATE_BURST"] = "1000"
+    env["FINADVISOR_GATEWAY_SESSION_TURNS_PER_MIN"] = "0"
     env["FINADVISOR_GATEWAY_MAX_TURNS_PER_SESSION"] = "64"
     env["FINADVISOR_LOG_LEVEL"] = "WARNING"
     ports, metrics_ports = {}, {}
