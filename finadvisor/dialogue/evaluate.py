@@ -16,10 +16,12 @@ Definitions (every figure of ``finadvisor eval --json``'s ``dialogue_*`` section
   ``checks_passed`` = passed / checks.
 - **faithfulness**: share of replies the guard (``guard.problems``) finds faithful to their acts.
 - **fallback_rate**: share of replies that are the acts' template realisation instead of the
-  generated reply; ``nbest_rate``: share replaced by a faithful beam alternative.
+  generated reply (a faithful beam alternative that replaced the greedy reply is not a fallback;
+  the generator's ``finadvisor_generator_replies_total{outcome}`` metric counts each kind).
 
-The hand-written sets run through the real stack in this process (the gateway's Converser with
-the state, generator, vision and voice servicers called directly, a redis-server of its own);
+The hand-written sets run through the real stack in this process (``finadvisor.evaluation.
+harness``: the gateway, the state service and the generator on loopback, a redis-server of its
+own);
 ``dialogue_simulated`` runs the dialogue manager alone on 1,000 simulated dialogues whose slots
 arrive in random orders and groupings (it measures the manager's rules, not understanding).
 """
@@ -28,10 +30,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import random
-import tempfile
-import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -93,7 +92,6 @@ class Tally:
     reask_replies: int = 0
     faithful: int = 0
     fallbacks: int = 0
-    nbest: int = 0
     checks: int = 0
     checks_ok: int = 0
     failed_checks: list[str] = field(default_factory=list)
@@ -109,7 +107,6 @@ class Tally:
             "checks_passed": round(self.checks_ok / max(self.checks, 1), 4),
             "faithfulness": round(self.faithful / n, 4),
             "fallback_rate": round(self.fallbacks / n, 4),
-            "nbest_rate": round(self.nbest / n, 4),
             "replies": self.replies,
             "checks": self.checks,
             "failed_checks": self.failed_checks[:20],
@@ -131,67 +128,48 @@ def read_dialogues(path: Path) -> list[dict[str, Any]]:
 
 
 async def _play(dialogues: Sequence[Mapping[str, Any]], models_dir: Path) -> Tally:
-    """Every dialogue through the real stack in this process (a redis-server of its own)."""
-    from finadvisor.bench.monolith import MonolithGatewayApp
-    from finadvisor.gateway.v1 import gateway_pb2
-    from finadvisor.services.gateway.config import GatewaySettings
-    from finadvisor.shared.config import load_settings
+    """Every dialogue through the real stack in this process (``finadvisor.evaluation.harness``:
+    a redis-server of its own, the state service, the generator and the gateway on loopback)."""
+    from finadvisor.evaluation.harness import play_dialogues_async
     from finadvisor.services.generator.policy import CompliancePolicy
-    from finadvisor.shared.redis_local import LocalRedis
-    from finadvisor.state.v1 import state_pb2
 
     policy = CompliancePolicy.load()  # the replies' disclaimers are not part of the acts
+    played = await play_dialogues_async(dialogues, models_dir=models_dir, with_generator=True,
+                                        timeout_s=60.0)
     tally = Tally()
-    with tempfile.TemporaryDirectory(prefix="fa-dialogue-eval-") as tmp, \
-            LocalRedis(Path(tmp) / "redis", persist=False) as redis:
-        env = {**os.environ, "REDIS_URL": redis.url, "FINADVISOR_INSECURE": "1",
-               "FINADVISOR_MODELS_DIR": str(models_dir)}
-        app = MonolithGatewayApp(load_settings(GatewaySettings, env), env=env)
-        await app.start()
-        try:
-            servicer = app.servicer
-            converser = servicer.converser
-            assert converser is not None
-            for d in dialogues:
-                sid = uuid.uuid4().hex
-                await servicer.backends.state.CreateSession(  # type: ignore[union-attr]
-                    state_pb2.CreateSessionRequest(session_id=sid), timeout=10)
-                earlier: list[list[Act]] = []
-                checks = {int(k): v for k, v in (d.get("checks") or {}).items()}
-                credit_seen = False
-                for i, text in enumerate(d.get("turns", [])):
-                    resp = await converser.converse(gateway_pb2.ConverseRequest(
-                        session_id=sid, request_id=f"{d.get('id', 'd')}-{i}", text=str(text)), 60)
-                    acts = from_messages(resp.acts)
-                    state = {k: v.value for k, v in resp.state.slots.items()}
-                    reply = policy.without_disclaimers(resp.reply)
-                    tally.replies += 1
-                    bad = reasks(acts, state, earlier)
-                    if bad:
-                        tally.reask_replies += 1
-                        tally.reask_examples.append(f"{d.get('id')}#{i}: {', '.join(bad)}")
-                    if guard.faithful(reply, acts):
-                        tally.faithful += 1
-                    if resp.fallback:
-                        tally.fallbacks += 1
-                    credit_seen = credit_seen or resp.HasField("credit")
-                    if i in checks:
-                        tally.checks += 1
-                        if check_reply(checks[i], acts, reply):
-                            tally.checks_ok += 1
-                        else:
-                            tally.failed_checks.append(f"{d.get('id')}#{i} {checks[i]}: "
-                                                       f"{' + '.join(str(a) for a in acts)}")
-                    earlier.append(acts)
-                    tally.trace.append(
-                        f"{d.get('id')}#{i} [{resp.state.active_intent}] {text!r} -> "
-                        f"{' + '.join(str(a) for a in acts)} | credit={resp.credit.decision} | "
-                        f"{resp.reply}")
-                if d.get("expect_credit"):
-                    tally.credit_expected += 1
-                    tally.credit_given += int(credit_seen)
-        finally:
-            await app.stop()
+    for d, responses in zip(dialogues, played, strict=True):
+        earlier: list[list[Act]] = []
+        checks = {int(k): v for k, v in (d.get("checks") or {}).items()}
+        credit_seen = False
+        for i, (text, resp) in enumerate(zip(d.get("turns", []), responses)):
+            acts = from_messages(resp.acts)
+            state = {k: v.value for k, v in resp.state.slots.items()}
+            reply = policy.without_disclaimers(resp.reply)
+            tally.replies += 1
+            bad = reasks(acts, state, earlier)
+            if bad:
+                tally.reask_replies += 1
+                tally.reask_examples.append(f"{d.get('id')}#{i}: {', '.join(bad)}")
+            if guard.faithful(reply, acts):
+                tally.faithful += 1
+            if resp.fallback:
+                tally.fallbacks += 1
+            credit_seen = credit_seen or resp.HasField("credit")
+            if i in checks:
+                tally.checks += 1
+                if check_reply(checks[i], acts, reply):
+                    tally.checks_ok += 1
+                else:
+                    tally.failed_checks.append(f"{d.get('id')}#{i} {checks[i]}: "
+                                               f"{' + '.join(str(a) for a in acts)}")
+            earlier.append(acts)
+            tally.trace.append(
+                f"{d.get('id')}#{i} [{resp.state.active_intent}] {text!r} -> "
+                f"{' + '.join(str(a) for a in acts)} | credit={resp.credit.decision} | "
+                f"{resp.reply}")
+        if d.get("expect_credit"):
+            tally.credit_expected += 1
+            tally.credit_given += int(credit_seen)
     return tally
 
 
