@@ -159,10 +159,12 @@ class EndSessionRequest(_message.Message):
     def __init__(self, session_id: _Optional[str] = ..., erase: _Optional[bool] = ...) -> None: ...
 
 class EndSessionResponse(_message.Message):
-    __slots__ = ("erased",)
+    __slots__ = ("erased", "expires_at_ms")
     ERASED_FIELD_NUMBER: _ClassVar[int]
+    EXPIRES_AT_MS_FIELD_NUMBER: _ClassVar[int]
     erased: bool
-    def __init__(self, erased: _Optional[bool] = ...) -> None: ...
+    expires_at_ms: int
+    def __init__(self, erased: _Optional[bool] = ..., expires_at_ms: _Optional[int] = ...) -> None: ...
 
 class Applicant(_message.Message):
     __slots__ = ("loan_amount", "loan_term_months", "loan_purpose", "age", "employment_years", "employment_status", "housing", "dependents", "monthly_income", "monthly_debt", "currency", "profile")
