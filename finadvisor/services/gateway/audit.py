@@ -9,6 +9,7 @@ without scanning, and erasure deletes exactly those entries.
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import hashlib
 import json
@@ -49,6 +50,17 @@ class AuditEntry:
     acts: Sequence[str] = ()
 
 
+#: KEYS: the session's audit ids, the session's meta. ARGV: entry id, max entries, ttl s.
+#: 0 (nothing written) when the session no longer exists.
+_INDEX_IF_SESSION = """
+if redis.call('EXISTS', KEYS[2]) == 0 then return 0 end
+redis.call('RPUSH', KEYS[1], ARGV[1])
+redis.call('LTRIM', KEYS[1], -tonumber(ARGV[2]), -1)
+redis.call('EXPIRE', KEYS[1], ARGV[3])
+return 1
+"""
+
+
 def session_audit_key(session_id: str) -> str:
     return f"fa:{{{session_id}}}:{SESSION_AUDIT_SUFFIX}"
 
@@ -60,6 +72,16 @@ class AuditLog:
         self.max_records = max_records
         self.session_ttl_s = session_ttl_s
         self.per_session_max = per_session_max
+        self._index_script = redis.register_script(_INDEX_IF_SESSION)
+
+    async def _index(self, session_id: str, entry_id: str) -> int:
+        from finadvisor.sessions import session_keys
+        from finadvisor.sessions.types import META_SUFFIX, SESSION_KEY_SUFFIXES
+
+        meta = session_keys(session_id)[SESSION_KEY_SUFFIXES.index(META_SUFFIX)]
+        return await self._index_script(
+            keys=[session_audit_key(session_id), meta],
+            args=[entry_id, self.per_session_max, self.session_ttl_s])
 
     async def append(self, entry: AuditEntry) -> str:
         return (await self.append_many([entry]))[0]
@@ -76,15 +98,15 @@ class AuditLog:
                               approximate=True)
                 raw_ids = await pipe.execute()
             ids = [i.decode() if isinstance(i, bytes) else str(i) for i in raw_ids]
-            async with self.redis.pipeline(transaction=False) as pipe:
-                pipe.expire(AUDIT_STREAM, AUDIT_STREAM_TTL_S)
-                for entry, entry_id in zip(entries, ids, strict=True):
-                    if entry.session_id:
-                        key = session_audit_key(entry.session_id)
-                        pipe.rpush(key, entry_id)
-                        pipe.ltrim(key, -self.per_session_max, -1)
-                        pipe.expire(key, self.session_ttl_s)
-                await pipe.execute()
+            # Indexed only while the session exists (one script per entry, on the session's
+            # slot); the entry of a session erased meanwhile is taken back at once.
+            pairs = [(e.session_id, i) for e, i in zip(entries, ids, strict=True)
+                     if e.session_id]
+            indexed = await asyncio.gather(self.redis.expire(AUDIT_STREAM, AUDIT_STREAM_TTL_S),
+                                           *(self._index(sid, i) for sid, i in pairs))
+            orphans = [i for (_, i), ok in zip(pairs, indexed[1:], strict=True) if not int(ok)]
+            if orphans:
+                await self.redis.xdel(AUDIT_STREAM, *orphans)
         except (RedisError, OSError) as exc:
             raise StoreUnavailableError("audit log unavailable") from exc
         return ids

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 import uuid
 
 import grpc
@@ -13,6 +14,7 @@ from finadvisor.services.gateway.auth import Ownership, RateLimiter, client_var
 from finadvisor.services.gateway.clients import Backends
 from finadvisor.services.gateway.converse import Converser, _rpc_error
 from finadvisor.services.gateway.credit import CreditScorer
+from finadvisor.services.gateway.erasure import Eraser
 from finadvisor.services.gateway.validation import check_id, check_profile
 from finadvisor.shared.errors import InvalidInputError, ModelNotReadyError
 from finadvisor.shared.info import service_info
@@ -125,16 +127,21 @@ class AdvisoryGatewayServicer(gateway_pb2_grpc.AdvisoryGatewayServicer):
         session_id_var.set(request.session_id)
         await self._check_owner(request.session_id, "end")
         if not request.erase:
-            # Closing without erasure: the session expires by its TTL; check that it exists.
-            await self._state(backends.state.GetState(state_pb2.GetStateRequest(
+            # Closing without erasure: the session expires by its TTL; say when.
+            got = await self._state(backends.state.GetState(state_pb2.GetStateRequest(
                 session_id=request.session_id, history_limit=1), timeout=STATE_CALL_S))
-            return gateway_pb2.EndSessionResponse(erased=False)
+            return gateway_pb2.EndSessionResponse(
+                erased=False, expires_at_ms=int(time.time() * 1000) + got.ttl_seconds * 1000)
         require_role(client_var.get(), "admin")
-        await audit.erase_session(request.session_id)
-        await self._state(backends.state.EraseSession(
-            state_pb2.EraseSessionRequest(session_id=request.session_id), timeout=STATE_CALL_S))
-        if self.ownership is not None:
-            await self.ownership.forget(request.session_id)
+
+        async def erase_state(session_id: str) -> None:
+            await self._state(backends.state.EraseSession(
+                state_pb2.EraseSessionRequest(session_id=session_id), timeout=STATE_CALL_S))
+
+        assert self.limiter is not None and self.converser is not None
+        await Eraser(self.limiter.redis, erase_state, audit,
+                     wait_turns_s=self.converser.settings.turn_deadline_s + 1.0
+                     ).erase(request.session_id)
         return gateway_pb2.EndSessionResponse(erased=True)
 
     async def AssessCredit(self, request, context):  # noqa: N802
