@@ -152,6 +152,18 @@ class Stack:
         self.console_users, self.console_password = generate_console_user(
             self.home / "credentials")
 
+    def log_key_file(self) -> Path:
+        """The key of the session references in the logs (0600, kept across restarts)."""
+        path = self.home / "credentials" / "log-key"
+        if not path.is_file():
+            import secrets
+
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(fd, "w") as f:
+                f.write(secrets.token_hex(32) + "\n")
+        return path
+
     def start_redis(self) -> None:
         if self.redis_url:
             self.say(f"Using Redis at {self.redis_url.split('@')[-1]} (REDIS_URL)")
@@ -173,6 +185,7 @@ class Stack:
         for svc in ("state", "generator", "vision", "voice"):
             env[f"FINADVISOR_GATEWAY_{svc.upper()}_ADDR"] = f"127.0.0.1:{s[svc].bind_port()}"
         env["FINADVISOR_CONSOLE_GATEWAY_ADDR"] = f"127.0.0.1:{s['gateway'].bind_port()}"
+        env["FINADVISOR_LOG_KEY_FILE"] = str(self.log_key_file())  # one session, one log ref
         if self.tls_dir is not None:
             env["FINADVISOR_TLS_DIR"] = str(self.tls_dir)
             env["FINADVISOR_CREDENTIALS_FILE"] = str(self.credentials_file)

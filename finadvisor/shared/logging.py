@@ -28,6 +28,34 @@ _PATTERNS = [
 ]
 
 
+_LOG_KEY: bytes | None = None
+
+
+def session_ref(session_id: str) -> str:
+    """What logs carry instead of a session id: a keyed hash (``s-`` + 16 hex digits).
+
+    Why: a session's id must not outlive its erasure in the logs. The key comes from
+    ``FINADVISOR_LOG_KEY_FILE`` (shared by the services, so one session has one reference
+    everywhere; ``finadvisor up`` makes one); without it each process has its own key. An
+    operator finds a live session's lines with ``finadvisor.shared.logging.session_ref``.
+    """
+    global _LOG_KEY
+    if _LOG_KEY is None:
+        import os
+        import secrets
+
+        path = os.environ.get("FINADVISOR_LOG_KEY_FILE", "")
+        try:
+            _LOG_KEY = open(path, "rb").read().strip() if path else b""  # noqa: SIM115
+        except OSError:
+            _LOG_KEY = b""
+        _LOG_KEY = _LOG_KEY or secrets.token_bytes(32)
+    import hashlib
+    import hmac
+
+    return "s-" + hmac.new(_LOG_KEY, session_id.encode(), hashlib.sha256).hexdigest()[:16]
+
+
 def redact(text: str) -> str:
     """Mask personal identifiers in free text (used for logs and stored history)."""
     for name, pattern in _PATTERNS:
@@ -53,7 +81,7 @@ class JsonFormatter(logging.Formatter):
         if rid:
             entry["request_id"] = rid
         if sid:
-            entry["session_id"] = sid
+            entry["session_id"] = session_ref(sid)
         for key, value in getattr(record, "fields", {}).items():
             entry[key] = redact(value) if isinstance(value, str) else value
         if record.exc_info:

@@ -6,7 +6,13 @@ import json
 import logging
 
 from finadvisor.shared.errors import InvalidInputError, SessionNotFoundError, status_for
-from finadvisor.shared.logging import JsonFormatter, redact, request_id_var, session_id_var
+from finadvisor.shared.logging import (
+    JsonFormatter,
+    redact,
+    request_id_var,
+    session_id_var,
+    session_ref,
+)
 
 
 def test_redact_identifiers() -> None:
@@ -27,7 +33,9 @@ def test_json_line_has_ids() -> None:
     finally:
         request_id_var.reset(t1)
         session_id_var.reset(t2)
-    assert entry["request_id"] == "req-1" and entry["session_id"] == "s-1"
+    # Session ids only as a keyed hash (an erased session's id must not stay in the logs).
+    assert entry["request_id"] == "req-1" and entry["session_id"] == session_ref("s-1")
+    assert "s-1" not in json.dumps(entry).replace(session_ref("s-1"), "")
     assert entry["service"] == "state" and "a@b.io" not in entry["msg"]
 
 
