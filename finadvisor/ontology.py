@@ -101,6 +101,12 @@ ADVISOR_EXTRA_PLACEHOLDERS: tuple[str, ...] = (
 #: Where a slot value came from (``SlotValue.source``).
 SOURCES: tuple[str, ...] = ("text", "image", "audio", "backend")
 
+#: The catalogue rule (DESIGN.md "Ontology"): the product offered for a loan's purpose when the
+#: customer named none (filled as inferred, with a lower confidence); other purposes ->
+#: ``CATALOGUE_DEFAULT``.
+CATALOGUE: dict[str, str] = {"car": "auto_loan", "home": "mortgage"}
+CATALOGUE_DEFAULT: str = "personal_loan"
+
 # -- credit ---------------------------------------------------------------------------------
 #: ``CreditAssessment.decision`` values (DESIGN.md "Credit": missing information -> refer).
 DECISIONS: tuple[str, ...] = ("approve", "refer", "decline")

@@ -29,35 +29,22 @@ from typing import Any
 import numpy as np
 
 from finadvisor import ontology
+from finadvisor.dialogue.config import INTENT_TASK, PRODUCT_TASK, TASK_SLOTS
+from finadvisor.ontology import AMOUNT_SLOTS as ONTOLOGY_AMOUNT_SLOTS
+from finadvisor.ontology import CATALOGUE, CATALOGUE_DEFAULT
 from finadvisor.services.state.meaning import Frames, read_frames, slot_prior
 from finadvisor.services.state.normalize import NumberSpan, fold, normalize_number_for_slot
 
 NONE_LABEL = "none"
 YEARLY_INCOME_LABEL = "monthly_income_yearly"
 DURATION_SLOTS = frozenset({"loan_term_months", "employment_years", "investment_horizon_years"})
-AMOUNT_SLOTS = frozenset(ontology.AMOUNT_SLOTS)
-LOAN_PRODUCTS = frozenset({"personal_loan", "mortgage", "auto_loan"})
-#: The catalogue rule of DESIGN.md's ontology: a loan's purpose -> the product offered for it.
-CATALOGUE: dict[str, str] = {"car": "auto_loan", "home": "mortgage"}
-CATALOGUE_DEFAULT = "personal_loan"
+AMOUNT_SLOTS = frozenset(ONTOLOGY_AMOUNT_SLOTS)
+LOAN_PRODUCTS = frozenset(p for p, task in PRODUCT_TASK.items() if task == "loan")
 #: Confidence of a product inferred from the purpose (lower than anything the customer said).
 INFERRED_CONFIDENCE = 0.6
 #: A value below this (after the context) is a candidate, not written.
 WRITE_THRESHOLD = 0.5
 
-#: Slots the advisor collects per task, in the order it asks (what a turn is likely to answer
-#: when the advisor's act is not known).
-TASK_SLOTS: dict[str, tuple[str, ...]] = {
-    "loan": ("product", "loan_amount", "currency", "loan_term_months", "loan_purpose", "monthly_income",
-             "monthly_debt", "employment_status", "employment_years", "age", "dependents", "housing"),
-    "investment": ("investment_amount", "currency", "investment_horizon_years", "risk_tolerance", "age"),
-    "savings": ("monthly_income", "currency", "monthly_debt", "dependents"),
-    "credit_card": ("monthly_income", "currency", "monthly_debt", "employment_status", "age", "housing"),
-}
-PRODUCT_TASK = {"personal_loan": "loan", "mortgage": "loan", "auto_loan": "loan", "credit_card": "credit_card",
-                "investment": "investment", "savings_account": "savings"}
-INTENT_TASK = {"apply_loan": "loan", "ask_eligibility": "loan", "ask_investment_advice": "investment",
-               "ask_savings_advice": "savings"}
 #: Intents that carry no facts of their own: with facts in the turn, it is an inform.
 _CHATTER = frozenset({"affirm", "deny", "out_of_scope", "greet", "thank", "goodbye"})
 _NOT_LOANS = frozenset({"ask_savings_advice", "ask_investment_advice", "ask_about_chart", "goodbye", "thank"})

@@ -97,7 +97,8 @@ def with_catalogue(state: dict[str, str], intent: str = "", text: str = "") -> d
     """The simulator's annotated state completed by the ontology's catalogue rule (a loan's
     purpose implies its product when none was named), which the tracker applies and the
     corpus (generated before the rule) does not annotate."""
-    from finadvisor.services.state.interpret import CATALOGUE, CATALOGUE_DEFAULT, implies_investment
+    from finadvisor.ontology import CATALOGUE, CATALOGUE_DEFAULT
+    from finadvisor.services.state.interpret import implies_investment
     from finadvisor.services.state.normalize import fold
 
     if "loan_purpose" in state and "product" not in state:
