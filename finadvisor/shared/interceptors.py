@@ -8,6 +8,7 @@ to the log (redacted).
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 import uuid
@@ -87,6 +88,9 @@ class ServiceInterceptor(grpc.aio.ServerInterceptor):
                 raise
             except BaseException as exc:  # noqa: BLE001 - this is the one place errors map
                 if isinstance(exc, (KeyboardInterrupt, SystemExit)):
+                    raise
+                if isinstance(exc, asyncio.CancelledError):  # the caller went away: no error
+                    code = grpc.StatusCode.CANCELLED
                     raise
                 code, message = status_for(exc)
                 if code == grpc.StatusCode.INTERNAL:
