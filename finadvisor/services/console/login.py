@@ -86,6 +86,10 @@ class Authenticator:
             self.signing_key = Path(settings.session_key_file).read_bytes().strip()
             if len(self.signing_key) < 16:
                 raise ConfigError("FINADVISOR_CONSOLE_SESSION_KEY_FILE holds under 16 bytes")
+        elif self.api_key:
+            # Replicas share the console's API key, so they share cookies without a new secret.
+            self.signing_key = hashlib.sha256(b"finadvisor console login\0" +
+                                              self.api_key.encode()).digest()
         else:
             self.signing_key = secrets.token_bytes(32)
         self.revoked: set[str] = set()
