@@ -59,6 +59,10 @@ _WORD = re.compile(r"[a-z]+(?:'[a-z]+)?")
 _POSSESSED = re.compile(r"\b(?:have|has|had|got|already|existing|current|my|our|pay|paying)\b")
 _INVESTING = re.compile(r"\b(?:invest\w*|stocks?|shares|funds?|portfolio|etfs?|bonds|horizon)\b")
 _SAVING = re.compile(r"\b(?:sav\w*|put (?:away|aside)|set aside|rainy day|emergency fund|nest egg)\b")
+_YEARS_OLD = re.compile(r"\s*-?\s*(?:years?|yrs?)\s*-?\s*old\b|\s*y/?o\b")
+#: Slots that belong to one task (another task's amount or duration is unlikely).
+_TASK_BOUND = frozenset({"loan_amount", "investment_amount", "loan_term_months", "investment_horizon_years"})
+_LOANS = re.compile(r"\b(?:loan|borrow|lend|mortgage|credit|debt|repay)\w*")
 _PURPOSE_FRAME = re.compile(r"\b(?:it's for|it is for|its for|for (?:a|an|the|my|our|some)|to (?:pay|fix|buy|cover|fund|do|get))\b")
 #: Words a short answer may carry around its value ("about 16k", "3 years please").
 _FILLER = frozenset("""no nope nah yes yep about around roughly approx approximately maybe perhaps like say its it's it is i
@@ -172,7 +176,8 @@ _YEARLY = re.compile(r"\b(?:a year|per year|yearly|annual|annually|per annum|p\.
 
 def implies_investment(intent: str, low: str) -> bool:
     """Whether a turn asks to invest in so many words (its product is then ``investment``)."""
-    return intent == "ask_investment_advice" and bool(_INVESTING.search(low))
+    return intent in ("ask_investment_advice", "inform") and bool(_INVESTING.search(low)) \
+        and not _LOANS.search(low)
 
 
 def _kind(slot: str) -> str:
@@ -219,6 +224,12 @@ def interpret(
     confidence = float(intent_probs[intent])
     if frames.wants_human and intent != "request_human":
         intent, confidence = "request_human", max(confidence, 0.9)
+    elif frames.asks_how_much and intent in ("ask_rate", "apply_loan", "inform"):
+        intent, confidence = "ask_eligibility", max(confidence, 0.6)
+    elif frames.wants_to_invest and intent in ("inform", "apply_loan", "affirm", "out_of_scope") \
+            and ctx.task(intent) is None and "investment" not in ctx.state.values():
+        # The first words about investing open an investment conversation.
+        intent, confidence = "ask_investment_advice", max(confidence, 0.6)
     elif frames.asks_eligibility and intent in _CHATTER | {"inform"} and intent != "deny":
         intent, confidence = "ask_eligibility", max(confidence, 0.6)
     elif frames.says_goodbye and intent in ("affirm", "thank", "out_of_scope"):
@@ -337,8 +348,10 @@ def _number_mentions(low: str, numbers: Sequence[NumberSpan], probs: np.ndarray 
                 q[k] *= 4.0 if _is_fragment(low, n) else 2.0
             elif slot in ctx.state:
                 q[k] *= 3.0 if correcting else 0.4
-            elif task_slots and slot not in task_slots:
+            elif task_slots and slot in _TASK_BOUND and slot not in task_slots:
                 q[k] *= 0.2  # a loan amount in an investment conversation is unlikely
+        if _YEARS_OLD.match(low, n.end) and "age" in index:
+            q[index["age"]] *= 20.0  # "29 years old" is an age whatever was asked
         fragment = _is_fragment(low, n)
         answer = requested if requested is not None else expected
         if answer and fragment and not frames.revision:

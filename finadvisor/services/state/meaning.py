@@ -175,6 +175,14 @@ _ELIGIBILITY = re.compile(
     r"have it|approve)\b|\beligib\w*|\bverdict\b|\bgo through\b|\bapprove (?:me|us|it)\b|\bdoes (?:that|it) work\b|"
     r"\bis (?:that|it) (?:possible|likely|doable|ok|okay)\b|\bchances\b|\bget (?:it|the loan|the mortgage|approved)\b"
 )
+#: "How much could I borrow?": a question about eligibility, whatever else the words suggest.
+_HOW_MUCH_BORROW = re.compile(
+    r"\bhow much (?:could|can|would|will|might) (?:i|we) (?:borrow|get|be lent|be approved for)\b|"
+    r"\bhow much (?:could|can|would|will) you (?:lend|give|offer)\b|"
+    r"\b(?:most|maximum|max|upper limit) (?:that )?(?:i|we|you) (?:could|can|would) (?:borrow|lend|get)\b"
+)
+_INVEST_REQUEST = re.compile(r"\b(?:invest|investing|stocks|shares|portfolio|index funds?|etfs?)\b")
+_LOAN_WORDS = re.compile(r"\b(?:loan|borrow|lend|mortgage|credit)\b")
 _GOODBYE = re.compile(r"\b(?:bye|goodbye|see ya|see you|cya|that's all|thats all|have a good (?:day|one|evening)|i'm off|im off)\b")
 _TERM = re.compile(r"\b(?:over|term|back|repay|pay it back|within|spread|loan term|duration)\b")
 
@@ -236,6 +244,8 @@ class Frames:
     #: A risk attitude said in other words ("I like to play it safe"); used in an investment context.
     risk: str | None = None
     asks_eligibility: bool = False
+    asks_how_much: bool = False  # "what's the most I could borrow?"
+    wants_to_invest: bool = False  # investing words and no loan words
     says_goodbye: bool = False
 
     def clause_at(self, pos: int) -> Clause | None:
@@ -276,6 +286,22 @@ def _occupation(low: str) -> bool:
                 continue
             return True
     return False
+
+
+#: Words whose typos ("no loas", "no kis") should not hide a "none".
+_MENDED = ("loans", "debts", "kids", "children", "dependents", "dependants", "repayments")
+
+
+def _mend_typos(low: str) -> str:
+    def mend(m: re.Match[str]) -> str:
+        w = m.group(0)
+        if len(w) >= 3 and w not in _MENDED:
+            for target in _MENDED:
+                if one_edit(w, target):
+                    return target
+        return w
+
+    return re.sub(r"[a-z]+", mend, low)
 
 
 def read_frames(low: str) -> Frames:
@@ -344,9 +370,10 @@ def read_frames(low: str) -> Frames:
             clause = f.clause_at(m.start())
             if not f.in_existing(m.start(), m.end()) and not (clause and clause.work):
                 f.implied["loan_purpose"] = (value, 0.8)
-    if _ZERO_DEBT.search(low):
+    mended = _mend_typos(low)
+    if _ZERO_DEBT.search(mended):
         f.implied["monthly_debt"] = ("0", 0.9)
-    if _ZERO_DEPENDENTS.search(low):
+    if _ZERO_DEPENDENTS.search(mended):
         f.implied["dependents"] = ("0", 0.9)
     if _RISK_HIGH.search(low):
         f.risk = "high"
@@ -357,6 +384,8 @@ def read_frames(low: str) -> Frames:
     f.wants_human = bool(_HUMAN.search(low))
     f.asks_eligibility = bool(_ELIGIBILITY.search(low))
     f.says_goodbye = bool(_GOODBYE.search(low))
+    f.asks_how_much = bool(_HOW_MUCH_BORROW.search(low))
+    f.wants_to_invest = bool(_INVEST_REQUEST.search(low)) and not _LOAN_WORDS.search(low)
     f.revision = bool(_REVISE.search(low)) or any(
         len(w) >= 5 and one_edit(w, c) for w in re.findall(r"[a-z]+", low) for c in _CORRECTION_WORDS)
     f.correction = f.revision or bool(_CORRECTION.search(low))
