@@ -96,3 +96,13 @@ def test_a_request_without_acts_gets_the_dialogue_managers_acts() -> None:
     given.acts.add(name="not_an_act")  # a newer writer's act is skipped, not an error
     assert [a.name for a in acts_of(given)] == ["handoff"]
     assert re.fullmatch(r"[a-z_]+", acts[1].name)
+
+
+def test_act_tokens_do_not_depend_on_the_order_arguments_arrived_in() -> None:
+    a = act("inform_decision", decision="refer", reason="r", needs="age", instalment="9",
+            currency="EUR")
+    shuffled = Act("inform_decision", dict(reversed(list(a.args.items()))))
+    assert build_source(with_acts([shuffled])) == build_source(with_acts([a]))
+    assert build_source(with_acts([a])).endswith(
+        "<act=inform_decision> <decision=refer> <has=reason> <has=needs> <has=instalment> "
+        "<has=currency>")

@@ -22,7 +22,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from finadvisor.dialogue.acts import ACT_NAMES, Act
+from finadvisor.dialogue.acts import ACT_ARGS, ACT_NAMES, Act
 from finadvisor.dialogue.acts import from_dict as act_from_dict
 from finadvisor.dialogue.realise import (
     ACK_DOCUMENT,
@@ -195,13 +195,30 @@ def _clean_text(text: str) -> str:
     return _SPACES.sub(" ", text).strip()
 
 
+#: Argument order of the act tokens beyond ``ACT_ARGS`` (the offer's profile).
+_EXTRA_ARG_ORDER: dict[str, tuple[str, ...]] = {
+    "offer": ("risk_tolerance", "investment_amount", "currency"),
+}
+
+
+def _canonical_args(a: Act) -> list[tuple[str, str]]:
+    """An act's arguments in one fixed order, whatever order they arrived in (a proto map has
+    none): the act's own arguments as ``ACT_ARGS`` lists them, a confirmation's slots in the
+    order it names them, then the rest by name."""
+    order = list(ACT_ARGS.get(a.name, ())) + list(_EXTRA_ARG_ORDER.get(a.name, ()))
+    if a.name == "confirm":
+        order += a.items("slots")
+    rank = {k: i for i, k in enumerate(order)}
+    return sorted(a.args.items(), key=lambda kv: (rank.get(kv[0], len(rank)), kv[0]))
+
+
 def act_tokens(acts: tuple[Act, ...] | list[Act]) -> list[str]:
     """Each act as ``<act=name>`` then its arguments: a category value as one token, any other
     argument as ``<has=name>`` (its value is filled in after decoding, never read)."""
     toks: list[str] = []
     for a in acts:
         toks.append(f"<act={a.name}>")
-        for key, value in a.args.items():
+        for key, value in _canonical_args(a):
             if key in ACT_CATEGORIES:
                 if value in ACT_CATEGORIES[key]:
                     toks.append(f"<{key}={value}>")
