@@ -188,6 +188,16 @@ def _kind(slot: str) -> str:
     return slot
 
 
+_PRONOUN_FOLLOW = re.compile(r"\s*(?:$|[,.!?;]|(?:then|too|of|please|as|for|more|now|and|or|with|instead)\b)")
+
+
+def _pronoun_one(low: str, number: NumberSpan) -> bool:
+    """A spelled "one" in a sentence ("I'd like one then") is a pronoun, not a value; alone
+    or with a unit ("one", "one year") it is the number."""
+    return number.words and number.value == 1 and number.unit is None and not _is_fragment(low, number) \
+        and _PRONOUN_FOLLOW.match(low, number.end) is not None
+
+
 def _counts_things(low: str, number: NumberSpan) -> bool:
     """A small count of things ("one loan", "4 credit cards"), not a slot's value."""
     if number.unit is not None or number.shorthand or number.value > 20:
@@ -244,7 +254,7 @@ def interpret(
     if frames.risk and not any(m.slot == "risk_tolerance" for m in mentions) and (
             task == "investment" or ctx.requested == "risk_tolerance" or "risk" in low):
         mentions.append(Mention("risk_tolerance", frames.risk, 0.85, 0, len(text), source))
-    keep = [i for i, n in enumerate(numbers) if not _counts_things(low, n)]
+    keep = [i for i, n in enumerate(numbers) if not _counts_things(low, n) and not _pronoun_one(low, n)]
     priced = [i for i in keep if (c := frames.clause_at(numbers[i].start)) is not None and c.price and not c.debt]
     if priced and len(priced) < len(keep):
         # "the car costs 14,000 and I have 2,000 saved, so 12,000": prices and savings are not the loan.
