@@ -188,6 +188,7 @@ def _kind(slot: str) -> str:
     return slot
 
 
+_RESTATE = re.compile(r"\b(?:borrow|lend me|loan of|invest|put in)\b")
 _PRONOUN_FOLLOW = re.compile(r"\s*(?:$|[,.!?;]|(?:then|too|of|please|as|for|more|now|and|or|with|instead)\b)")
 
 
@@ -403,8 +404,12 @@ def _number_mentions(low: str, numbers: Sequence[NumberSpan], probs: np.ndarray 
             m = Mention(slot, value, round(conf, 4), n.start, end, source)
             old = ctx.state.get(slot)
             changes = old is not None and old != value
+            clause = frames.clause_at(n.start)
+            # "I want to borrow five thousand": the customer states the amount anew.
+            restated = slot in ("loan_amount", "investment_amount") and clause is not None \
+                and _RESTATE.search(clause.text) is not None
             if conf < write_threshold or (changes and slot != requested and slot not in confirming
-                                          and not correcting):
+                                          and not correcting and not restated):
                 # Uncertain, or contradicting the state unasked: the advisor asks about it.
                 candidates.append(m)
             else:
