@@ -131,6 +131,11 @@ ontology, with probabilities) and slot mentions (slot, canonical value, confiden
   a slot, a yearly income or none by a logistic regression over its context (neighbouring words,
   cue words, unit, magnitude), then normalised (amounts, words to numbers, shorthand, durations
   to months, yearly income to monthly).
+- In context (`interpret.py`, `meaning.py`): each turn is read with the advisor's last acts and
+  the state; meaning frames (occupations, owning a home, existing repayments, a child's
+  studies, a request for a person) add implied values; number probabilities are tempered and
+  multiplied by what the dialogue expects; the catalogue infers the product; values below the
+  write threshold (0.5) or contradicting the state unasked are candidates, not written.
 - Files: `intent.skops`, `slots.skops` (skops, loaded with an explicit trusted-type list),
   `config.json`, `MANIFEST.json` (sha256 of every file, checked before loading).
 
@@ -153,9 +158,11 @@ print(train(Path('models'), Path('data')))"` (or `finadvisor train`), then `fina
 Trained with scikit-learn {sklearn.__version__} on Python {platform.python_version()}.
 
 ## Limits
-- Each text is understood on its own: a bare number with no cue ("29" after "how old are
-  you?") or a correction without one ("actually make it 12000") is read from the words around
-  it only; in the corpus such bare corrections refer to the loan amount.
+- Context comes from the advisor's acts: with none recorded, a bare value is read against the
+  task's next missing slot (a weaker prior).
+- Meaning frames are English word lists (occupations, workplaces, purposes): an occupation or
+  purpose they lack is read by the learned models alone.
+- Measured on people: `finadvisor eval --json` sections `nlu_devset` and `nlu_handwritten`.
 - English only; currencies: symbols $ € £ ¥ ₹, ISO codes and common names (¥ is read as CNY).
 - Synthetic training data: phrasing outside the simulator's templates is less reliable.
 """
