@@ -266,34 +266,49 @@ def test_decoder_cannot_emit_a_placeholder_the_state_cannot_fill(quick_engine: G
     assert "[monthly_income]" not in beams.delexicalized
 
 
-def test_bundled_default_model_answers_from_the_state() -> None:
-    """The committed model loads through its manifest and its figures come from the state."""
+def test_bundled_default_model_words_the_acts_it_is_given() -> None:
+    """The committed model loads through its manifest, says what its acts say (the guard finds
+    it faithful without falling back) and every figure in it is an act's argument; its attention
+    runs over the act tokens. (The first model was conditioned on the state; this one words the
+    dialogue manager's acts, so the test gives acts.)"""
     import re
 
+    from finadvisor.dialogue.acts import act
+    from finadvisor.dialogue.guard import faithful
     from finadvisor.shared.paths import BUNDLED_MODELS_DIR
 
     eng = GeneratorEngine.load(BUNDLED_MODELS_DIR / "generator")
     try:
-        slots = {"product": "personal_loan", "loan_amount": "15000", "currency": "USD", "loan_purpose": "car",
-                 "loan_term_months": "36", "monthly_income": "4200", "monthly_debt": "300",
-                 "employment_status": "employed", "employment_years": "4", "age": "41", "dependents": "1",
-                 "housing": "rent"}
-        reqs = [
-            GenerationInput(context=[("user", "I'd like to borrow 15,000 dollars to buy a car")], intent="apply_loan",
-                            slots={k: slots[k] for k in ("loan_amount", "currency", "loan_purpose")},
-                            changed_slots=["loan_amount", "currency", "loan_purpose"], return_attention=True),
-            GenerationInput(context=[("advisor", "Do you own your home, rent, or live with family?"),
-                                     ("user", "I rent")], intent="inform", slots=slots, changed_slots=["housing"],
-                            num_beams=4, n_best=2),
+        cases = [
+            ("what rate do you charge on a mortgage", [
+                act("answer_rate", product="mortgage", rate="4.5"),
+                act("request", slot="loan_amount", task="loan")]),
+            ("here is my payslip", [
+                act("ack_payslip", monthly_income="3200", currency="GBP"),
+                act("request", slot="monthly_debt", task="loan")]),
+            ("I rent", [
+                act("confirm", slots="loan_amount,currency,loan_term_months,monthly_income,monthly_debt",
+                    task="loan", loan_amount="15000", currency="USD", loan_term_months="36",
+                    monthly_income="4200", monthly_debt="300"),
+                act("inform_decision", decision="decline", reason="your repayments would take 52% "
+                    "of your income", instalment="462", currency="USD")]),
         ]
+        reqs = [GenerationInput(context=[("user", text)], intent="inform", acts=tuple(acts),
+                                return_attention=True, num_beams=1 if i < 2 else 4,
+                                n_best=1 if i < 2 else 2)
+                for i, (text, acts) in enumerate(cases)]
         outs = eng.generate_batch(reqs)
-        for req, out in zip(reqs, outs):
+        for (_text, acts), out in zip(cases, outs):
+            body = eng.policy.without_disclaimers(out.reply)
             assert not out.fallback, out.fallback_reason
-            allowed = set(req.slots.values()) | {f.rstrip("%") for f in eng.policy.published_figures}
-            assert set(re.findall(r"\d+(?:\.\d+)?", out.reply)) <= allowed
+            assert faithful(body, acts), body
+            allowed = {n for a in acts for v in a.args.values() for n in re.findall(r"\d+(?:\.\d+)?", v)}
+            assert set(re.findall(r"\d+(?:\.\d+)?", body)) <= allowed
             assert "[" not in out.reply
-        assert outs[0].attention is not None and len(outs[0].attention.rows) == len(outs[0].attention.output_tokens)
-        assert "15000" in outs[1].reply  # the confirmation repeats the amount, from the state
+        att = outs[0].attention
+        assert att is not None and len(att.rows) == len(att.output_tokens)
+        assert "<act=answer_rate>" in att.input_tokens
+        assert "4.5%" in outs[0].reply and "3200 GBP" in outs[1].reply and "462" in outs[2].reply
     finally:
         eng.close()
 
