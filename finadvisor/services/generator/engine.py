@@ -53,6 +53,10 @@ from finadvisor.shared.errors import ModelNotReadyError
 MAX_BEAMS = 8
 #: Beam width of the second search for a faithful alternative when the greedy reply is not.
 RESCUE_BEAMS = 4
+#: Acts whose reply runs to ~100 tokens: a beam search over that costs more than the turn can
+#: spare (every batch-mate waits for it), so their unfaithful replies go straight to the
+#: template realisation, which says the same.
+LONG_ACTS = frozenset({"confirm", "inform_decision"})
 
 
 class Alternative(NamedTuple):
@@ -198,7 +202,8 @@ class GeneratorEngine:
                 for j, i in enumerate(idx):
                     out = self._finish(reqs[i], hyps[j], attention[j])
                     outputs[i] = out
-                    if out.fallback and reqs[i].acts and num_beams < RESCUE_BEAMS:
+                    if out.fallback and reqs[i].acts and num_beams < RESCUE_BEAMS and \
+                            not any(a.name in LONG_ACTS for a in reqs[i].acts):
                         rescue.append(i)
             if rescue:  # unfaithful greedy replies: look for a faithful one in a beam's n-best
                 group = [dataclasses.replace(reqs[i], num_beams=RESCUE_BEAMS, n_best=RESCUE_BEAMS)
