@@ -142,3 +142,16 @@ def iter_set(folder: Path) -> Iterable[dict[str, Any]]:
         path = folder / name
         if path.is_file():
             yield from load_jsonl(path)
+
+
+def load_served_understanding() -> Any:
+    """The state service's understanding model, loaded as the state service loads it (public
+    API only), for measuring other components by what the tracker reads (voice transcripts);
+    None when this checkout has not trained one."""
+    try:
+        from finadvisor.services.state.nlu import Understanding
+        from finadvisor.shared.paths import models_dir as default_models_dir
+
+        return Understanding.load(default_models_dir() / "nlu")
+    except Exception:  # noqa: BLE001 - the caller falls back to exact transcripts
+        return None

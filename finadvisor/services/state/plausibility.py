@@ -19,7 +19,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-MONEY_SLOTS = frozenset({"loan_amount", "investment_amount", "monthly_income", "monthly_debt"})
+from finadvisor.ontology import AMOUNT_SLOTS
+
+MONEY_SLOTS = frozenset(AMOUNT_SLOTS)
 #: slot -> (lowest, highest) a true value can have (inclusive).
 RANGES: dict[str, tuple[float, float]] = {
     "age": (18, 110),

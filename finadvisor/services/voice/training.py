@@ -319,13 +319,11 @@ def train(models_dir: Path, data_dir: Path, seed: int = 0, progress: bool = True
 def _nlu() -> Any:
     """The state service's understanding model, loaded the way the state service loads it
     (public API only); None when this checkout has not trained one."""
-    try:
-        from finadvisor.services.state.nlu import Understanding
-        from finadvisor.shared.paths import models_dir as default_models_dir
+    # The understanding is the state service's: reached through the measuring side
+    # (finadvisor.evaluation), never imported here from another service.
+    from finadvisor.evaluation.understanding import load_served_understanding
 
-        return Understanding.load(default_models_dir() / "nlu")
-    except Exception:  # noqa: BLE001 - calibration falls back to exact transcripts
-        return None
+    return load_served_understanding()
 
 
 def _same_reading(nlu: Any, typed: list[str], heard: list[str]) -> list[bool]:
