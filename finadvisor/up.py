@@ -21,7 +21,6 @@ from pathlib import Path
 import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
-from finadvisor.services import GRPC_SERVICES
 from finadvisor.services.vision.ocr_engines import vision_ocr_line
 from finadvisor.shared import paths
 from finadvisor.shared.config import ServerSettings, load_settings
@@ -179,7 +178,7 @@ class Stack:
         env["REDIS_URL"] = self.redis_url
         env.setdefault("PYTHONUNBUFFERED", "1")
         s = self.settings
-        for svc, st in s.items():
+        for st in s.values():
             env[f"{st.ENV_PREFIX}PORT"] = str(st.bind_port())
             env[f"{st.ENV_PREFIX}METRICS_PORT"] = str(st.bind_metrics_port())
         for svc in ("state", "generator", "vision", "voice"):
@@ -232,7 +231,7 @@ class Stack:
             line = await asyncio.wait_for(reader.readline(), 2.0)
             writer.close()
             return line.split()[1:2] in ([b"200"], [b"503"])  # 503: up, gateway not yet
-        except (OSError, asyncio.TimeoutError, IndexError):
+        except (TimeoutError, OSError, IndexError):
             return False
 
     async def is_ready(self, child: Child) -> bool:
@@ -311,7 +310,7 @@ class Stack:
                     child.start()
             try:
                 await asyncio.wait_for(stop.wait(), 0.5)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 pass
 
     def restart_redis(self) -> None:

@@ -147,7 +147,7 @@ class LocalRedis:
             f.write(f"user {self.user} on >{self.password} {SERVICE_ACL}\n")
         return conf
 
-    def start(self, timeout_s: float = 10.0) -> "LocalRedis":
+    def start(self, timeout_s: float = 10.0) -> LocalRedis:
         if not port_is_free(self.port):
             raise ConfigError(
                 f"port {self.port} for redis-server is taken: free it or set REDIS_URL"
@@ -212,7 +212,7 @@ class LocalRedis:
             self.proc.stderr.close()
         self.proc = None
 
-    def __enter__(self) -> "LocalRedis":
+    def __enter__(self) -> LocalRedis:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:

@@ -59,7 +59,7 @@ def generate_dev_pki(folder: Path, names: Iterable[str], extra_sans: Iterable[st
 
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     pem = serialization.Encoding.PEM
 
     def key_pem(key: ec.EllipticCurvePrivateKey) -> bytes:
@@ -130,7 +130,7 @@ class TlsFiles:
     key: bytes
 
     @classmethod
-    def load(cls, folder: Path, name: str) -> "TlsFiles":
+    def load(cls, folder: Path, name: str) -> TlsFiles:
         folder = Path(folder)
         paths = [folder / CA_CERT, folder / f"{name}.pem", folder / f"{name}-key.pem"]
         missing = [str(p) for p in paths if not p.is_file()]
@@ -256,7 +256,7 @@ class CredentialStore:
         self._limits = dict(limits or {})
 
     @classmethod
-    def load(cls, path: Path) -> "CredentialStore":
+    def load(cls, path: Path) -> CredentialStore:
         try:
             data = json.loads(Path(path).read_text())
             entries, limits = {}, {}

@@ -17,7 +17,6 @@ import pytest
 
 from finadvisor.sessions import RedisStateStore, SessionSettings
 from finadvisor.shared.config import load_settings
-
 from tests.deploy.manifests import (
     GRPC_SERVICES,
     K8S,

@@ -16,7 +16,6 @@ from hypothesis import strategies as st
 
 from finadvisor.common.v1 import common_pb2
 from finadvisor.gateway.v1 import gateway_pb2
-
 from tests.integration.stack import Stack
 
 pytestmark = [pytest.mark.faults, pytest.mark.asyncio(loop_scope="session")]

@@ -56,7 +56,7 @@ class Stack:
     async def stop_backend(self, name: str) -> None:
         await self.servers.pop(name).stop(0)
 
-    async def start(self, extra_env: dict[str, str] | None = None) -> "Stack":
+    async def start(self, extra_env: dict[str, str] | None = None) -> Stack:
         self.env = {"REDIS_URL": self.redis_url, "FINADVISOR_INSECURE": "1",
                     **(extra_env or {})}
         await asyncio.gather(*(self.start_backend(n) for n in BACKENDS))

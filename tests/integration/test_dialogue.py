@@ -13,7 +13,6 @@ from finadvisor.dialogue.acts import from_messages
 from finadvisor.gateway.v1 import gateway_pb2
 from finadvisor.shared.client import make_channel
 from finadvisor.state.v1 import state_pb2, state_pb2_grpc
-
 from tests.integration.stack import Stack
 from tests.integration.test_gateway import new_session, payslip_png, turn
 

@@ -41,7 +41,7 @@ async def secured(redis_server, tmp_path_factory: pytest.TempPathFactory):
         "FINADVISOR_GATEWAY_SESSION_TURNS_PER_MIN": "1",
         "FINADVISOR_GATEWAY_SESSION_TURN_BURST": "3",
     })
-    auth = {role: [("authorization", f"Bearer {Path(p).read_text().strip()}")]
+    auth = {role: [("authorization", f"Bearer {Path(p).read_text().strip()}")]  # noqa: ASYNC240 - small local key files, read once at set-up
             for role, p in keys.items()}
     for client_id, key in extra.items():
         auth[client_id.removesuffix("-client")] = [("authorization", f"Bearer {key}")]

@@ -13,7 +13,6 @@ from finadvisor.services.gateway.config import GatewaySettings
 from finadvisor.shared.client import make_channel
 from finadvisor.shared.config import load_settings
 from finadvisor.shared.server import create_server
-
 from tests.integration.stack import Stack
 
 pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="session")]

@@ -79,7 +79,7 @@ async def running():
 
 async def _wait_for(predicate, timeout: float = 5.0) -> None:
     async with asyncio.timeout(timeout):
-        while not await predicate():
+        while not await predicate():  # noqa: ASYNC110 - polls an external condition (a server's state), not an event of ours
             await asyncio.sleep(0.02)
 
 

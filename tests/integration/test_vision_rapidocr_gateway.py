@@ -12,7 +12,6 @@ import pytest_asyncio
 from finadvisor.common.v1 import common_pb2
 from finadvisor.gateway.v1 import gateway_pb2
 from finadvisor.services.vision.external import EXTERNAL_DIR, LABELS
-
 from tests.integration.stack import Stack
 
 pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="session")]

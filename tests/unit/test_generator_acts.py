@@ -14,7 +14,6 @@ from finadvisor.services.generator.engine import GeneratorEngine, Hypothesis
 from finadvisor.services.generator.features import GenerationInput, build_source, validate
 from finadvisor.services.generator.servicer import acts_of, outcome
 from finadvisor.shared.errors import InvalidInputError
-
 from tests.unit.test_generator_engine import engine, model_folder  # noqa: F401 - fixtures
 
 RATE = (act("answer_rate", product="mortgage", rate="4.5"), act("request", slot="loan_amount"))

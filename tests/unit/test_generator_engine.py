@@ -9,12 +9,16 @@ from pathlib import Path
 import pytest
 import torch
 
-from finadvisor.shared.batching import DynamicBatcher
 from finadvisor.services.generator.engine import GeneratorEngine, Hypothesis
-from finadvisor.services.generator.features import CreditInfo, GenerationInput, examples_from_dialogue
+from finadvisor.services.generator.features import (
+    CreditInfo,
+    GenerationInput,
+    examples_from_dialogue,
+)
 from finadvisor.services.generator.modeling import GeneratorConfig, GeneratorModel
 from finadvisor.services.generator.tokenization import train_tokenizer
 from finadvisor.services.generator.training import TrainSettings, evaluate, save_model, train
+from finadvisor.shared.batching import DynamicBatcher
 from finadvisor.shared.errors import InvalidInputError, ModelNotReadyError
 
 

@@ -26,7 +26,11 @@ from finadvisor.services.generator.lexicalize import (
 )
 from finadvisor.services.generator.modeling import GeneratorConfig, GeneratorModel
 from finadvisor.services.generator.policy import CompliancePolicy
-from finadvisor.services.generator.tokenization import PLACEHOLDER_TOKENS, load_tokenizer, train_tokenizer
+from finadvisor.services.generator.tokenization import (
+    PLACEHOLDER_TOKENS,
+    load_tokenizer,
+    train_tokenizer,
+)
 from finadvisor.shared.errors import ConfigError, InvalidInputError
 
 DIALOGUE = {

@@ -22,9 +22,9 @@ from finadvisor.services.state.nlu import (
     MAX_TEXT_CHARS,
     NLUResult,
     Understanding,
+    _Unsupported,
     candidates,
     intent_text,
-    _Unsupported,
     make_slot_pipeline,
     slot_training_data,
 )

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from finadvisor.services.vision.documents import (
+    NET_PAY_RE,
     Line,
     group_lines,
     labelled_amount,
-    NET_PAY_RE,
     parse_document,
     text_type,
 )

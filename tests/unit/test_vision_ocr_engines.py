@@ -11,7 +11,12 @@ import pytest
 from finadvisor.services.vision.config import VisionSettings
 from finadvisor.services.vision.engine import VisionEngine
 from finadvisor.services.vision.ocr import facts_from_fields, read_document
-from finadvisor.services.vision.ocr_engines import engine_name, get_engine, ocr_status, vision_ocr_line
+from finadvisor.services.vision.ocr_engines import (
+    engine_name,
+    get_engine,
+    ocr_status,
+    vision_ocr_line,
+)
 from finadvisor.services.vision.render import render_sample, sample_seed
 from finadvisor.services.vision.servicer import analysis_to_proto
 from finadvisor.shared.config import load_settings

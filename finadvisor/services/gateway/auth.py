@@ -27,6 +27,8 @@ from typing import Any
 
 import grpc
 
+from finadvisor.sessions import session_keys
+from finadvisor.sessions.types import META_SUFFIX, SESSION_KEY_SUFFIXES
 from finadvisor.shared.errors import (
     ConflictError,
     FinadvisorError,
@@ -35,8 +37,6 @@ from finadvisor.shared.errors import (
     StoreUnavailableError,
     status_for,
 )
-from finadvisor.sessions import session_keys
-from finadvisor.sessions.types import META_SUFFIX, SESSION_KEY_SUFFIXES
 from finadvisor.shared.security import Client, CredentialStore
 
 log = logging.getLogger("finadvisor.auth")
@@ -215,7 +215,7 @@ class RateLimiter:
                                    retry_after_s=int(wait_ms) / 1000)
 
     def session_turn(self, session_id: str, client: Client | None = None,
-                     ownership: Ownership | None = None) -> "_TurnSlot":
+                     ownership: Ownership | None = None) -> _TurnSlot:
         """The session's turn slot; with ``ownership``, only for the session's owner."""
         return _TurnSlot(self, session_id, client, ownership)
 

@@ -25,7 +25,7 @@ class Backends:
     channels: dict[str, grpc.aio.Channel]
 
     @classmethod
-    def connect(cls, settings: GatewaySettings) -> "Backends":
+    def connect(cls, settings: GatewaySettings) -> Backends:
         creds = None
         if settings.tls_dir is not None:
             from finadvisor.shared.security import channel_credentials

@@ -86,7 +86,7 @@ class Budget:
     deadline: float
 
     @classmethod
-    def from_context(cls, remaining: float | None, default_s: float) -> "Budget":
+    def from_context(cls, remaining: float | None, default_s: float) -> Budget:
         total = default_s if remaining is None else min(remaining, 120.0)
         return cls(time.monotonic() + max(total - 0.02, 0.01))  # keep a margin for the answer
 

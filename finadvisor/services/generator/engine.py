@@ -25,21 +25,25 @@ from __future__ import annotations
 import dataclasses
 import threading
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from collections.abc import Callable
 from typing import NamedTuple
 
 import torch
-from transformers import GenerationConfig, LogitsProcessor, LogitsProcessorList, PreTrainedTokenizerFast
+from transformers import (
+    GenerationConfig,
+    LogitsProcessor,
+    LogitsProcessorList,
+    PreTrainedTokenizerFast,
+)
 from transformers.utils import logging as hf_logging
 
 from finadvisor.dialogue import guard
 from finadvisor.dialogue.realise import fill as fill_from_acts
 from finadvisor.dialogue.realise import realise as realise_acts
-from finadvisor.shared.batching import DynamicBatcher
 from finadvisor.services.generator.features import GenerationInput, build_source, validate
-from finadvisor.services.generator.lexicalize import PLACEHOLDER_SLOTS, lexicalize
+from finadvisor.services.generator.lexicalize import lexicalize
 from finadvisor.services.generator.modeling import GeneratorModel
 from finadvisor.services.generator.policy import CompliancePolicy
 from finadvisor.services.generator.tokenization import (
@@ -48,6 +52,7 @@ from finadvisor.services.generator.tokenization import (
     load_tokenizer,
 )
 from finadvisor.shared.artifacts import verify_manifest
+from finadvisor.shared.batching import DynamicBatcher
 from finadvisor.shared.errors import ModelNotReadyError
 
 MAX_BEAMS = 8
@@ -152,7 +157,7 @@ class GeneratorEngine:
         max_wait_ms: float = 0.0,
         max_queue: int = 1024,
         workers: int = 1,
-    ) -> "GeneratorEngine":
+    ) -> GeneratorEngine:
         """Load a model folder written by training.py, after checking its sha256 manifest."""
         folder = Path(folder)
         if not folder.is_dir():

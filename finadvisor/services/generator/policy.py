@@ -9,7 +9,6 @@ in ``policy.json`` (versioned, shipped with the code) and can be swapped without
 from __future__ import annotations
 
 import functools
-
 import json
 import re
 from dataclasses import dataclass, field
@@ -44,7 +43,7 @@ class CompliancePolicy:
     raw: dict[str, Any] = field(default_factory=dict, repr=False)
 
     @classmethod
-    def load(cls, path: Path | None = None) -> "CompliancePolicy":
+    def load(cls, path: Path | None = None) -> CompliancePolicy:
         """Read and validate a policy file; a bad file is a ConfigError at start-up, not at reply time."""
         path = Path(path) if path is not None else DEFAULT_POLICY_PATH
         try:

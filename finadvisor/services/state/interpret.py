@@ -28,7 +28,6 @@ from typing import Any
 
 import numpy as np
 
-from finadvisor import ontology
 from finadvisor.dialogue.config import INTENT_TASK, PRODUCT_TASK, TASK_SLOTS
 from finadvisor.ontology import AMOUNT_SLOTS as ONTOLOGY_AMOUNT_SLOTS
 from finadvisor.ontology import CATALOGUE, CATALOGUE_DEFAULT

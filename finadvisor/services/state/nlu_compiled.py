@@ -23,7 +23,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import FeatureUnion, Pipeline
 
 
-class _Unsupported(Exception):
+class _Unsupported(Exception):  # noqa: N818 - a control-flow signal, not an error shown to anyone
     """An input the compiled path does not reproduce exactly: scikit-learn answers it instead."""
 
 

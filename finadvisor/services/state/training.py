@@ -22,9 +22,16 @@ from typing import Any
 import sklearn
 from tqdm import tqdm
 
-from finadvisor.corpus import CORPUS_VERSION, SPLITS, corpus_dir, ensure_corpus, load_split, modality_facts
-from finadvisor.services.state.merge import merge_state, slot_values
+from finadvisor.corpus import (
+    CORPUS_VERSION,
+    SPLITS,
+    corpus_dir,
+    ensure_corpus,
+    load_split,
+    modality_facts,
+)
 from finadvisor.services.state.interpret import TurnContext
+from finadvisor.services.state.merge import merge_state, slot_values
 from finadvisor.services.state.nlu import NLU_VERSION, Understanding
 
 COMPONENT = "nlu"

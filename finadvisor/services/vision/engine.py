@@ -104,7 +104,7 @@ class VisionEngine:
 
     def __init__(
         self,
-        limits: ImageLimits = ImageLimits(),
+        limits: ImageLimits = ImageLimits(),  # noqa: B008 - a frozen value object, safe to share
         max_batch: int = 32,
         batch_window_ms: float = 5.0,
         ocr_enabled: bool = True,
@@ -223,7 +223,7 @@ class VisionEngine:
                         reading = read_page(image, cnn_type, engine, prepared)  # type: ignore[arg-type]
                         fields, engine_used = reading.fields, reading.engine
                         image_type = reading.text_type or cnn_type
-                except Exception as exc:  # OCR failure degrades to "no fields", never a crash
+                except Exception as exc:  # noqa: BLE001 - OCR failure degrades to "no fields", never a crash
                     log.warning("ocr failed", extra={"error": exc.__class__.__name__})
                     fields = []
         trend, trend_probs, change_percent = "", {}, None

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+
 from finadvisor.services.vision.labels import TREND_TYPES
 
 # The committed set, relative to the repository root (this file is finadvisor/services/vision/).

@@ -25,9 +25,9 @@ from PIL import Image
 from safetensors.torch import load_file, save_file
 from torch import nn
 
+from finadvisor.services.vision.labels import IMAGE_TYPES, TRENDS
 from finadvisor.shared.artifacts import verify_manifest, write_manifest
 from finadvisor.shared.errors import ModelNotReadyError
-from finadvisor.services.vision.labels import IMAGE_TYPES, TRENDS
 
 WEIGHTS = "model.safetensors"
 CONFIG = "config.json"

@@ -115,7 +115,7 @@ def _tesseract_problem() -> str | None:
         return "pytesseract is not installed"
     try:
         langs = pytesseract.get_languages(config="")
-    except Exception as exc:  # the binary exists but does not run
+    except Exception as exc:  # noqa: BLE001 - the binary exists but does not run, whatever the cause
         return f"tesseract does not run: {exc.__class__.__name__}"
     if "eng" not in langs:
         return "tesseract has no 'eng' language data"

@@ -33,7 +33,11 @@ def one_openmp_thread():  # type: ignore[no-untyped-def]
         _CONTROLLER = ThreadpoolController()
     return _CONTROLLER.limit(limits=1, user_api="openmp")
 
-from finadvisor.services.gateway.risk.features import FEATURES, PROFILE_FEATURES, FeatureSpec
+from finadvisor.services.gateway.risk.features import (  # noqa: E402 - after the thread-pool guard it uses at import
+    FEATURES,
+    PROFILE_FEATURES,
+    FeatureSpec,
+)
 
 
 def _woe(bad: np.ndarray, good: np.ndarray, total_bad: int, total_good: int, s: float) -> np.ndarray:

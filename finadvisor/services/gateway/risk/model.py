@@ -219,7 +219,7 @@ class CreditRiskModel:
         path = folder / MODEL_FILE
         try:
             untrusted = sio.get_untrusted_types(file=path)
-        except Exception as exc:  # a corrupt zip or unknown format
+        except Exception as exc:  # noqa: BLE001 - any unreadable file (corrupt zip, unknown format) is 'not ready'
             raise ModelNotReadyError(f"risk model file unreadable: {exc}") from None
         unexpected = sorted(set(untrusted) - set(TRUSTED_TYPES))
         if unexpected:

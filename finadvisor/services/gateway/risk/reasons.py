@@ -14,7 +14,6 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-
 #: What produced a reason (``common.v1.Reason.source``).
 SOURCES = ("model", "policy", "domain", "missing")
 
