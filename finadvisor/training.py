@@ -20,6 +20,10 @@ COMPONENTS: dict[str, str] = {
 }
 
 
+#: Components with sections measured on external data (functions of finadvisor.evaluation.sections).
+EXTERNAL_SECTIONS = frozenset({"nlu", "vision", "generator", "voice"})
+
+
 def component_module(name: str) -> ModuleType | None:
     """The component's training module, or None while that component is not built."""
     try:
@@ -66,8 +70,10 @@ def evaluate_components(names: list[str], models_dir: Path, data_dir: Path) -> d
             continue
         out[section_names[name]] = module.evaluate(models_dir, data_dir)
         # Sections measured on data made by other means than the training data (hand-written
-        # turns, another renderer, other voices) are reported beside the held-out figures.
-        external = getattr(module, "evaluate_external", None)
-        if external is not None:
-            out.update(external(models_dir, data_dir))
+        # turns, another renderer, other voices) are reported beside the held-out figures; they
+        # live on the measuring side (finadvisor.evaluation.sections), not in training modules.
+        if name in EXTERNAL_SECTIONS:
+            from finadvisor.evaluation import sections
+
+            out.update(getattr(sections, name)(models_dir, data_dir))
     return out

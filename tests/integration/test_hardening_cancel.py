@@ -22,7 +22,7 @@ class SlowApp(ServiceApp):
 
     def register(self, server: grpc.aio.Server) -> None:
         async def slow(request: bytes, context: grpc.aio.ServicerContext) -> bytes:
-            await asyncio.sleep(30)
+            await asyncio.Event().wait()  # never set: runs until the call is cancelled
             return b""
 
         server.add_generic_rpc_handlers((grpc.method_handlers_generic_handler(

@@ -12,7 +12,7 @@ What it learns: (acts, recent context) -> delexicalised reply. The corpus' advis
 the dialogue manager's acts and a template paraphrase of them (the simulator's advisor side);
 acts the simulated dialogues rarely produce (an unreadable upload, an impossible value, every
 explanation) are added from ``augment_examples`` so each act has its paraphrases in training.
-``evaluate_external`` adds the ``dialogue_*`` sections (finadvisor.dialogue.evaluate).
+The ``dialogue_*`` eval sections are on the measuring side (finadvisor.evaluation.sections).
 """
 
 from __future__ import annotations
@@ -545,11 +545,3 @@ def evaluate(models_dir: Path, data_dir: Path, max_examples: int | None = 2000) 
     finally:
         engine.close()
         torch.set_num_threads(prev_threads)
-
-
-def evaluate_external(models_dir: Path, data_dir: Path) -> dict[str, dict[str, Any]]:
-    """``dialogue_devset``, ``dialogue_handwritten`` and ``dialogue_simulated`` (the dialogue
-    manager and the generator measured on whole conversations; finadvisor.dialogue.evaluate)."""
-    from finadvisor.dialogue.evaluate import evaluate_external as dialogue_sections
-
-    return dialogue_sections(models_dir, data_dir)

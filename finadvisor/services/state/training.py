@@ -169,7 +169,8 @@ Trained with scikit-learn {sklearn.__version__} on Python {platform.python_versi
   task's next missing slot (a weaker prior).
 - Meaning frames are English word lists (occupations, workplaces, purposes): an occupation or
   purpose they lack is read by the learned models alone.
-- Measured on people: `finadvisor eval --json` sections `nlu_devset` and `nlu_handwritten`.
+- Measured on people: `finadvisor eval --json` reports the hand-written sets in sections of their
+  own (finadvisor.evaluation.sections; never read by training).
 - English only; currencies: symbols $ € £ ¥ ₹, ISO codes and common names (¥ is read as CNY).
 - Synthetic training data: phrasing outside the simulator's templates is less reliable.
 """
@@ -208,12 +209,3 @@ def evaluate(models_dir: Path, data_dir: Path) -> dict[str, float]:
     if not (corpus_dir(data_dir) / "test.jsonl").is_file():
         ensure_corpus(Path(data_dir))
     return evaluate_dialogues(model, load_split(Path(data_dir), "test"))
-
-
-def evaluate_external(models_dir: Path, data_dir: Path) -> dict[str, dict[str, Any]]:
-    """``nlu_devset`` and ``nlu_handwritten``: hand-written turns understood as the state
-    service understands them, and hand-written dialogues played through the gateway and the
-    state service with a real Redis (``finadvisor.evaluation``); never used for training."""
-    from finadvisor.evaluation.understanding import evaluate_sets
-
-    return evaluate_sets(Path(models_dir))

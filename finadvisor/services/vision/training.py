@@ -412,13 +412,6 @@ def evaluate(models_dir: Path, data_dir: Path, *, spec: DataSpec | None = None,
     }
 
 
-def evaluate_external(models_dir: Path, data_dir: Path) -> dict[str, dict[str, Any]]:
-    """``vision_external``: the engine on images from other renderers (see ``external.py``)."""
-    from finadvisor.services.vision.external import evaluate_external as run
-
-    return run(models_dir, data_dir)
-
-
 def main(argv: list[str] | None = None) -> None:  # pragma: no cover - manual entry point
     """`python -m finadvisor.services.vision.training [train|eval]` for local work."""
     import json

@@ -28,7 +28,6 @@ import torch
 from torch.nn import functional as F
 from tqdm import tqdm
 
-from finadvisor.services.voice import devset
 from finadvisor.services.voice.asr import (
     build_asr_resources,
     make_backend,
@@ -316,7 +315,7 @@ def train(models_dir: Path, data_dir: Path, seed: int = 0, progress: bool = True
     return metrics
 
 
-def _nlu() -> Any:
+def served_understanding() -> Any:
     """The state service's understanding model, loaded the way the state service loads it
     (public API only); None when this checkout has not trained one."""
     # The understanding is the state service's: reached through the measuring side
@@ -326,7 +325,7 @@ def _nlu() -> Any:
     return load_served_understanding()
 
 
-def _same_reading(nlu: Any, typed: list[str], heard: list[str]) -> list[bool]:
+def same_reading(nlu: Any, typed: list[str], heard: list[str]) -> list[bool]:
     """Per turn: does the state tracker read the same intent and slots from the transcript as
     from the turn typed? Without an NLU model: is the transcript word-for-word right?"""
     if nlu is None:
@@ -364,7 +363,7 @@ def calibrate(models_dir: Path, data_dir: Path, seed: int = 0, write: bool = Tru
     for i in range(0, len(clips), 8):
         heard += backend.transcribe_batch(clips[i : i + 8])
     texts = [written_form(h.text) for h in heard]
-    right = _same_reading(_nlu(), [r["text"] for r in rows], texts)
+    right = same_reading(served_understanding(), [r["text"] for r in rows], texts)
     fitted_on = (f"{len(rows)} corpus validation sentences read by calibration voices "
                  f"({', '.join(v.tag for v in CALIBRATION_VARIANTS)}); outcome: same NLU reading as typed")
     cal = Calibration.fit(backend.name, [h.confidence for h in heard], right, fitted_on)
@@ -517,51 +516,3 @@ def evaluate(models_dir: Path, data_dir: Path) -> dict[str, float]:
     out["audio_seconds"] = round(audio_seconds, 1)
     out["asr_backend"] = engine.asr.name
     return out
-
-
-def evaluate_external(models_dir: Path, data_dir: Path) -> dict[str, dict[str, Any]]:
-    """``voice_devset``: people's hand-written turns spoken by dev-set voices (devset.py), end
-    to end from WAV bytes through the default engine; WER, and the state tracker's reading of
-    each transcript against the annotation and against the same turn typed; the calibrated
-    confidence measured against that outcome; figures per recording condition."""
-    models_dir, data_dir = Path(models_dir), Path(data_dir)
-    turns, note = devset.load_turns()
-    if not turns:
-        return {"voice_devset": {"skipped": note}}
-    nlu = _nlu()
-    if nlu is None:
-        return {"voice_devset": {"skipped": "no NLU model to read the transcripts"}}
-    clips = devset.build_clips(turns, data_dir / "voice" / "devset")
-    engine = VoiceEngine.load(models_dir / COMPONENT, asr_backend=DEFAULT_ASR)
-    transcripts, confidences = [], []
-    proc = audio = 0.0
-    try:
-        for c in clips:
-            samples, sr = sf.read(c.path, dtype="float32")
-            data = to_wav_bytes(samples, sr)
-            t = time.perf_counter()
-            result = engine.analyze_sync(data, "audio/wav")
-            proc += time.perf_counter() - t
-            audio += len(samples) / sr
-            transcripts.append(result.transcript)
-            confidences.append(result.transcript_confidence)
-    finally:
-        engine.close()
-    section: dict[str, Any] = devset.score(clips, transcripts, nlu)
-    right = _same_reading(nlu, [c.turn.text for c in clips], transcripts)
-    section["calibration"] = calibration_report(confidences, right)
-    by_condition: dict[str, list[int]] = {}
-    for i, c in enumerate(clips):
-        cond = "phone" if c.variant.endswith("_phone") else ("noisy" if "_snr" in c.variant else "clean")
-        by_condition.setdefault(cond, []).append(i)
-    section["by_condition"] = {
-        cond: {k: v for k, v in devset.score([clips[i] for i in idx], [transcripts[i] for i in idx],
-                                             nlu).items() if k in ("wer", "slot_f1", "intent_accuracy", "n_clips")}
-        for cond, idx in sorted(by_condition.items())
-    }
-    section["real_time_factor"] = round(proc / audio, 4) if audio else 0.0
-    section["asr_backend"] = engine.asr.name
-    section["voices"] = sorted({c.variant for c in clips})
-    if note:
-        section["note"] = note
-    return {"voice_devset": section}
