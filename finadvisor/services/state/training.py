@@ -170,7 +170,7 @@ Trained with scikit-learn {sklearn.__version__} on Python {platform.python_versi
 - Meaning frames are English word lists (occupations, workplaces, purposes): an occupation or
   purpose they lack is read by the learned models alone.
 - Measured on people: `finadvisor eval --json` reports the hand-written sets in sections of their
-  own (finadvisor.evaluation.sections; never read by training).
+  own; training never reads them.
 - English only; currencies: symbols $ € £ ¥ ₹, ISO codes and common names (¥ is read as CNY).
 - Synthetic training data: phrasing outside the simulator's templates is less reliable.
 """
