@@ -317,17 +317,20 @@ def history_from_json(raw: str) -> HistoryEntry:
     )
 
 
+def _act_record(name: Any, args: Mapping[str, Any] | None) -> dict[str, Any]:
+    """One act as kept in the history: string name, string arguments."""
+    return {"name": str(name), "args": {str(k): str(v) for k, v in (args or {}).items()}}
+
+
 def acts_from_json(raw: Any) -> list[dict[str, Any]]:
     # cjson writes an empty list as {}: anything but a list of objects is "no acts".
     if not isinstance(raw, list):
         return []
-    return [{"name": str(a.get("name", "")), "args": {str(k): str(v) for k, v in
-             (a.get("args") or {}).items()}} for a in raw if isinstance(a, dict)]
+    return [_act_record(a.get("name", ""), a.get("args")) for a in raw if isinstance(a, dict)]
 
 
 def acts_to_json(acts: Sequence[Mapping[str, Any]]) -> str:
-    return dumps([{"name": str(a["name"]), "args": {str(k): str(v) for k, v in
-                    (a.get("args") or {}).items()}} for a in acts])
+    return dumps([_act_record(a["name"], a.get("args")) for a in acts])
 
 
 def snapshot_from(state: SessionState, history: Sequence[bytes | str], profile_json: bytes | str,
