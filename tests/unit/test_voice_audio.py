@@ -7,8 +7,8 @@ import io
 import numpy as np
 import pytest
 
+from finadvisor.services.voice.acoustic import LogMelExtractor
 from finadvisor.services.voice.audio import TARGET_SAMPLE_RATE, decode_audio, sniff_format
-from finadvisor.services.voice.features import LogMelExtractor
 from finadvisor.services.voice.synth import to_wav_bytes
 from finadvisor.shared.errors import InvalidInputError
 

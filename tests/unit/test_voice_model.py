@@ -130,7 +130,7 @@ def test_prosody_on_synthesised_speech() -> None:
     _espeak()
     import soxr
 
-    from finadvisor.services.voice.features import compute_prosody
+    from finadvisor.services.voice.acoustic import compute_prosody
     from finadvisor.services.voice.synth import VoiceVariant, synthesize
 
     def clip(variant: VoiceVariant) -> np.ndarray:

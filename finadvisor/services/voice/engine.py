@@ -30,6 +30,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from finadvisor.services.voice.acoustic import LogMelExtractor, Prosody, compute_prosody
 from finadvisor.services.voice.asr import ASR_BACKENDS, AsrBackend, Transcript, make_backend
 from finadvisor.services.voice.audio import (
     DEFAULT_MAX_BYTES,
@@ -39,7 +40,6 @@ from finadvisor.services.voice.audio import (
 )
 from finadvisor.services.voice.confidence import LOW_CONFIDENCE, Calibration
 from finadvisor.services.voice.encoder import UtteranceEncoder
-from finadvisor.services.voice.features import LogMelExtractor, Prosody, compute_prosody
 from finadvisor.services.voice.text import written_form
 from finadvisor.shared.artifacts import verify_manifest
 from finadvisor.shared.errors import ModelNotReadyError

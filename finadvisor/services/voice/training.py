@@ -28,6 +28,7 @@ import torch
 from torch.nn import functional as F
 from tqdm import tqdm
 
+from finadvisor.services.voice.acoustic import SAMPLE_RATE, LogMelExtractor
 from finadvisor.services.voice.asr import (
     build_asr_resources,
     make_backend,
@@ -37,7 +38,6 @@ from finadvisor.services.voice.asr import (
 from finadvisor.services.voice.confidence import Calibration, calibration_report
 from finadvisor.services.voice.encoder import UtteranceEncoder, VoiceEncoderConfig, pad_batch
 from finadvisor.services.voice.engine import COMPONENT, DEFAULT_ASR, META_FILE, VoiceEngine
-from finadvisor.services.voice.features import SAMPLE_RATE, LogMelExtractor
 from finadvisor.services.voice.synth import (
     CALIBRATION_VARIANTS,
     HELDOUT_VARIANTS,
