@@ -31,7 +31,7 @@ class CreateSessionResponse(_message.Message):
     def __init__(self, state: _Optional[_Union[_common_pb2.DialogueState, _Mapping]] = ..., ttl_seconds: _Optional[int] = ...) -> None: ...
 
 class ApplyTurnRequest(_message.Message):
-    __slots__ = ("session_id", "request_id", "text", "text_source", "facts", "backup_intent", "backup_intent_confidence", "history_limit")
+    __slots__ = ("session_id", "request_id", "text", "text_source", "facts", "backup_intent", "backup_intent_confidence", "history_limit", "hold_text_values")
     SESSION_ID_FIELD_NUMBER: _ClassVar[int]
     REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
     TEXT_FIELD_NUMBER: _ClassVar[int]
@@ -40,6 +40,7 @@ class ApplyTurnRequest(_message.Message):
     BACKUP_INTENT_FIELD_NUMBER: _ClassVar[int]
     BACKUP_INTENT_CONFIDENCE_FIELD_NUMBER: _ClassVar[int]
     HISTORY_LIMIT_FIELD_NUMBER: _ClassVar[int]
+    HOLD_TEXT_VALUES_FIELD_NUMBER: _ClassVar[int]
     session_id: str
     request_id: str
     text: str
@@ -48,7 +49,8 @@ class ApplyTurnRequest(_message.Message):
     backup_intent: str
     backup_intent_confidence: float
     history_limit: int
-    def __init__(self, session_id: _Optional[str] = ..., request_id: _Optional[str] = ..., text: _Optional[str] = ..., text_source: _Optional[str] = ..., facts: _Optional[_Iterable[_Union[_common_pb2.Fact, _Mapping]]] = ..., backup_intent: _Optional[str] = ..., backup_intent_confidence: _Optional[float] = ..., history_limit: _Optional[int] = ...) -> None: ...
+    hold_text_values: bool
+    def __init__(self, session_id: _Optional[str] = ..., request_id: _Optional[str] = ..., text: _Optional[str] = ..., text_source: _Optional[str] = ..., facts: _Optional[_Iterable[_Union[_common_pb2.Fact, _Mapping]]] = ..., backup_intent: _Optional[str] = ..., backup_intent_confidence: _Optional[float] = ..., history_limit: _Optional[int] = ..., hold_text_values: _Optional[bool] = ...) -> None: ...
 
 class ApplyTurnResponse(_message.Message):
     __slots__ = ("state", "turn", "replayed", "mentions", "history", "profile", "candidates")
@@ -76,18 +78,20 @@ class ApplyTurnResponse(_message.Message):
     def __init__(self, state: _Optional[_Union[_common_pb2.DialogueState, _Mapping]] = ..., turn: _Optional[int] = ..., replayed: _Optional[bool] = ..., mentions: _Optional[_Iterable[_Union[SlotMention, _Mapping]]] = ..., history: _Optional[_Iterable[_Union[HistoryEntry, _Mapping]]] = ..., profile: _Optional[_Mapping[str, str]] = ..., candidates: _Optional[_Iterable[_Union[SlotMention, _Mapping]]] = ...) -> None: ...
 
 class SlotMention(_message.Message):
-    __slots__ = ("slot", "value", "confidence", "start", "end")
+    __slots__ = ("slot", "value", "confidence", "start", "end", "held")
     SLOT_FIELD_NUMBER: _ClassVar[int]
     VALUE_FIELD_NUMBER: _ClassVar[int]
     CONFIDENCE_FIELD_NUMBER: _ClassVar[int]
     START_FIELD_NUMBER: _ClassVar[int]
     END_FIELD_NUMBER: _ClassVar[int]
+    HELD_FIELD_NUMBER: _ClassVar[int]
     slot: str
     value: str
     confidence: float
     start: int
     end: int
-    def __init__(self, slot: _Optional[str] = ..., value: _Optional[str] = ..., confidence: _Optional[float] = ..., start: _Optional[int] = ..., end: _Optional[int] = ...) -> None: ...
+    held: bool
+    def __init__(self, slot: _Optional[str] = ..., value: _Optional[str] = ..., confidence: _Optional[float] = ..., start: _Optional[int] = ..., end: _Optional[int] = ..., held: _Optional[bool] = ...) -> None: ...
 
 class RecordReplyRequest(_message.Message):
     __slots__ = ("session_id", "request_id", "reply", "degraded", "image_type")
