@@ -7,6 +7,13 @@ understanding is unsure of, and facts from an upload that would overwrite what t
 said about something else (a payslip's currency is the income's, not the loan's), are not
 written: they come back as candidates for the advisor to ask about. Text is redacted of
 personal identifiers before it reaches the stored history.
+
+A held text (``hold_text_values``: a voice note whose transcript the advisor reads back before
+acting on it) writes none of its values: each comes back as a candidate marked ``held``; the
+turn's intent is recorded as understood (the history says what was heard) and the facts of an
+upload in the same turn are merged as usual. The advisor's ``confirm_heard`` act carries the
+held values, so a "yes" on the next turn writes them (``TurnContext.heard``) and a "no" or a
+correction writes nothing of them.
 """
 
 from __future__ import annotations
@@ -53,6 +60,18 @@ class AppliedTurn:
     #: Understood but not written (uncertain slot, unasked contradiction, an upload's fact
     #: about something else): ``slot``, ``value``, ``confidence``, ``start``, ``end``.
     candidates: Sequence[Mention] = ()
+
+
+@dataclasses.dataclass(frozen=True)
+class HeldMention:
+    """A value read from a held text: a candidate until the customer confirms the read-back."""
+
+    slot: str
+    value: str
+    confidence: float
+    start: int
+    end: int
+    held: bool = True
 
 
 @dataclasses.dataclass(frozen=True)
@@ -107,6 +126,7 @@ class DialogueTracker:
         backup_intent: str = "",
         backup_intent_confidence: float = 0.0,
         history_limit: int = 0,
+        hold_text_values: bool = False,
     ) -> AppliedTurn:
         if not text.strip() and not facts:
             raise InvalidInputError("a turn needs text or facts from an image or voice note")
@@ -132,8 +152,15 @@ class DialogueTracker:
             intent, confidence = backup_intent, float(backup_intent_confidence)
         facts, held = held_facts(facts, mentions, context)
         candidates.extend(held)
-        # Text first, then document/voice evidence: a later update of a slot wins.
-        updates = [SlotUpdate(m.slot, m.value, float(m.confidence), text_source)
+        if hold_text_values and mentions:
+            # Read back before acted on: nothing the text says is written this turn.
+            candidates.extend(HeldMention(m.slot, m.value, float(m.confidence), m.start, m.end)
+                              for m in mentions)
+            mentions = ()
+        # Text first, then document/voice evidence: a later update of a slot wins. A value the
+        # customer confirmed from an earlier voice note keeps that note's source.
+        updates = [SlotUpdate(m.slot, m.value, float(m.confidence),
+                              "audio" if getattr(m, "source", "") == "audio" else text_source)
                    for m in mentions]
         updates += [SlotUpdate(f.slot, f.value, float(f.confidence), f.source) for f in facts]
         result = await self.store.apply_turn(TurnInput(
