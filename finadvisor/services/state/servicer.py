@@ -77,6 +77,7 @@ class StateTrackerServicer(state_pb2_grpc.StateTrackerServicer):
             backup_intent=request.backup_intent,
             backup_intent_confidence=request.backup_intent_confidence,
             history_limit=min(request.history_limit, MAX_HISTORY),
+            hold_text_values=request.hold_text_values,
         )
         resp = state_pb2.ApplyTurnResponse(
             state=state_to_proto(applied.result.state),
@@ -86,7 +87,7 @@ class StateTrackerServicer(state_pb2_grpc.StateTrackerServicer):
                                             start=m.start, end=m.end)
                       for m in applied.mentions],
             candidates=[state_pb2.SlotMention(slot=m.slot, value=m.value, confidence=m.confidence,
-                                              start=m.start, end=m.end)
+                                              start=m.start, end=m.end, held=getattr(m, "held", False))
                         for m in applied.candidates],
         )
         snap = applied.result.context
