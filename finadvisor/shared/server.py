@@ -1,10 +1,36 @@
 """The gRPC server runtime every finadvisor service uses.
 
-A service is a :class:`ServiceApp`: it registers its servicers, ``start()`` loads models and
-opens connections (health turns SERVING only after it returns), ``check()`` is polled to keep
-health honest (e.g. Redis answers), ``stop()`` releases resources. :func:`create_server` binds
-the address it is given and returns the bound port, so tests bind ``127.0.0.1:0``;
+A service is a :class:`ServiceApp`: ``start()`` loads models and opens connections (health
+turns SERVING only after it returns), ``register()`` adds its servicers, ``check()`` is polled to
+keep health honest (e.g. Redis answers), ``stop()`` releases resources. :func:`create_server`
+binds the address it is given and returns the bound port, so tests bind ``127.0.0.1:0``;
 :func:`run_service` is the process entry point with graceful shutdown on SIGTERM/SIGINT.
+
+Wiring: a servicer receives its dependencies in its constructor. With
+``register_after_start = True`` the runtime calls ``register()`` once ``start()`` has returned,
+so ``start()`` builds the servicer from what it loaded::
+
+    class ExampleApp(ServiceApp):
+        name = "example"
+        service_names = ("finadvisor.example.v1.Example",)
+        register_after_start = True
+
+        def __init__(self, settings: ExampleSettings) -> None:
+            self.settings = settings
+            self.servicer: ExampleServicer | None = None  # built by start()
+
+        async def start(self) -> None:
+            engine = await asyncio.to_thread(ExampleEngine.load, self.settings.models_dir)
+            self.servicer = ExampleServicer(engine)
+
+        def register(self, server: grpc.aio.Server) -> None:
+            example_pb2_grpc.add_ExampleServicer_to_server(self.servicer, server)
+
+Until then the server is up (health answers NOT_SERVING, reflection lists the service) and
+every method of ``service_names`` answers UNAVAILABLE ("example is starting"), so a servicer
+never sees a missing dependency. The older order (``register_after_start = False``, the
+default) still works: ``register()`` runs in :func:`create_server`, before ``start()``, and the
+servicer exists from ``__init__``.
 """
 
 from __future__ import annotations
@@ -15,15 +41,17 @@ import logging
 import signal
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import grpc
+from google.protobuf import descriptor_pool
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
 from finadvisor.shared import metrics
 from finadvisor.shared.client import channel_options
 from finadvisor.shared.config import ServerSettings
+from finadvisor.shared.errors import ModelNotReadyError
 from finadvisor.shared.interceptors import ServiceInterceptor
 from finadvisor.shared.logging import setup_logging
 
@@ -44,6 +72,9 @@ class ServiceApp(abc.ABC):
     check_interval_s: float = 2.0
     #: internal services accept only callers with a certificate of our CA (mutual TLS)
     require_client_cert: bool = True
+    #: True: ``register()`` runs once ``start()`` has returned (servicers built by ``start()``
+    #: from what it loaded); False: it runs in ``create_server``, before ``start()``
+    register_after_start: bool = False
 
     def interceptors(self) -> Sequence[grpc.aio.ServerInterceptor]:
         """Extra interceptors (run before the shared one), e.g. authentication."""
@@ -51,7 +82,12 @@ class ServiceApp(abc.ABC):
 
     @abc.abstractmethod
     def register(self, server: grpc.aio.Server) -> None:
-        """Add the servicers to ``server``."""
+        """Add the servicers to ``server`` (the generated ``add_*Servicer_to_server``).
+
+        With ``register_after_start`` the ``server`` given is a stand-in that takes what the
+        generated functions add (``add_generic_rpc_handlers``, ``add_registered_method_handlers``)
+        and serves it from then on.
+        """
 
     async def start(self) -> None:  # noqa: B027 - optional hook (nothing to load)
         """Load models and connect; the service is ready when this returns."""
@@ -64,6 +100,73 @@ class ServiceApp(abc.ABC):
         """Release models and connections."""
 
 
+class _LateServicers(grpc.GenericRpcHandler):
+    """The methods of an app whose servicers are registered after ``start()``.
+
+    Added to the server before it starts (gRPC takes handlers only then); until ``fill()`` every
+    method of the app's services raises ModelNotReadyError (UNAVAILABLE, through the shared
+    interceptor); afterwards each call goes to the handler the app registered.
+    """
+
+    def __init__(self, app: ServiceApp) -> None:
+        self._name = app.name
+        self._services = frozenset(app.service_names)
+        self._methods: dict[str, grpc.RpcMethodHandler] = {}
+        self._generic: list[grpc.GenericRpcHandler] = []
+        self._ready = False
+
+    # What the generated add_*Servicer_to_server functions call on a server:
+    def add_generic_rpc_handlers(self, handlers: Sequence[grpc.GenericRpcHandler]) -> None:
+        self._generic.extend(handlers)
+
+    def add_registered_method_handlers(self, service: str,
+                                       handlers: dict[str, grpc.RpcMethodHandler]) -> None:
+        for method, handler in handlers.items():
+            self._methods[f"/{service}/{method}"] = handler
+
+    def fill(self, app: ServiceApp) -> None:
+        """Run the app's ``register()`` into this table; its methods serve from now on."""
+        app.register(cast(grpc.aio.Server, self))  # takes the two calls above, nothing else
+        self._ready = True
+
+    def service(self, details: grpc.HandlerCallDetails) -> grpc.RpcMethodHandler | None:
+        method: str = details.method
+        handler = self._methods.get(method)
+        if handler is not None:
+            return handler
+        if self._ready:
+            for generic in self._generic:
+                found = generic.service(details)
+                if found is not None:
+                    return cast(grpc.RpcMethodHandler, found)
+            return None
+        service = method.lstrip("/").rsplit("/", 1)[0]
+        return self._starting(method) if service in self._services else None
+
+    def _starting(self, method: str) -> grpc.RpcMethodHandler:
+        message = f"{self._name} is starting"
+
+        async def unary(request: Any, context: grpc.aio.ServicerContext) -> Any:
+            raise ModelNotReadyError(message)
+
+        async def streaming(request: Any, context: grpc.aio.ServicerContext) -> None:
+            raise ModelNotReadyError(message)
+
+        service, name = method.lstrip("/").rsplit("/", 1)
+        try:
+            found = descriptor_pool.Default().FindServiceByName(service).methods_by_name[name]
+            client_stream, server_stream = found.client_streaming, found.server_streaming
+        except KeyError:
+            client_stream = server_stream = False
+        if client_stream and server_stream:
+            return grpc.stream_stream_rpc_method_handler(streaming)
+        if client_stream:
+            return grpc.stream_unary_rpc_method_handler(unary)
+        if server_stream:
+            return grpc.unary_stream_rpc_method_handler(streaming)
+        return grpc.unary_unary_rpc_method_handler(unary)
+
+
 @dataclass
 class RunningServer:
     server: grpc.aio.Server
@@ -74,6 +177,8 @@ class RunningServer:
     health_port: int = 0
     _watch: asyncio.Task[None] | None = field(default=None, repr=False)
     serving: bool = False
+    #: the app's methods, filled once start() returned (apps with register_after_start)
+    late: _LateServicers | None = field(default=None, repr=False)
 
     async def set_serving(self, serving: bool) -> None:
         status = SERVING if serving else NOT_SERVING
@@ -84,8 +189,11 @@ class RunningServer:
             await self.health.set(name, status)
 
     async def start_app(self) -> None:
-        """Run the app's start(), then go SERVING and keep health in step with check()."""
+        """Run the app's start() (then its register(), when it registers late), then go
+        SERVING and keep health in step with check()."""
         await self.app.start()
+        if self.late is not None:
+            self.late.fill(self.app)
         await self.set_serving(await self.app.check())
         self._watch = asyncio.create_task(self._watch_health())
 
@@ -124,7 +232,8 @@ async def create_server(
 
     Returns the running server with the bound port (``address`` may end in ``:0``).
     ``health_address`` adds a plain-text server with only grpc.health.v1 (for probes that
-    cannot speak TLS). Call ``start_app()`` to load the app and turn SERVING.
+    cannot speak TLS). Call ``start_app()`` to load the app and turn SERVING (and, with
+    ``register_after_start``, to register its servicers: until then they answer UNAVAILABLE).
     """
     callers: list[grpc.aio.ServerInterceptor] = []
     if credentials is not None and app.require_client_cert:  # mTLS: which certificate may call
@@ -136,7 +245,12 @@ async def create_server(
         options=channel_options(max_message_bytes),
         maximum_concurrent_rpcs=None,
     )
-    app.register(server)
+    late: _LateServicers | None = None
+    if app.register_after_start:
+        late = _LateServicers(app)
+        server.add_generic_rpc_handlers((late,))
+    else:
+        app.register(server)
     health_servicer = health.aio.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
     reflection.enable_server_reflection(
@@ -149,7 +263,7 @@ async def create_server(
     if port == 0:
         raise OSError(f"could not bind {address}")
     await server.start()
-    running = RunningServer(server=server, port=port, app=app, health=health_servicer)
+    running = RunningServer(server=server, port=port, app=app, health=health_servicer, late=late)
     if health_address:
         running.health_server = grpc.aio.server(options=channel_options(64 * 1024))
         health_pb2_grpc.add_HealthServicer_to_server(health_servicer, running.health_server)
