@@ -53,6 +53,12 @@ class SessionSettings:
                                         "for replays", min=1)
     auto_pipeline: bool = env_field("AUTO_PIPELINE", True, "send the script calls of one "
                                     "event-loop tick as one pipeline (standalone Redis only)")
+    tls_ca_file: str = env_field("TLS_CA_FILE", "", "CA certificate(s) that the Redis server "
+                                 "certificate must chain to (rediss:// URLs); empty: the "
+                                 "system's trust store")
+    tls_cert_file: str = env_field("TLS_CERT_FILE", "", "client certificate shown to a Redis "
+                                   "that requires one (tls-auth-clients yes)")
+    tls_key_file: str = env_field("TLS_KEY_FILE", "", "the client certificate's private key")
 
     def __post_init__(self) -> None:
         # Checked here (not only by load_settings) so that settings built in code are checked too.
@@ -66,6 +72,13 @@ class SessionSettings:
             raise ConfigError("session store index_max must be >= 0")
         if min(self.socket_timeout_s, self.connect_timeout_s, self.op_timeout_s) <= 0:
             raise ConfigError("session store timeouts must be > 0")
+        if bool(self.tls_cert_file) != bool(self.tls_key_file):
+            raise ConfigError("session store TLS: set both FINADVISOR_SESSION_TLS_CERT_FILE "
+                              "and FINADVISOR_SESSION_TLS_KEY_FILE, or neither")
+        if (self.tls_ca_file or self.tls_cert_file) and not self.url.lower().startswith(
+                "rediss"):
+            raise ConfigError("session store TLS files are set but REDIS_URL is not TLS: use "
+                              "rediss://, rediss+sentinel:// or rediss+cluster://")
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> SessionSettings:

@@ -7,7 +7,14 @@
   (``rediss+sentinel://`` for TLS to the master) - Redis Sentinel (the Kubernetes deployment's
   HA option): the client asks the sentinels for the current master of ``service_name`` and
   follows failovers. The user/password apply to the master; a password for the sentinels
-  themselves goes in the query string: ``?sentinel_password=...``.
+  themselves goes in the query string: ``?sentinel_password=...``. With ``rediss+sentinel://``
+  the sentinels are spoken to over TLS as well (Redis' ``tls-port`` on the Sentinel);
+  ``?sentinel_tls=0`` keeps them in plain text.
+
+TLS (every ``rediss`` scheme): the server certificate is verified against
+``SessionSettings.tls_ca_file`` (``FINADVISOR_SESSION_TLS_CA_FILE``; empty: the system's trust
+store) and its host name checked; ``tls_cert_file``/``tls_key_file`` are the client
+certificate for a Redis with ``tls-auth-clients yes``.
 
 Clients are made lazily connected: building one opens no socket, so a bad address fails at the
 first call (as :class:`StoreUnavailableError`), a bad URL at once (as :class:`ConfigError`).
@@ -54,6 +61,17 @@ def userinfo(netloc: str) -> tuple[str | None, str | None, str]:
     return (unquote(user) or None), (unquote(password) if sep else None), hosts
 
 
+def tls_options(cfg: SessionSettings) -> dict[str, Any]:
+    """redis-py's TLS arguments from the settings: verify the server, show a client cert."""
+    out: dict[str, Any] = {"ssl_cert_reqs": "required", "ssl_check_hostname": True}
+    if cfg.tls_ca_file:
+        out["ssl_ca_certs"] = cfg.tls_ca_file
+    if cfg.tls_cert_file:
+        out["ssl_certfile"] = cfg.tls_cert_file
+        out["ssl_keyfile"] = cfg.tls_key_file
+    return out
+
+
 def build_client(cfg: SessionSettings, read_timeout: bool = True) -> tuple[Any, Any]:
     """(client, sentinel or None) for ``cfg.url``.
 
@@ -76,6 +94,8 @@ def build_client(cfg: SessionSettings, read_timeout: bool = True) -> tuple[Any, 
     }
     parts = urlsplit(cfg.url)
     scheme = parts.scheme.lower()
+    tls = tls_options(cfg) if scheme.startswith("rediss") else {}
+    common.update(tls)
     if scheme in STANDALONE_SCHEMES:
         from redis.asyncio import BlockingConnectionPool
 
@@ -122,6 +142,8 @@ def build_client(cfg: SessionSettings, read_timeout: bool = True) -> tuple[Any, 
         }
         if "sentinel_password" in query:
             sentinel_kwargs["password"] = query["sentinel_password"][0]
+        if ssl and query.get("sentinel_tls", ["1"])[0].lower() not in ("0", "false", "no"):
+            sentinel_kwargs.update(ssl=True, **tls)
         sentinel = Sentinel(split_hosts(hosts, 26379),  # type: ignore[no-untyped-call]  # redis-py
                             sentinel_kwargs=sentinel_kwargs)
         master = sentinel.master_for(
