@@ -14,7 +14,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 #: Every act name, with the arguments it carries (beyond these, ``confirm`` carries the value
-#: of each confirmed slot under the slot's name, so the reply can say it).
+#: of each confirmed slot under the slot's name, so the reply can say it; ``confirm_heard``
+#: carries ``heard``, the values read from the transcript and held until the customer confirms
+#: them as ``slot=value`` items (``heard_arg``), and ``intent``, what the transcript asked).
 ACT_ARGS: dict[str, tuple[str, ...]] = {
     "request": ("slot",),
     "confirm": ("slots",),
@@ -99,6 +101,23 @@ def from_messages(messages: Iterable[Any]) -> list[Act]:
         if name in ACT_ARGS:
             out.append(Act(name, {str(k): str(v)[:MAX_ARG_CHARS]
                                   for k, v in dict(getattr(m, "args", {})).items()}))
+    return out
+
+
+def heard_arg(values: Iterable[tuple[str, str]]) -> str:
+    """``confirm_heard``'s ``heard`` argument: ``slot=value`` items, comma-joined (canonical
+    values carry neither commas nor ``=``)."""
+    return ",".join(f"{slot}={value}" for slot, value in values
+                    if slot and value and "," not in value and "=" not in value)
+
+
+def heard_values(raw: str) -> dict[str, str]:
+    """The held values of a ``confirm_heard`` act's ``heard`` argument (``heard_arg``)."""
+    out: dict[str, str] = {}
+    for item in str(raw or "").split(","):
+        slot, sep, value = item.partition("=")
+        if sep and slot.strip() and value.strip():
+            out[slot.strip()] = value.strip()
     return out
 
 

@@ -9,7 +9,10 @@ previous replies; the generator only words the result.
 
 The rules, in order (``decide``):
 1. a request for a person is a hand-off and nothing else;
-2. a voice note whose transcript is unsure is read back (``confirm_heard``) instead of acted on;
+2. a voice note whose transcript is unsure is read back (``confirm_heard``) instead of acted on:
+   the state service held the values read from it (``Candidate.held``), the act carries them
+   (``heard``) with the transcript's intent, and the customer's "yes" on the next turn writes
+   them (``unsure_transcript`` is the one test, used by the gateway to hold them);
 3. what the customer asked or sent is answered first: a greeting, thanks, goodbye, a rate
    question (the published rate), an out-of-scope question (one sentence, then the task
    resumes), an upload (the income read from a payslip with its currency, that it could not be
@@ -30,7 +33,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from finadvisor.dialogue.acts import Act, act
+from finadvisor.dialogue.acts import Act, act, heard_arg
 from finadvisor.dialogue.config import INTENT_TASK, PRODUCT_TASK, TASK_PRODUCT, DialogueConfig
 
 CHART_TYPES = frozenset({"line_chart", "bar_chart", "pie_chart", "candlestick_chart"})
@@ -47,6 +50,8 @@ class Candidate:
     slot: str
     value: str
     confidence: float = 0.0
+    #: read from a transcript the advisor reads back: written once the customer confirms it
+    held: bool = False
 
 
 @dataclass(frozen=True)
@@ -111,6 +116,13 @@ class DialogueManager:
         self.config = config or DialogueConfig()
 
     # -- helpers -------------------------------------------------------------------------------
+    def unsure_transcript(self, text_source: str, transcript: str,
+                          confidence: float | None) -> bool:
+        """Whether the turn's text is a voice note's transcript too unsure to act on: the
+        advisor reads it back, and the gateway asks the state service to hold its values."""
+        return text_source == "audio" and bool(transcript.strip()) and confidence is not None \
+            and confidence < self.config.low_transcript_confidence
+
     def task(self, turn: Turn) -> str | None:
         """The dialogue's task; the advisor's own requests say which task it was working on
         (``request(slot=..., task=...)``), so "about 10k" after a question about an investment
@@ -223,10 +235,10 @@ class DialogueManager:
         intent = turn.intent
         if intent == "request_human":
             return [act("handoff")]
-        if turn.text_source == "audio" and turn.transcript and \
-                turn.transcript_confidence is not None and \
-                turn.transcript_confidence < self.config.low_transcript_confidence:
-            return [act("confirm_heard", transcript=turn.transcript)]
+        if self.unsure_transcript(turn.text_source, turn.transcript, turn.transcript_confidence):
+            held = heard_arg((c.slot, c.value) for c in turn.candidates if c.held)
+            return [act("confirm_heard", transcript=turn.transcript, heard=held,
+                        intent=turn.intent)]
         if intent == "goodbye":
             return [act("goodbye")]
 

@@ -6,7 +6,7 @@ import random
 
 import pytest
 
-from finadvisor.dialogue.acts import Act, act
+from finadvisor.dialogue.acts import Act, act, heard_arg, heard_values
 from finadvisor.dialogue.config import TASK_SLOTS, DialogueConfig
 from finadvisor.dialogue.evaluate import reasks, simulate_reasks
 from finadvisor.dialogue.manager import Candidate, CreditView, DialogueManager, Turn
@@ -92,12 +92,43 @@ def test_a_chart_is_described_by_its_trend_and_change() -> None:
 
 
 def test_an_unsure_voice_transcript_is_read_back_instead_of_acted_on() -> None:
-    acts = DM.decide(Turn(intent="inform", slots={"age": "29"}, text_source="audio",
-                          transcript="I'm 29", transcript_confidence=0.2))
-    assert acts == [act("confirm_heard", transcript="I'm 29")]
+    acts = DM.decide(Turn(intent="inform", slots={}, text_source="audio",
+                          transcript="I'm 29", transcript_confidence=0.2,
+                          candidates=[Candidate("age", "29", 0.9, held=True)]))
+    assert acts == [act("confirm_heard", transcript="I'm 29", heard="age=29", intent="inform")]
     sure = DM.decide(Turn(intent="inform", slots={"age": "29"}, text_source="audio",
                           transcript="I'm 29", transcript_confidence=0.9))
     assert "confirm_heard" not in names(sure)
+
+
+def test_the_read_back_carries_only_the_held_values_and_the_transcripts_intent() -> None:
+    # a held amount and an ordinary uncertain value of the same turn: only the held one is
+    # confirmed by a "yes"; the act round-trips through its string arguments
+    acts = DM.decide(Turn(intent="apply_loan", slots={"loan_purpose": "car"}, text_source="audio",
+                          transcript="I would like tomorrow 20,000", transcript_confidence=0.44,
+                          candidates=[Candidate("loan_amount", "20000", 0.8, held=True),
+                                      Candidate("currency", "USD", 0.8, held=True),
+                                      Candidate("monthly_debt", "300", 0.3)]))
+    assert names(acts) == ["confirm_heard"]
+    assert heard_values(acts[0].get("heard")) == {"loan_amount": "20000", "currency": "USD"}
+    assert acts[0].get("intent") == "apply_loan"
+
+
+def test_only_an_unsure_transcript_is_held() -> None:
+    assert DM.unsure_transcript("audio", "I'm 29", 0.49)
+    assert not DM.unsure_transcript("audio", "I'm 29", 0.5)
+    assert not DM.unsure_transcript("text", "I'm 29", 0.1)  # typed text is never read back
+    assert not DM.unsure_transcript("audio", "I'm 29", None)  # not measured
+    assert not DM.unsure_transcript("audio", " ", 0.1)
+    strict = DialogueManager(DialogueConfig(low_transcript_confidence=0.8))
+    assert strict.unsure_transcript("audio", "I'm 29", 0.7)
+
+
+def test_held_values_round_trip_through_the_acts_arguments() -> None:
+    raw = heard_arg([("loan_amount", "15000"), ("currency", "EUR"), ("loan_purpose", "")])
+    assert raw == "loan_amount=15000,currency=EUR"
+    assert heard_values(raw) == {"loan_amount": "15000", "currency": "EUR"}
+    assert heard_values("") == {} and heard_values("junk,=1,age=") == {}
 
 
 def test_the_completing_turn_confirms_the_figures_and_tells_the_outcome() -> None:

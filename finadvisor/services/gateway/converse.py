@@ -5,9 +5,11 @@ Order of a turn:
 2. vision (image) and voice (audio) run in parallel within a share of the budget; a slow, down
    or unbuilt one is listed in ``degraded`` and the turn goes on without it;
 3. the state service understands the text (or the transcript) and merges it with the facts of
-   the image and the voice note, atomically and idempotently;
+   the image and the voice note, atomically and idempotently; a transcript too unsure to act on
+   (``DialogueManager.unsure_transcript``) has its values held, not written, until the customer
+   confirms the advisor's read-back;
 4. the credit-risk models score the applicant when the state holds what they need (or when
-   asked);
+   asked; not on a turn whose transcript is held: what it says is not known yet);
 5. the dialogue manager (``finadvisor.dialogue``, a library) decides the reply's acts from the
    state after the turn, the findings, the assessment, the uncertain values and the acts of the
    previous replies: what to say is decided here, by rules, not by the generator;
@@ -176,6 +178,8 @@ class Converser:
             text, text_source = work.transcript, "audio"
         elif work.transcript:
             await self._transcript_facts(work, budget)
+        hold = self.dm.unsure_transcript(text_source, text,
+                                         work.findings.voice.transcript_confidence or None)
 
         applied = await self._call(
             self.backends.state.ApplyTurn(state_pb2.ApplyTurnRequest(
@@ -184,11 +188,13 @@ class Converser:
                 backup_intent=work.voice_intent,
                 backup_intent_confidence=work.voice_intent_confidence,
                 history_limit=DM_HISTORY_TURNS,  # context and earlier acts come back too
+                hold_text_values=hold,
             ), timeout=budget.share(0.5)), "state")
 
         credit = None
         scored = _with_implied_purpose(applied.state)
-        if self.credit.should_assess(scored, req.assess_credit):
+        if (req.assess_credit or not hold) and \
+                self.credit.should_assess(scored, req.assess_credit):
             credit = await self._assess(scored, dict(applied.profile), work)
 
         acts = self.dm.decide(self._dm_turn(applied, work, credit, text_source))
@@ -241,7 +247,8 @@ class Converser:
             text_source=text_source, transcript=work.transcript if text_source == "audio" else "",
             transcript_confidence=voice.transcript_confidence or None,
             credit=view,
-            candidates=[Candidate(c.slot, c.value, c.confidence) for c in applied.candidates],
+            candidates=[Candidate(c.slot, c.value, c.confidence, c.held)
+                        for c in applied.candidates],
         )
 
     async def _call(self, call: Awaitable[T], service: str) -> T:

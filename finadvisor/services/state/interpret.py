@@ -17,6 +17,11 @@ loan" names a product. ``interpret`` combines them with
 
 A value whose slot stays uncertain (below ``write_threshold``) is not written: it comes back in
 ``candidates`` so the advisor can ask about it.
+
+After the advisor read a voice note back (``confirm_heard``, whose ``heard`` argument carries
+the values held from that transcript), an agreement ("yes", "that's right") writes those values
+with the voice note's source and takes the transcript's intent; a "no" or a correction writes
+none of them (a corrected figure is read as an answer about the held slots).
 """
 
 from __future__ import annotations
@@ -28,6 +33,7 @@ from typing import Any
 
 import numpy as np
 
+from finadvisor.dialogue.acts import heard_values
 from finadvisor.dialogue.config import INTENT_TASK, PRODUCT_TASK, TASK_SLOTS
 from finadvisor.ontology import AMOUNT_SLOTS as ONTOLOGY_AMOUNT_SLOTS
 from finadvisor.ontology import CATALOGUE, CATALOGUE_DEFAULT
@@ -114,6 +120,14 @@ class TurnContext:
         if args and args.get("slot") and args.get("value"):
             return str(args["slot"]), str(args["value"])
         return None
+
+    @property
+    def heard(self) -> tuple[dict[str, str], str] | None:
+        """(held values, intent) of a voice note the advisor read back, or None."""
+        args = self._act("confirm_heard")
+        if args is None:
+            return None
+        return heard_values(str(args.get("heard", ""))), str(args.get("intent", ""))
 
     @property
     def confirming(self) -> tuple[str, ...]:
@@ -274,8 +288,17 @@ def interpret(
     clar = ctx.clarifying
     if clar and intent == "affirm" and not any(m.slot == clar[0] for m in mentions):
         mentions.append(Mention(clar[0], clar[1], 0.9, 0, len(text), source))
+    # The advisor read a voice note back ("did you say ...?") and the customer agrees: the
+    # values held from it are written, as heard.
+    heard = ctx.heard if intent == "affirm" else None
+    if heard is not None:
+        said = {m.slot for m in mentions}
+        mentions += [Mention(slot, value, 0.9, 0, len(text), "audio")
+                     for slot, value in heard[0].items() if slot not in said]
     mentions = _product(mentions, frames, ctx, loanish, low, source, text, candidates, intent)
-    if mentions and intent in _CHATTER and not (clar and intent == "affirm"):
+    if heard is not None and heard[1] and heard[1] not in _CHATTER:
+        intent = heard[1]  # "yes" to "did you say you want a car loan?" asks for the car loan
+    elif mentions and intent in _CHATTER and not (clar and intent == "affirm"):
         intent = "inform"
     mentions.sort(key=lambda m: (m.start, m.slot))
     return Interpretation(intent, confidence, mentions, candidates)
@@ -330,7 +353,9 @@ def _number_mentions(low: str, numbers: Sequence[NumberSpan], probs: np.ndarray 
         return [], []
     requested = ctx.requested
     expected = ctx.expected(intent) if requested is None else None
-    confirming = ctx.confirming
+    heard = ctx.heard
+    # A summary's slots, and the slots of a voice note read back: a figure answers about them.
+    confirming = ctx.confirming + (tuple(heard[0]) if heard else ())
     correcting = frames.correction
     task = ctx.task(intent)
     task_slots = set(TASK_SLOTS[task]) if task else set()
