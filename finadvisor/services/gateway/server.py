@@ -31,6 +31,8 @@ class GatewayApp(ServiceApp):
     service_names = (GRPC_SERVICES["gateway"][1],)
     #: clients authenticate with API keys; TLS without client certificates
     require_client_cert = False
+    #: the servicer is built by start() (its clients belong to the serving event loop)
+    register_after_start = True
 
     def __init__(self, settings: GatewaySettings, sessions: SessionSettings | None = None) -> None:
         self.settings = settings
@@ -38,7 +40,8 @@ class GatewayApp(ServiceApp):
         #: FINADVISOR_SESSION_*): both write the same session keys.
         self.sessions = dataclasses.replace(sessions or SessionSettings.from_env(),
                                             url=settings.redis_url)
-        self.servicer = AdvisoryGatewayServicer()
+        self.servicer: AdvisoryGatewayServicer | None = None  # built by start()
+        self.backends: Backends | None = None
         self.store: RedisStateStore | None = None
         self.limiter: RateLimiter | None = None
         self.credentials: CredentialStore | None = None
@@ -66,19 +69,19 @@ class GatewayApp(ServiceApp):
         credit = CreditScorer(await asyncio.to_thread(CreditRiskModel.load, folder))
         # Channels and Redis clients belong to the running loop, so they are made here.
         backends = await self.connect_backends(s)
+        self.backends = backends
         self.store = RedisStateStore(self.sessions)
         self.limiter = RateLimiter(self.store.client, s.rate_limit_per_s, s.rate_burst,
                                    s.max_turns_per_session, s.session_turns_per_min,
                                    s.session_turn_burst)
-        self.servicer.limiter = self.limiter
-        if self.credentials is not None:  # sessions have owners when clients have ids
-            self.servicer.ownership = Ownership(self.store.client, self.sessions.ttl_s)
+        # Sessions have owners when clients have ids.
+        ownership = (Ownership(self.store.client, self.sessions.ttl_s)
+                     if self.credentials is not None else None)
         audit = AuditLog(self.store.client, max_records=s.audit_max_records,
                          session_ttl_s=self.sessions.ttl_s)
-        self.servicer.backends = backends
-        self.servicer.audit = audit
-        self.servicer.credit = credit
-        self.servicer.converser = Converser(s, backends, self.store, audit, credit)
+        self.servicer = AdvisoryGatewayServicer(
+            backends=backends, converser=Converser(s, backends, self.store, audit, credit),
+            audit=audit, credit=credit, limiter=self.limiter, ownership=ownership)
 
     async def connect_backends(self, settings: GatewaySettings) -> Backends:
         """The stubs of the internal services: gRPC channels to their addresses."""
@@ -88,7 +91,7 @@ class GatewayApp(ServiceApp):
         return self.store is not None and await self.store.ping()
 
     async def stop(self) -> None:
-        if self.servicer.backends is not None:
-            await self.servicer.backends.close()
+        if self.backends is not None:
+            await self.backends.close()
         if self.store is not None:
             await self.store.close()

@@ -16,7 +16,7 @@ from finadvisor.services.gateway.converse import Converser, _rpc_error
 from finadvisor.services.gateway.credit import CreditScorer
 from finadvisor.services.gateway.erasure import Eraser
 from finadvisor.services.gateway.validation import check_id, check_profile
-from finadvisor.shared.errors import InvalidInputError, ModelNotReadyError
+from finadvisor.shared.errors import InvalidInputError
 from finadvisor.shared.info import service_info
 from finadvisor.shared.logging import session_id_var
 from finadvisor.shared.security import require_role
@@ -44,24 +44,22 @@ def _audit(e: AuditEntry) -> gateway_pb2.AuditRecord:
 
 
 class AdvisoryGatewayServicer(gateway_pb2_grpc.AdvisoryGatewayServicer):
-    def __init__(self) -> None:
-        #: set by GatewayApp.start(), inside the serving event loop
-        self.backends: Backends | None = None
-        self.converser: Converser | None = None
-        self.audit: AuditLog | None = None
-        self.credit: CreditScorer | None = None
-        self.limiter: RateLimiter | None = None
+    """The public API over what GatewayApp.start() built inside the serving event loop."""
+
+    def __init__(self, backends: Backends, converser: Converser, audit: AuditLog,
+                 credit: CreditScorer, limiter: RateLimiter,
+                 ownership: Ownership | None = None) -> None:
+        self.backends = backends
+        self.converser = converser
+        self.audit = audit
+        self.credit = credit
+        self.limiter = limiter
         #: who started each session (None: authentication is off, no owners)
-        self.ownership: Ownership | None = None
+        self.ownership = ownership
 
     async def _check_owner(self, session_id: str, action: str) -> None:
         if self.ownership is not None:
             await self.ownership.check(session_id, client_var.get(), action)
-
-    def _ready(self) -> tuple[Backends, Converser, AuditLog, CreditScorer]:
-        if not (self.backends and self.converser and self.audit and self.credit):
-            raise ModelNotReadyError("gateway is starting")
-        return self.backends, self.converser, self.audit, self.credit
 
     async def _state(self, call, name: str = "state"):  # type: ignore[no-untyped-def]
         try:
@@ -72,7 +70,7 @@ class AdvisoryGatewayServicer(gateway_pb2_grpc.AdvisoryGatewayServicer):
     async def StartSession(self, request, context):  # noqa: N802
         from finadvisor.ontology import SLOTS
 
-        backends, *_ = self._ready()
+        backends = self.backends
         profile = dict(request.profile)
         check_profile(profile, frozenset(SLOTS))
         if request.currency:
@@ -96,18 +94,15 @@ class AdvisoryGatewayServicer(gateway_pb2_grpc.AdvisoryGatewayServicer):
                                                 ttl_seconds=created.ttl_seconds)
 
     async def Converse(self, request, context):  # noqa: N802
-        _, converser, *_ = self._ready()
+        converser = self.converser
         session_id_var.set(request.session_id)
         converser.validate(request)
-        if self.limiter is None:
-            await self._check_owner(request.session_id, "turn")
-            return await converser.converse(request, context.time_remaining())
         async with self.limiter.session_turn(request.session_id, client_var.get(),
                                              self.ownership):
             return await converser.converse(request, context.time_remaining())
 
     async def GetSession(self, request, context):  # noqa: N802
-        backends, *_ = self._ready()
+        backends = self.backends
         check_id(request.session_id, "session_id")
         if request.history_limit < 0:
             raise InvalidInputError("history_limit must not be negative")
@@ -122,7 +117,7 @@ class AdvisoryGatewayServicer(gateway_pb2_grpc.AdvisoryGatewayServicer):
             created_ms=got.created_ms, ttl_seconds=got.ttl_seconds)
 
     async def EndSession(self, request, context):  # noqa: N802
-        backends, _, audit, _ = self._ready()
+        backends, audit = self.backends, self.audit
         check_id(request.session_id, "session_id")
         session_id_var.set(request.session_id)
         await self._check_owner(request.session_id, "end")
@@ -138,14 +133,13 @@ class AdvisoryGatewayServicer(gateway_pb2_grpc.AdvisoryGatewayServicer):
             await self._state(backends.state.EraseSession(
                 state_pb2.EraseSessionRequest(session_id=session_id), timeout=STATE_CALL_S))
 
-        assert self.limiter is not None and self.converser is not None
         await Eraser(self.limiter.redis, erase_state, audit,
                      wait_turns_s=self.converser.settings.turn_deadline_s + 1.0
                      ).erase(request.session_id)
         return gateway_pb2.EndSessionResponse(erased=True)
 
     async def AssessCredit(self, request, context):  # noqa: N802
-        _, _, audit, credit = self._ready()
+        audit, credit = self.audit, self.credit
         if not request.HasField("applicant"):
             raise InvalidInputError("applicant is required")
         result = await asyncio.to_thread(credit.assess_applicant, request.applicant)
@@ -157,7 +151,7 @@ class AdvisoryGatewayServicer(gateway_pb2_grpc.AdvisoryGatewayServicer):
         return gateway_pb2.AssessCreditResponse(credit=result)
 
     async def ListSessions(self, request, context):  # noqa: N802
-        backends, *_ = self._ready()
+        backends = self.backends
         if request.limit < 0:
             raise InvalidInputError("limit must not be negative")
         if request.client_id:
@@ -190,7 +184,7 @@ class AdvisoryGatewayServicer(gateway_pb2_grpc.AdvisoryGatewayServicer):
         return gateway_pb2.ListSessionsResponse(sessions=[s for s in found if s is not None])
 
     async def GetAuditRecords(self, request, context):  # noqa: N802
-        _, _, audit, _ = self._ready()
+        audit = self.audit
         check_id(request.session_id, "session_id")
         if request.limit < 0:
             raise InvalidInputError("limit must not be negative")
@@ -199,7 +193,6 @@ class AdvisoryGatewayServicer(gateway_pb2_grpc.AdvisoryGatewayServicer):
         return gateway_pb2.GetAuditRecordsResponse(records=[_audit(e) for e in entries])
 
     async def GetInfo(self, request, context: grpc.aio.ServicerContext):  # noqa: N802
-        versions = {"credit": self.credit.version} if self.credit else {}
         return gateway_pb2.GatewayInfo(
-            gateway=service_info("gateway", versions),
-            services=await self.backends.infos() if self.backends else {})
+            gateway=service_info("gateway", {"credit": self.credit.version}),
+            services=await self.backends.infos())

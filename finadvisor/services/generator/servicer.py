@@ -15,7 +15,6 @@ from finadvisor.dialogue.manager import CreditView, DialogueManager, Turn
 from finadvisor.generator.v1 import generator_pb2, generator_pb2_grpc
 from finadvisor.services.generator.engine import GenerationOutput, GeneratorEngine
 from finadvisor.services.generator.features import CreditInfo, GenerationInput, VoiceFeatures
-from finadvisor.shared.errors import ModelNotReadyError
 from finadvisor.shared.info import service_info
 from finadvisor.shared.metrics import REGISTRY
 
@@ -106,17 +105,15 @@ def output_to_proto(out: GenerationOutput) -> generator_pb2.GenerateResponse:
 
 
 class ResponseGeneratorServicer(generator_pb2_grpc.ResponseGeneratorServicer):
-    def __init__(self) -> None:
-        #: set by GeneratorApp.start() once the model is loaded
-        self.engine: GeneratorEngine | None = None
+    """Replies from the engine GeneratorApp.start() loaded."""
+
+    def __init__(self, engine: GeneratorEngine) -> None:
+        self.engine = engine
 
     async def Generate(self, request, context):  # noqa: N802
-        if self.engine is None:
-            raise ModelNotReadyError("generator model is loading")
         out = await self.engine.generate(request_to_input(request))
         REPLIES.labels(outcome(out)).inc()
         return output_to_proto(out)
 
     async def GetInfo(self, request, context: grpc.aio.ServicerContext):  # noqa: N802
-        versions = {"generator": self.engine.model_version} if self.engine else {}
-        return service_info("generator", versions)
+        return service_info("generator", {"generator": self.engine.model_version})

@@ -20,6 +20,8 @@ from finadvisor.state.v1 import state_pb2_grpc
 class StateApp(ServiceApp):
     name = "state"
     service_names = (GRPC_SERVICES["state"][1],)
+    #: the servicer is built by start() from the loaded NLU and the Redis store
+    register_after_start = True
 
     def __init__(self, settings: StateSettings, sessions: SessionSettings | None = None) -> None:
         self.settings = settings
@@ -27,7 +29,8 @@ class StateApp(ServiceApp):
         #: FINADVISOR_SESSION_*): both write the same session keys.
         self.sessions = dataclasses.replace(sessions or SessionSettings.from_env(),
                                             url=settings.redis_url)
-        self.servicer = StateTrackerServicer()
+        self.tracker: DialogueTracker | None = None
+        self.servicer: StateTrackerServicer | None = None  # built by start()
 
     def register(self, server: grpc.aio.Server) -> None:
         state_pb2_grpc.add_StateTrackerServicer_to_server(self.servicer, server)
@@ -38,13 +41,14 @@ class StateApp(ServiceApp):
         folder = (self.settings.models_dir or paths.models_dir()) / "nlu"
         nlu = await asyncio.to_thread(Understanding.load, folder)
         store = RedisStateStore(self.sessions)
-        self.servicer.tracker = DialogueTracker(store, nlu, getattr(nlu, "version", ""))
+        self.tracker = DialogueTracker(store, nlu, getattr(nlu, "version", ""))
+        self.servicer = StateTrackerServicer(self.tracker)
 
     async def check(self) -> bool:
         """SERVING only while Redis answers (and the models are loaded)."""
-        tracker = self.servicer.tracker
+        tracker = self.tracker
         return tracker is not None and await tracker.store.ping()
 
     async def stop(self) -> None:
-        if self.servicer.tracker is not None:
-            await self.servicer.tracker.store.close()
+        if self.tracker is not None:
+            await self.tracker.store.close()

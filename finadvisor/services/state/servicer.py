@@ -39,16 +39,10 @@ def history_to_proto(h: HistoryEntry) -> state_pb2.HistoryEntry:
 
 
 class StateTrackerServicer(state_pb2_grpc.StateTrackerServicer):
-    def __init__(self) -> None:
-        #: set by StateApp.start() once the models are loaded and Redis is connected
-        self.tracker: DialogueTracker | None = None
+    """The state service's API over the tracker StateApp.start() built (NLU + Redis store)."""
 
-    def _tracker(self) -> DialogueTracker:
-        if self.tracker is None:
-            from finadvisor.shared.errors import ModelNotReadyError
-
-            raise ModelNotReadyError("state service is starting")
-        return self.tracker
+    def __init__(self, tracker: DialogueTracker) -> None:
+        self.tracker = tracker
 
     async def CreateSession(self, request, context):  # noqa: N802
         from finadvisor.ontology import SLOTS
@@ -56,7 +50,7 @@ class StateTrackerServicer(state_pb2_grpc.StateTrackerServicer):
         session_id_var.set(request.session_id)
         profile = dict(request.profile)
         slots = {k: v for k, v in profile.items() if k in SLOTS}
-        store = self._tracker().store
+        store = self.tracker.store
         state = await store.create_session(request.session_id, profile, slots)
         return state_pb2.CreateSessionResponse(state=state_to_proto(state),
                                                ttl_seconds=store.config.ttl_s)
@@ -67,7 +61,7 @@ class StateTrackerServicer(state_pb2_grpc.StateTrackerServicer):
         session_id_var.set(request.session_id)
         if request.history_limit < 0:
             raise InvalidInputError("history_limit must not be negative")
-        applied = await self._tracker().apply(
+        applied = await self.tracker.apply(
             session_id=request.session_id,
             request_id=request.request_id,
             text=request.text,
@@ -99,7 +93,7 @@ class StateTrackerServicer(state_pb2_grpc.StateTrackerServicer):
 
     async def RecordReply(self, request, context):  # noqa: N802
         session_id_var.set(request.session_id)
-        await self._tracker().store.record_reply(
+        await self.tracker.store.record_reply(
             request.session_id, request.request_id, request.reply, list(request.degraded),
             request.image_type)
         return state_pb2.RecordReplyResponse()
@@ -107,7 +101,7 @@ class StateTrackerServicer(state_pb2_grpc.StateTrackerServicer):
     async def GetState(self, request, context):  # noqa: N802
         session_id_var.set(request.session_id)
         limit = min(request.history_limit, MAX_HISTORY) if request.history_limit > 0 else None
-        snap = await self._tracker().store.get_state(request.session_id, limit)
+        snap = await self.tracker.store.get_state(request.session_id, limit)
         return state_pb2.GetStateResponse(
             state=state_to_proto(snap.state),
             history=[history_to_proto(h) for h in snap.history],
@@ -116,12 +110,12 @@ class StateTrackerServicer(state_pb2_grpc.StateTrackerServicer):
 
     async def EraseSession(self, request, context):  # noqa: N802
         session_id_var.set(request.session_id)
-        deleted = await self._tracker().store.erase(request.session_id)
+        deleted = await self.tracker.store.erase(request.session_id)
         return state_pb2.EraseSessionResponse(deleted_keys=deleted)
 
     async def ListSessions(self, request, context):  # noqa: N802
         limit = max(1, min(request.limit or 50, 500))
-        listing = await self._tracker().store.list_sessions(limit)
+        listing = await self.tracker.store.list_sessions(limit)
         return state_pb2.ListSessionsResponse(sessions=[
             state_pb2.SessionSummary(session_id=s.session_id, last_active_ms=s.last_active_ms)
             for s in listing
@@ -132,7 +126,7 @@ class StateTrackerServicer(state_pb2_grpc.StateTrackerServicer):
 
         if len(request.text) > 4000:
             raise InvalidInputError("text is longer than 4000 characters")
-        nlu = self._tracker().nlu.understand(request.text)
+        nlu = self.tracker.nlu.understand(request.text)
         return state_pb2.UnderstandResponse(
             intent=nlu.intent, intent_confidence=nlu.intent_confidence,
             intent_probabilities=dict(nlu.intent_probabilities),
@@ -141,5 +135,4 @@ class StateTrackerServicer(state_pb2_grpc.StateTrackerServicer):
         )
 
     async def GetInfo(self, request, context: grpc.aio.ServicerContext):  # noqa: N802
-        versions = {"nlu": self.tracker.version} if self.tracker else {}
-        return service_info("state", versions)
+        return service_info("state", {"nlu": self.tracker.version})
