@@ -99,6 +99,13 @@ def kustomize(path: Path) -> list[dict[str, Any]]:
     return [d for d in yaml.safe_load_all(proc.stdout) if d]
 
 
+#: The names the services and the Redis pods dial Redis and its Sentinels by (namespace
+#: finadvisor): the Sentinel Service, and the pods' names the Sentinels announce.
+REDIS_SANS = ["redis-sentinel", "redis-sentinel.finadvisor.svc",
+              "redis-sentinel.finadvisor.svc.cluster.local",
+              "*.redis-headless.finadvisor.svc.cluster.local"]
+
+
 def fill_prod_secrets(folder: Path) -> None:
     """The files docs/DEPLOY.md has an operator create (here: a throw-away development CA)."""
     from finadvisor.shared.security import generate_dev_credentials, generate_dev_pki
@@ -106,6 +113,8 @@ def fill_prod_secrets(folder: Path) -> None:
     generate_dev_pki(folder / "tls", GRPC_SERVICES, extra_sans=[
         f"{s}.finadvisor.svc" for s in GRPC_SERVICES] + [
         f"{s}.finadvisor.svc.cluster.local" for s in GRPC_SERVICES])
+    # Redis: one certificate for every pod and its Sentinel (the Service and the pods' names).
+    generate_dev_pki(folder / "tls", ["redis"], extra_sans=REDIS_SANS)
     store, keys = generate_dev_credentials(folder / "credentials")
     # The overlay reads credentials/clients.json and credentials/analyst.key.
     assert store == folder / "credentials" / "clients.json"

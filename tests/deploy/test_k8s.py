@@ -484,7 +484,7 @@ def test_prod_redis_is_sentinel_ha_with_persistence(rendered: dict[str, Rendered
         env = r.container_env(deployment, container)
         config = SessionSettings.from_env(env)
         parts = urlsplit(config.url)
-        assert parts.scheme == "redis+sentinel", name
+        assert parts.scheme == "rediss+sentinel", name  # TLS: test_k8s_redis_tls.py
         assert parts.path.strip("/") == master_name
         password = r.secret_data(next(
             s["metadata"]["name"] for s in r.of_kind("Secret")
