@@ -120,7 +120,7 @@ async def redis_benchmark_rate(redis_url: str, requests: int = 20000, clients: i
 async def generator_figures(clients: int = 16, requests: int = 64) -> dict[str, float]:
     """Tokens per second: greedy and beam-4 one at a time, and greedy with dynamic batching."""
     from finadvisor.services.generator.engine import GeneratorEngine
-    from finadvisor.services.generator.features import GenerationInput
+    from finadvisor.services.generator.inputs import GenerationInput
 
     engine = await asyncio.to_thread(GeneratorEngine.load, paths.models_dir() / "generator")
     reqs = [GenerationInput(

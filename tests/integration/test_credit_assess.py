@@ -11,7 +11,7 @@ import pytest_asyncio
 
 from finadvisor.gateway.v1 import gateway_pb2
 from finadvisor.services.gateway.risk import Policy
-from finadvisor.services.gateway.risk.features import annuity_payment
+from finadvisor.services.gateway.risk.schema import annuity_payment
 from tests.integration.stack import Stack
 
 pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="session")]

@@ -13,8 +13,8 @@ import pytest
 from finadvisor.corpus.ontology import SLOTS
 from finadvisor.services.gateway.credit import assessment_to_proto
 from finadvisor.services.gateway.risk import ApplicantFields, CreditRiskModel, Policy
-from finadvisor.services.gateway.risk.features import annuity_payment
 from finadvisor.services.gateway.risk.policy import POLICY_PATH
+from finadvisor.services.gateway.risk.schema import annuity_payment
 from finadvisor.services.gateway.risk.suite import (
     SUITE_CSV,
     applicant_of,

@@ -11,7 +11,7 @@ from finadvisor.dialogue.acts import Act, act
 from finadvisor.dialogue.guard import faithful
 from finadvisor.generator.v1 import generator_pb2
 from finadvisor.services.generator.engine import GeneratorEngine, Hypothesis
-from finadvisor.services.generator.features import GenerationInput, build_source, validate
+from finadvisor.services.generator.inputs import GenerationInput, build_source, validate
 from finadvisor.services.generator.servicer import acts_of, outcome
 from finadvisor.shared.errors import InvalidInputError
 from tests.unit.test_generator_engine import engine, model_folder  # noqa: F401 - fixtures

@@ -10,7 +10,7 @@ import pytest
 import torch
 
 from finadvisor.services.generator.engine import GeneratorEngine, Hypothesis
-from finadvisor.services.generator.features import (
+from finadvisor.services.generator.inputs import (
     CreditInfo,
     GenerationInput,
     examples_from_dialogue,
@@ -324,7 +324,7 @@ def test_greedy_loop_matches_generate_and_the_teacher_forced_scores() -> None:
     from transformers import GenerationConfig, LogitsProcessorList
 
     from finadvisor.services.generator.engine import PlaceholderMask
-    from finadvisor.services.generator.features import build_source
+    from finadvisor.services.generator.inputs import build_source
     from finadvisor.shared.paths import BUNDLED_MODELS_DIR
 
     eng = GeneratorEngine.load(BUNDLED_MODELS_DIR / "generator")

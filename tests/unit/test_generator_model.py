@@ -10,7 +10,7 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from finadvisor.services.generator.features import (
+from finadvisor.services.generator.inputs import (
     NUM,
     CreditInfo,
     GenerationInput,

@@ -95,13 +95,13 @@ def test_intent_classes_pinned_by_the_weights_match() -> None:
 
 def test_generator_feature_vocabulary_pinned_by_the_weights_matches() -> None:
     """The generator's feature tokens are built from its own copies, in their order."""
-    from finadvisor.services.generator import features
+    from finadvisor.services.generator import inputs
 
-    assert features.INTENTS == o.INTENTS
-    assert features.IMAGE_TYPES == o.IMAGE_TYPES
-    assert features.CHART_TRENDS == o.TRENDS
-    assert features.DECISIONS == o.DECISIONS
-    assert features.CATEGORICAL_VALUES == o.CATEGORICAL_VALUES
+    assert inputs.INTENTS == o.INTENTS
+    assert inputs.IMAGE_TYPES == o.IMAGE_TYPES
+    assert inputs.CHART_TRENDS == o.TRENDS
+    assert inputs.DECISIONS == o.DECISIONS
+    assert inputs.CATEGORICAL_VALUES == o.CATEGORICAL_VALUES
 
 
 def test_the_corpus_re_exports_the_ontology_itself() -> None:

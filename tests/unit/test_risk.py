@@ -24,12 +24,12 @@ from finadvisor.services.gateway.risk.dataset import (
     training_frame,
 )
 from finadvisor.services.gateway.risk.estimators import MonotonicGBM, WOEScorecard
-from finadvisor.services.gateway.risk.features import (
+from finadvisor.services.gateway.risk.policy import max_affordable_amount
+from finadvisor.services.gateway.risk.schema import (
     FEATURE_NAMES,
     PROFILE_FEATURES,
     annuity_payment,
 )
-from finadvisor.services.gateway.risk.policy import max_affordable_amount
 from finadvisor.services.gateway.risk.training import cross_validate
 from finadvisor.shared.errors import ConfigError, InvalidInputError, ModelNotReadyError
 from finadvisor.shared.paths import BUNDLED_MODELS_DIR

@@ -9,8 +9,8 @@ from typing import Any
 
 from finadvisor.common.v1 import common_pb2
 from finadvisor.gateway.v1 import gateway_pb2
-from finadvisor.services.gateway.risk.features import ApplicantFields, ready_for_assessment
 from finadvisor.services.gateway.risk.model import Assessment, CreditRiskModel
+from finadvisor.services.gateway.risk.schema import ApplicantFields, ready_for_assessment
 
 #: Intents on which the gateway scores automatically once the state is complete.
 CREDIT_INTENTS = frozenset({"apply_loan", "ask_eligibility", "inform", "upload_document",

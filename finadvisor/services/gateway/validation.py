@@ -9,7 +9,7 @@ from finadvisor.shared.errors import InvalidInputError
 
 __all__ = ["AUDIO_MIME", "ID_RE", "IMAGE_MIME", "check_attachment", "check_id", "check_profile",
            "check_text"]
-#: Bank profile attributes the credit model reads (see risk/features.py for their values).
+#: Bank profile attributes the credit model reads (see risk/schema.py for their values).
 PROFILE_KEYS = frozenset({"checking_status", "credit_history", "savings_status",
                           "existing_credits", "other_instalment_plans", "guarantor",
                           "property"})

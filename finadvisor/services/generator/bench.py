@@ -20,7 +20,7 @@ from typing import Any
 
 from finadvisor.dialogue.manager import DialogueManager, Turn
 from finadvisor.services.generator.engine import GeneratorEngine
-from finadvisor.services.generator.features import GenerationInput
+from finadvisor.services.generator.inputs import GenerationInput
 
 _STATES: list[GenerationInput] = [
     GenerationInput(context=[("user", "I'd like to borrow 15,000 dollars to buy a car")], intent="apply_loan",

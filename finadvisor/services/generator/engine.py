@@ -1,6 +1,6 @@
 """The generator engine: load a model folder, decode batches of requests, guard what comes out.
 
-One request goes: validate -> serialise (features.py) -> dynamic batch (batching.py) -> search
+One request goes: validate -> serialise (inputs.py) -> dynamic batch (batching.py) -> search
 -> lexicalisation from the state -> compliance guard (policy.py). Beam search (n-best) is
 transformers ``generate`` followed by a rescoring of every hypothesis in one teacher-forced pass
 (a length-normalised log-probability per hypothesis, and the attention rows of the chosen one).
@@ -42,7 +42,7 @@ from transformers.utils import logging as hf_logging
 from finadvisor.dialogue import guard
 from finadvisor.dialogue.realise import fill as fill_from_acts
 from finadvisor.dialogue.realise import realise as realise_acts
-from finadvisor.services.generator.features import GenerationInput, build_source, validate
+from finadvisor.services.generator.inputs import GenerationInput, build_source, validate
 from finadvisor.services.generator.lexicalize import lexicalize
 from finadvisor.services.generator.modeling import GeneratorModel
 from finadvisor.services.generator.policy import CompliancePolicy

@@ -90,7 +90,7 @@ class LuongAttention(nn.Module):
 
 
 class GeneratorEncoder(nn.Module):
-    """Bidirectional GRU over the serialised context/state/findings (see features.py)."""
+    """Bidirectional GRU over the serialised context/state/findings (see inputs.py)."""
 
     main_input_name = "input_ids"
 

@@ -14,7 +14,7 @@ from finadvisor.dialogue import acts as dialogue_acts
 from finadvisor.dialogue.manager import CreditView, DialogueManager, Turn
 from finadvisor.generator.v1 import generator_pb2, generator_pb2_grpc
 from finadvisor.services.generator.engine import GenerationOutput, GeneratorEngine
-from finadvisor.services.generator.features import CreditInfo, GenerationInput, VoiceFeatures
+from finadvisor.services.generator.inputs import CreditInfo, GenerationInput, VoiceFeatures
 from finadvisor.shared.info import service_info
 from finadvisor.shared.metrics import REGISTRY
 

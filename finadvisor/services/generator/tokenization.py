@@ -3,7 +3,7 @@
 Why byte-level BPE: decoding is lossless (spaces and punctuation come back exactly as written), so
 the reply the customer reads and the delexicalised reference BLEU compares against have the same
 spelling, and no input character is ever unknown. Placeholders (``[loan_amount]``) and the
-conditioning tokens of features.py (``<intent=apply_loan>``) are added tokens: each is one token,
+conditioning tokens of inputs.py (``<intent=apply_loan>``) are added tokens: each is one token,
 so the decoder emits a placeholder in one step and the attention heatmap shows it whole.
 """
 
@@ -15,7 +15,7 @@ from pathlib import Path
 from tokenizers import Tokenizer, decoders, models, pre_tokenizers, processors, trainers
 from transformers import PreTrainedTokenizerFast
 
-from finadvisor.services.generator.features import ACT_PLACEHOLDERS, FEATURE_TOKENS
+from finadvisor.services.generator.inputs import ACT_PLACEHOLDERS, FEATURE_TOKENS
 from finadvisor.services.generator.lexicalize import PLACEHOLDER_SLOTS
 
 PAD, BOS, EOS, UNK = "<pad>", "<s>", "</s>", "<unk>"
@@ -54,7 +54,7 @@ def wrap(tok: Tokenizer) -> PreTrainedTokenizerFast:
         bos_token=BOS,
         eos_token=EOS,
         unk_token=UNK,
-        # Conditioning sits at the end of the source (features.py): cut the oldest context first.
+        # Conditioning sits at the end of the source (inputs.py): cut the oldest context first.
         truncation_side="left",
         padding_side="right",
         clean_up_tokenization_spaces=False,

@@ -33,7 +33,7 @@ import torch
 from tqdm.auto import tqdm
 from transformers import PreTrainedTokenizerFast
 
-from finadvisor.services.generator.features import Example, examples_from_dialogue
+from finadvisor.services.generator.inputs import Example, examples_from_dialogue
 from finadvisor.services.generator.lexicalize import (
     align_values,
     format_value,
@@ -119,7 +119,7 @@ def augment_examples(n: int, seed: int = 0) -> list[Example]:
     (seeded): every act and argument pattern gets several examples."""
     from finadvisor.dialogue.acts import act
     from finadvisor.dialogue.realise import EXPLAIN, REQUEST, realise
-    from finadvisor.services.generator.features import GenerationInput, build_source
+    from finadvisor.services.generator.inputs import GenerationInput, build_source
 
     rng = random.Random(f"generator-augment/{seed}")
     slots = list(REQUEST)

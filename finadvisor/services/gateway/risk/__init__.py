@@ -4,14 +4,14 @@ Domain code only (no grpc). The gateway builds an ``ApplicantFields`` from the d
 canonical slot strings and the bank profile, and calls ``CreditRiskModel.assess``.
 """
 
-from finadvisor.services.gateway.risk.features import (
+from finadvisor.services.gateway.risk.model import Assessment, CreditRiskModel
+from finadvisor.services.gateway.risk.policy import Affordability, Policy
+from finadvisor.services.gateway.risk.reasons import Reason
+from finadvisor.services.gateway.risk.schema import (
     REQUIRED_SLOTS,
     ApplicantFields,
     ready_for_assessment,
 )
-from finadvisor.services.gateway.risk.model import Assessment, CreditRiskModel
-from finadvisor.services.gateway.risk.policy import Affordability, Policy
-from finadvisor.services.gateway.risk.reasons import Reason
 
 __all__ = [
     "REQUIRED_SLOTS",

@@ -14,8 +14,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from finadvisor.services.gateway.risk.features import FEATURES, PURPOSE_GROUP_OF_GERMAN
 from finadvisor.services.gateway.risk.policy import Policy
+from finadvisor.services.gateway.risk.schema import FEATURES, PURPOSE_GROUP_OF_GERMAN
 from finadvisor.shared.artifacts import sha256_file
 from finadvisor.shared.errors import ModelNotReadyError
 
@@ -91,7 +91,7 @@ def _mapped(series: pd.Series, table: dict, column: str) -> pd.Series:
 
 
 # A representative instalment share of disposable income for each German instalment-rate band
-# (bands: <20 %, 20-25 %, 25-35 %, >=35 %; see ``features.instalment_burden_band``).
+# (bands: <20 %, 20-25 %, 25-35 %, >=35 %; see ``schema.instalment_burden_band``).
 BAND_SHARE: dict[int, float] = {1: 0.15, 2: 0.225, 3: 0.30, 4: 0.40}
 
 
@@ -121,7 +121,7 @@ def german_to_features(raw: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray, np.
     ``y`` is 1 for a bad credit (default), 0 for good; ``age`` is returned separately as well
     for the fairness report. The instalment rate (1-4, in % of disposable income) becomes the
     ``instalment_burden`` band; a dialogue's income, debt, amount and term map onto the same
-    band (see ``features.instalment_burden_band``). The credit amount itself (DM of the 1970s)
+    band (see ``schema.instalment_burden_band``). The credit amount itself (DM of the 1970s)
     is not a feature; ``loan_to_income`` is implied from the band and the term.
     """
     x = pd.DataFrame(index=raw.index)

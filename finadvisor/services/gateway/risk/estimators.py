@@ -1,6 +1,6 @@
 """The two credit-risk estimators: a WOE scorecard and a monotone gradient-boosted model.
 
-Both take the feature frame of ``features.FEATURES`` (NaN = unknown) and follow the
+Both take the feature frame of ``schema.FEATURES`` (NaN = unknown) and follow the
 scikit-learn estimator contract (no logic in ``__init__``, fitted attributes end in ``_``),
 so ``CalibratedClassifierCV`` and cross-validation treat them like any other classifier.
 
@@ -33,7 +33,7 @@ def one_openmp_thread():  # type: ignore[no-untyped-def]
         _CONTROLLER = ThreadpoolController()
     return _CONTROLLER.limit(limits=1, user_api="openmp")
 
-from finadvisor.services.gateway.risk.features import (  # noqa: E402 - after the thread-pool guard it uses at import
+from finadvisor.services.gateway.risk.schema import (  # noqa: E402 - after the thread-pool guard it uses at import
     FEATURES,
     PROFILE_FEATURES,
     FeatureSpec,

@@ -20,16 +20,6 @@ import pandas as pd
 import skops.io as sio
 
 from finadvisor.ontology import SLOTS
-from finadvisor.services.gateway.risk.features import (
-    FEATURE_BY_NAME,
-    FEATURE_NAMES,
-    FEATURES,
-    ApplicantFields,
-    annuity_payment,
-    disposable_income,
-    missing_features,
-    rows_to_frame,
-)
 from finadvisor.services.gateway.risk.policy import SEVERITY, Affordability, Finding, Policy
 from finadvisor.services.gateway.risk.reasons import (
     Reason,
@@ -40,6 +30,16 @@ from finadvisor.services.gateway.risk.reasons import (
     overall_risk_reason,
     percent,
     product_outside_model_reason,
+)
+from finadvisor.services.gateway.risk.schema import (
+    FEATURE_BY_NAME,
+    FEATURE_NAMES,
+    FEATURES,
+    ApplicantFields,
+    annuity_payment,
+    disposable_income,
+    missing_features,
+    rows_to_frame,
 )
 from finadvisor.shared.artifacts import sha256_file, verify_manifest, write_manifest
 from finadvisor.shared.errors import ModelNotReadyError

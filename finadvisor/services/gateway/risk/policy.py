@@ -18,12 +18,6 @@ from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
 
-from finadvisor.services.gateway.risk.features import (
-    PROFILE_FEATURES,
-    PURPOSES,
-    ApplicantFields,
-    annuity_payment,
-)
 from finadvisor.services.gateway.risk.reasons import (
     Reason,
     above_unsecured_maximum_reason,
@@ -38,6 +32,12 @@ from finadvisor.services.gateway.risk.reasons import (
     mortgage_policy_reason,
     mortgage_term_reason,
     short_employment_reason,
+)
+from finadvisor.services.gateway.risk.schema import (
+    PROFILE_FEATURES,
+    PURPOSES,
+    ApplicantFields,
+    annuity_payment,
 )
 from finadvisor.shared.errors import ConfigError
 

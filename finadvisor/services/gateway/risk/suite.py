@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from finadvisor.corpus.ontology import SLOTS
-from finadvisor.services.gateway.risk.features import ApplicantFields
 from finadvisor.services.gateway.risk.model import Assessment, CreditRiskModel
+from finadvisor.services.gateway.risk.schema import ApplicantFields
 
 # The repository's copy (tests/data is not package data: an installed wheel has no suite).
 SUITE_CSV = Path(__file__).resolve().parents[4] / "tests" / "data" / "credit" / "decision_suite.csv"

@@ -21,9 +21,9 @@ from sklearn.model_selection import StratifiedKFold
 
 from finadvisor.services.gateway.risk.dataset import GERMAN_CREDIT_SHA256, training_frame
 from finadvisor.services.gateway.risk.estimators import MonotonicGBM, WOEScorecard
-from finadvisor.services.gateway.risk.features import FEATURES, PROFILE_FEATURES
 from finadvisor.services.gateway.risk.model import CreditRiskModel
 from finadvisor.services.gateway.risk.policy import Policy
+from finadvisor.services.gateway.risk.schema import FEATURES, PROFILE_FEATURES
 from finadvisor.services.gateway.risk.suite import suite_section
 
 log = logging.getLogger(__name__)
