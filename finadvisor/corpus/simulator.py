@@ -14,7 +14,6 @@ canonical values, the modality (payslip, chart, voice note) and the whole state 
 
 from __future__ import annotations
 
-import math
 import random
 import re
 from decimal import Decimal
@@ -39,6 +38,7 @@ from finadvisor.corpus.templates import (
     RISK_BARE,
     USER_TEMPLATES,
 )
+from finadvisor.dialogue.affordability import MAX_DEBT_SHARE, affordability
 
 _PLACEHOLDER = re.compile(r"\{(\w+)(?::(\w+))?\}|\[([^\]]+)\]\((\w+)=([^)]*)\)")
 _DELEX = re.compile(r"\[(\w+)\]")
@@ -78,10 +78,6 @@ INTENT_TASK: dict[str, str] = {
     "ask_investment_advice": "investment",
     "ask_savings_advice": "savings",
 }
-#: Illustrative annual rates used to fill [monthly_instalment] and [max_affordable_amount].
-ANNUAL_RATE: dict[str, float] = {"personal_loan": 0.069, "auto_loan": 0.059, "mortgage": 0.045}
-#: Share of net income that may go to all debt repayments.
-MAX_DEBT_SHARE: float = 0.35
 
 
 # --------------------------------------------------------------------------- advisor policy
@@ -243,37 +239,6 @@ def advisor_act(intent: str, state: dict[str, str], modality: dict[str, Any] | N
             return f"offer_investment_{risk}" if risk else "offer_investment"
         return f"offer_{task}"
     return f"confirm_{task}"
-
-
-def affordability(state: dict[str, str]) -> dict[str, str]:
-    """[monthly_instalment] and [max_affordable_amount] from an annuity at an illustrative rate.
-
-    Public: the generator recomputes these placeholders with the same rule."""
-    out: dict[str, str] = {}
-    try:
-        income = float(state.get("monthly_income", "nan"))
-        debt = float(state.get("monthly_debt", "0"))
-    except ValueError:
-        return out
-    product = state.get("product", "personal_loan")
-    rate = ANNUAL_RATE.get(product, ANNUAL_RATE["personal_loan"]) / 12
-    months = int(float(state.get("loan_term_months", "60") or 60))
-    if "loan_amount" in state:
-        principal = float(state["loan_amount"])
-        instalment = principal * rate / (1 - (1 + rate) ** -months)
-        out["monthly_instalment"] = format_decimal(round(instalment))
-    if not math.isnan(income):
-        budget = max(0.0, income * MAX_DEBT_SHARE - debt)
-        if product == "credit_card":
-            limit = math.floor(budget * 3 / 100) * 100
-        else:
-            limit = math.floor(budget * (1 - (1 + rate) ** -months) / rate / 100) * 100
-        out["max_affordable_amount"] = format_decimal(limit)
-    return out
-
-
-#: Kept for callers that imported the earlier private name.
-_affordability = affordability
 
 
 def realise(act: str, state: dict[str, str], rng: random.Random) -> tuple[str, str]:

@@ -35,8 +35,8 @@ from dataclasses import dataclass, field
 
 from finadvisor.dialogue.acts import Act, act, heard_arg
 from finadvisor.dialogue.config import INTENT_TASK, PRODUCT_TASK, TASK_PRODUCT, DialogueConfig
+from finadvisor.ontology import CHART_TYPES
 
-CHART_TYPES = frozenset({"line_chart", "bar_chart", "pie_chart", "candlestick_chart"})
 DOCUMENT_TYPES = frozenset({"bank_statement", "id_document", "other"})
 CREDIT_TASKS = frozenset({"loan"})
 #: The catalogue: a purpose implies the product, a product implies some purposes.

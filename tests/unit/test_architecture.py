@@ -35,18 +35,11 @@ TRAINING_TARGETS = ("finadvisor.corpus", "finadvisor.services.vision.render",
 
 #: Known exceptions, each with the issue that removes it. Keep this short; an entry that no
 #: longer matches fails the test so that it is deleted.
-KNOWN_TRAINING_IMPORTS: dict[tuple[str, str], str] = {
-    # The affordability rule the generator's features reproduce lives in the simulator; the
-    # dialogue-manager work (issue 17) moves it to a module of its own.
-    ("finadvisor.services.generator.inputs", "finadvisor.corpus.simulator"): "issue 17",
-}
+KNOWN_TRAINING_IMPORTS: dict[tuple[str, str], str] = {}
 #: Modules whose literal lists are the copies trained weights pin (see test_ontology.py).
 PINNED_COPIES = frozenset({"finadvisor.services.vision.labels",
                            "finadvisor.services.generator.inputs"})
-KNOWN_COPIES: dict[tuple[str, str], str] = {
-    # The dialogue manager (issue 17, being written) keeps its own chart set for now.
-    ("finadvisor.dialogue.manager", "CHART_TYPES"): "issue 17",
-}
+KNOWN_COPIES: dict[tuple[str, str], str] = {}
 
 
 def _modules() -> Iterator[tuple[str, Path]]:

@@ -24,6 +24,7 @@ from typing import Any
 
 from finadvisor.dialogue.acts import ACT_ARGS, ACT_NAMES, Act
 from finadvisor.dialogue.acts import from_dict as act_from_dict
+from finadvisor.dialogue.affordability import affordability
 from finadvisor.dialogue.realise import (
     ACK_DOCUMENT,
     ACK_UNREADABLE,
@@ -308,15 +309,14 @@ def _corpus_affordability(
 
     The corpus format carries them only inside the reference text; the gateway passes them with
     every assessment. We read them back from the reference where it shows them, and otherwise
-    recompute them with the simulator's own rule, so that what the model conditions on (and what
-    the placeholder mask allows) does not depend on which paraphrase the reference happened to use.
+    recompute them with the rule the simulated advisor uses (``finadvisor.dialogue.affordability``),
+    so that what the model conditions on (and what the placeholder mask allows) does not depend
+    on which paraphrase the reference happened to use.
     """
     shown = {k: v for k, v in (align_values(delex, text) or {}).items() if k in CREDIT_SLOTS}
     try:
-        from finadvisor.corpus.simulator import _affordability  # the corpus' own rule
-
-        computed = _affordability(dict(state))
-    except (ImportError, ValueError, KeyError, ZeroDivisionError):
+        computed = affordability(dict(state))
+    except (ValueError, KeyError, ZeroDivisionError):
         computed = {}
     merged = {**computed, **shown}
     if not merged:
