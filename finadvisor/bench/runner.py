@@ -11,7 +11,7 @@ from typing import Any
 
 from tqdm import tqdm
 
-from finadvisor.bench import components, store_hop
+from finadvisor.bench import components, one_key, store_hop
 from finadvisor.bench.load import Inputs, run_load
 from finadvisor.bench.stack import StackHandle, start_stack
 
@@ -45,7 +45,7 @@ async def _measure(stack: StackHandle, quick: bool, progress: bool,
     inputs = bench_inputs()
     scenarios = [s for s in TURNS if s in ("text", "image") or inputs.audio]
     levels = (1, 8) if quick else LEVELS
-    steps = len(scenarios) * len(levels) + 6
+    steps = len(scenarios) * len(levels) + 7
     bar = tqdm(total=steps, desc="bench", disable=not progress, file=sys.stderr)
     turns: dict[str, dict[str, dict[str, float]]] = {}
     async with stack.channel() as channel:
@@ -58,6 +58,11 @@ async def _measure(stack: StackHandle, quick: bool, progress: bool,
                 res = await run_load(channel, scenario, inputs, clients, n)
                 turns[scenario][str(clients)] = res.summary()
                 bar.update()
+        # One backend key at a bank's rate (open loop, 200 turns/s), after the turn figures so
+        # its backlog cannot slow them; every turn is answered (or refused) before it returns.
+        bar.set_postfix_str("one key at 200 turns/s")
+        key_rate = await one_key.measure(channel, quick=quick)
+        bar.update()
     text1 = turns["text"]["1"]["p50_ms"]
 
     def p50(scenario: str, clients: str) -> float | None:
@@ -77,6 +82,7 @@ async def _measure(stack: StackHandle, quick: bool, progress: bool,
         "split_overhead_ratio": None,
         "state_vs_redis_ratio": None,
         "generator_batching_gain": None,
+        "one_key_rate": key_rate,
         "details": {"turns": turns, "gateway_text_p50_ms_1_client": text1,
                     "reproduce": REPRODUCE},
     }
@@ -148,6 +154,8 @@ def print_table(result: dict[str, Any]) -> None:
         for clients, s in levels.items():
             print(f"  {scenario:<8} {clients:>7} {s['p50_ms']:>8} {s['p95_ms']:>8} "
                   f"{s['p99_ms']:>8} {s['turns_per_s']:>8}")
+    if result.get("one_key_rate"):
+        one_key.print_line(result["one_key_rate"])
     print(f"reproduce: {d['reproduce']}")
     if result["split_overhead_ratio"] is None:
         return
