@@ -215,7 +215,7 @@ def _goal(rng: random.Random) -> tuple[str, dict[str, str]]:
 def simulate_reasks(n_dialogues: int = 1000, seed: int = 0) -> dict[str, Any]:
     """``dialogue_simulated``: the manager alone, slots arriving in random orders and groups,
     with questions, thanks, uploads, out-of-scope turns and hand-offs mixed in."""
-    from finadvisor.corpus.simulator import simulated_credit
+    from finadvisor.corpus.advisor import simulated_credit
 
     rng = random.Random(f"finadvisor-dialogue-eval/{seed}")
     manager = DialogueManager()
