@@ -100,7 +100,7 @@ async def measure(levels: tuple[int, ...] = (1, 8), notes_per_level: int = 24) -
             for clients in levels:
                 per_client = max(2, notes_per_level // clients)
                 out["levels"][str(clients)] = await _level(stub, notes, clients, per_client)
-        caps = app.servicer.engine.capabilities() if app.servicer.engine else {}
+        caps = app.engine.capabilities() if app.engine else {}
         out["asr"] = caps.get("asr", {}).get("detail", "")
         out["workers"], out["max_batch"] = caps.get("workers"), caps.get("max_batch")
     finally:

@@ -6,7 +6,7 @@ import grpc
 
 from finadvisor.common.v1 import common_pb2
 from finadvisor.services.voice.engine import AudioAnalysis, VoiceEngine
-from finadvisor.shared.errors import InvalidInputError, ModelNotReadyError
+from finadvisor.shared.errors import InvalidInputError
 from finadvisor.shared.info import service_info
 from finadvisor.voice.v1 import voice_pb2, voice_pb2_grpc
 
@@ -36,13 +36,10 @@ def analysis_to_proto(a: AudioAnalysis) -> voice_pb2.AnalyzeAudioResponse:
 
 
 class VoiceNotesServicer(voice_pb2_grpc.VoiceNotesServicer):
-    def __init__(self) -> None:
-        #: set by VoiceApp.start() once the models are loaded
-        self.engine: VoiceEngine | None = None
+    def __init__(self, engine: VoiceEngine) -> None:
+        self.engine = engine
 
     async def AnalyzeAudio(self, request, context):  # noqa: N802
-        if self.engine is None:
-            raise ModelNotReadyError("voice models are loading")
         if not request.HasField("audio") or not request.audio.data:
             raise InvalidInputError("audio.data is required")
         # The caller's remaining deadline bounds the work: a note still queued when it passes is
@@ -54,8 +51,6 @@ class VoiceNotesServicer(voice_pb2_grpc.VoiceNotesServicer):
         return analysis_to_proto(analysis)
 
     async def GetInfo(self, request, context: grpc.aio.ServicerContext):  # noqa: N802
-        if self.engine is None:
-            return service_info("voice")
         caps = self.engine.capabilities()
         asr = caps["asr"]
         conf = caps["confidence"]
