@@ -187,6 +187,28 @@ async def test_page_and_assets_are_served_with_a_same_origin_policy(client: Test
         assert resp.status == 200, asset
 
 
+async def test_every_console_module_is_served_as_javascript(client: TestClient) -> None:
+    """console.js is an ES module: each module it reaches must be served, and with a JavaScript
+    type (the page sends nosniff, so a browser refuses a module of any other type)."""
+    seen: set[str] = set()
+    todo = ["console.js"]
+    while todo:
+        name = todo.pop()
+        seen.add(name)
+        resp = await client.get(f"/static/{name}")
+        assert resp.status == 200, name
+        assert resp.content_type in ("text/javascript", "application/javascript"), name
+        for found in re.findall(r'from "\./([\w-]+\.js)";', await resp.text()):
+            if found not in seen:
+                todo.append(found)
+    assert len(seen) > 1
+    assert seen == _console_modules()
+
+
+def _console_modules() -> set[str]:
+    return {p.name for p in Path(STATIC_DIR).glob("console*.js")}
+
+
 def test_page_references_nothing_outside_the_package() -> None:
     """No CDN, no web font, no remote script: a bank's machine may be offline."""
     allowed = {"http://www.w3.org/2000/svg"}
