@@ -331,7 +331,7 @@ class Stack:
         order = sorted(self.children, key=lambda c: c.name not in ("console", "gateway"))
         for child in order:
             if child.alive():
-                child.proc.send_signal(signal.SIGTERM)  # type: ignore[union-attr]
+                child.proc.send_signal(signal.SIGTERM)  # type: ignore[union-attr]  # alive() means proc is set
         deadline = time.monotonic() + grace_s
         for child in order:
             if child.proc is None:

@@ -93,7 +93,7 @@ class DialogueConfig:
 def default_low_transcript_confidence() -> float:
     """The voice service's calibrated LOW threshold when it is installed, else ours."""
     try:
-        from finadvisor.services.voice import confidence  # type: ignore[attr-defined]
+        from finadvisor.services.voice import confidence  # type: ignore[attr-defined]  # optional module: absent, the ImportError below
     except ImportError:
         return LOW_TRANSCRIPT_CONFIDENCE
     for name in ("LOW_CONFIDENCE", "LOW_TRANSCRIPT_CONFIDENCE", "LOW"):

@@ -116,7 +116,7 @@ def generate_dev_pki(folder: Path, names: Iterable[str], extra_sans: Iterable[st
                                                   ExtendedKeyUsageOID.CLIENT_AUTH]),
                            critical=False)
             .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-            .sign(ca_key, hashes.SHA256())  # type: ignore[arg-type]
+            .sign(ca_key, hashes.SHA256())  # type: ignore[arg-type]  # our CA key is EC (loaded as any private key)
         )
         _write_private(key_path, key_pem(key))
         cert_path.write_bytes(cert.public_bytes(pem))
@@ -202,14 +202,14 @@ class CallerAllowList(grpc.aio.ServerInterceptor):
         self.service = service
         self.allowed = frozenset(CALLERS.get(service, ()) if allowed is None else allowed)
 
-    async def intercept_service(self, continuation, details):  # type: ignore[no-untyped-def]
+    async def intercept_service(self, continuation, details):  # type: ignore[no-untyped-def]  # grpc's untyped API
         handler = await continuation(details)
         if (handler is None or handler.unary_unary is None
                 or details.method.startswith(OPEN_METHOD_PREFIXES)):
             return handler
         inner, allowed, service = handler.unary_unary, self.allowed, self.service
 
-        async def checked(request, context):  # type: ignore[no-untyped-def]
+        async def checked(request, context):  # type: ignore[no-untyped-def]  # a grpc handler
             identity = peer_identity(context.auth_context())
             if not caller_allowed(identity, allowed):
                 log.warning("caller refused", extra={"fields": {
@@ -321,7 +321,7 @@ def hash_password(password: str, salt: bytes | None = None) -> dict[str, object]
 def verify_password(password: str, record: Mapping[str, object]) -> bool:
     try:
         salt = bytes.fromhex(str(record["salt"]))
-        params = {k: int(record[k]) for k in ("n", "r", "p")}  # type: ignore[call-overload]
+        params = {k: int(record[k]) for k in ("n", "r", "p")}  # type: ignore[call-overload]  # JSON numbers; a bad record fails below
         expected = bytes.fromhex(str(record["scrypt"]))
         digest = hashlib.scrypt(password.encode()[:1024], salt=salt, dklen=len(expected),
                                 maxmem=64 * 1024 * 1024, **params)

@@ -530,7 +530,7 @@ def create_app(settings: ConsoleSettings) -> web.Application:
     app[SETTINGS] = settings
     login.install(app, settings)  # sign-in routes; the guard checks host, login and origin
 
-    async def channel_ctx(app: web.Application):  # type: ignore[no-untyped-def]
+    async def channel_ctx(app: web.Application):  # type: ignore[no-untyped-def]  # an aiohttp cleanup context (async generator)
         app[CHANNEL] = gateway_channel(settings)
         yield
         await app[CHANNEL].close()
@@ -553,7 +553,7 @@ def create_app(settings: ConsoleSettings) -> web.Application:
 
 
 @web.middleware
-async def _count_requests(request: web.Request, handler):  # type: ignore[no-untyped-def]
+async def _count_requests(request: web.Request, handler):  # type: ignore[no-untyped-def]  # aiohttp middleware signature
     """Prometheus count of requests by route template (never the path: it holds session ids)."""
     from finadvisor.shared import metrics
 

@@ -125,7 +125,7 @@ class Ownership:
                 for sid in session_ids:
                     pipe.get(owner_key(sid))
                 raw = await pipe.execute()
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:  # noqa: BLE001 - redis errors of every flavour
             raise StoreUnavailableError("session store unavailable") from exc
         return [(r.decode() if isinstance(r, bytes) else r) or "" for r in raw]
 
@@ -141,7 +141,7 @@ class Ownership:
     async def forget(self, session_id: str) -> None:
         try:
             await self.redis.delete(owner_key(session_id))
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:  # noqa: BLE001 - redis errors of every flavour
             raise StoreUnavailableError("session store unavailable") from exc
 
 
@@ -242,7 +242,7 @@ class _TurnSlot:
                 keys=[self.key, self.owner_key, self.rate_key, self.meta_key],
                 args=[self.caller, self.owner_ttl_s, lim.session_turns_per_s,
                       lim.session_turn_burst, int(time.time() * 1000)])
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:  # noqa: BLE001 - redis errors of every flavour
             raise StoreUnavailableError("session store unavailable") from exc
         if int(count) == -1:
             raise SessionNotFoundError(NOT_FOUND_MESSAGE)

@@ -61,13 +61,13 @@ class AdvisoryGatewayServicer(gateway_pb2_grpc.AdvisoryGatewayServicer):
         if self.ownership is not None:
             await self.ownership.check(session_id, client_var.get(), action)
 
-    async def _state(self, call, name: str = "state"):  # type: ignore[no-untyped-def]
+    async def _state(self, call, name: str = "state"):  # type: ignore[no-untyped-def]  # any grpc call of a state stub
         try:
             return await call
         except grpc.aio.AioRpcError as exc:
             raise _rpc_error(exc, name) from None
 
-    async def StartSession(self, request, context):  # noqa: N802
+    async def StartSession(self, request, context):  # noqa: N802 - the proto's method name
         from finadvisor.ontology import SLOTS
 
         backends = self.backends
@@ -93,7 +93,7 @@ class AdvisoryGatewayServicer(gateway_pb2_grpc.AdvisoryGatewayServicer):
         return gateway_pb2.StartSessionResponse(session_id=session_id, state=created.state,
                                                 ttl_seconds=created.ttl_seconds)
 
-    async def Converse(self, request, context):  # noqa: N802
+    async def Converse(self, request, context):  # noqa: N802 - the proto's method name
         converser = self.converser
         session_id_var.set(request.session_id)
         converser.validate(request)
@@ -101,7 +101,7 @@ class AdvisoryGatewayServicer(gateway_pb2_grpc.AdvisoryGatewayServicer):
                                              self.ownership):
             return await converser.converse(request, context.time_remaining())
 
-    async def GetSession(self, request, context):  # noqa: N802
+    async def GetSession(self, request, context):  # noqa: N802 - the proto's method name
         backends = self.backends
         check_id(request.session_id, "session_id")
         if request.history_limit < 0:
@@ -116,7 +116,7 @@ class AdvisoryGatewayServicer(gateway_pb2_grpc.AdvisoryGatewayServicer):
             history=[_history(h) for h in got.history], profile=got.profile,
             created_ms=got.created_ms, ttl_seconds=got.ttl_seconds)
 
-    async def EndSession(self, request, context):  # noqa: N802
+    async def EndSession(self, request, context):  # noqa: N802 - the proto's method name
         backends, audit = self.backends, self.audit
         check_id(request.session_id, "session_id")
         session_id_var.set(request.session_id)
@@ -138,7 +138,7 @@ class AdvisoryGatewayServicer(gateway_pb2_grpc.AdvisoryGatewayServicer):
                      ).erase(request.session_id)
         return gateway_pb2.EndSessionResponse(erased=True)
 
-    async def AssessCredit(self, request, context):  # noqa: N802
+    async def AssessCredit(self, request, context):  # noqa: N802 - the proto's method name
         audit, credit = self.audit, self.credit
         if not request.HasField("applicant"):
             raise InvalidInputError("applicant is required")
@@ -150,7 +150,7 @@ class AdvisoryGatewayServicer(gateway_pb2_grpc.AdvisoryGatewayServicer):
             probability_of_default=result.probability_of_default))
         return gateway_pb2.AssessCreditResponse(credit=result)
 
-    async def ListSessions(self, request, context):  # noqa: N802
+    async def ListSessions(self, request, context):  # noqa: N802 - the proto's method name
         backends = self.backends
         if request.limit < 0:
             raise InvalidInputError("limit must not be negative")
@@ -183,7 +183,7 @@ class AdvisoryGatewayServicer(gateway_pb2_grpc.AdvisoryGatewayServicer):
         found = await asyncio.gather(*(summary(s) for s in sessions))
         return gateway_pb2.ListSessionsResponse(sessions=[s for s in found if s is not None])
 
-    async def GetAuditRecords(self, request, context):  # noqa: N802
+    async def GetAuditRecords(self, request, context):  # noqa: N802 - the proto's method name
         audit = self.audit
         check_id(request.session_id, "session_id")
         if request.limit < 0:
@@ -192,7 +192,7 @@ class AdvisoryGatewayServicer(gateway_pb2_grpc.AdvisoryGatewayServicer):
         entries = await audit.for_session(request.session_id, min(request.limit or 100, 1000))
         return gateway_pb2.GetAuditRecordsResponse(records=[_audit(e) for e in entries])
 
-    async def GetInfo(self, request, context: grpc.aio.ServicerContext):  # noqa: N802
+    async def GetInfo(self, request, context: grpc.aio.ServicerContext):  # noqa: N802 - the proto's method name
         return gateway_pb2.GatewayInfo(
             gateway=service_info("gateway", {"credit": self.credit.version}),
             services=await self.backends.infos())

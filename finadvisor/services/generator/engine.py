@@ -241,7 +241,7 @@ class GeneratorEngine:
         vocab = len(self.tokenizer)
         banned = torch.zeros((len(reqs), vocab), dtype=torch.bool)
         unk = self.tokenizer.unk_token_id
-        ids = {tok[1:-1]: int(self.tokenizer.convert_tokens_to_ids(tok)) for tok in PLACEHOLDER_TOKENS}  # type: ignore[arg-type]
+        ids = {tok[1:-1]: int(self.tokenizer.convert_tokens_to_ids(tok)) for tok in PLACEHOLDER_TOKENS}  # type: ignore[arg-type]  # one token in, one id out
         ids = {name: tid for name, tid in ids.items() if tid != unk}
         for b, req in enumerate(reqs):
             values = req.fill_values()
@@ -302,7 +302,7 @@ class GeneratorEngine:
         equal the teacher-forced ones.
         """
         cfg = self.model.config
-        eos, pad = int(cfg.eos_token_id), int(cfg.pad_token_id)  # type: ignore[arg-type]
+        eos, pad = int(cfg.eos_token_id), int(cfg.pad_token_id)  # type: ignore[arg-type]  # set by our config
         batch = src_ids.shape[0]
         encoder_outputs = self.model.encoder(src_ids, attention_mask=src_mask)  # (B, S, H)
         fast = cfg.decoder_layers == 1 and not self.model.training

@@ -110,10 +110,10 @@ class ResponseGeneratorServicer(generator_pb2_grpc.ResponseGeneratorServicer):
     def __init__(self, engine: GeneratorEngine) -> None:
         self.engine = engine
 
-    async def Generate(self, request, context):  # noqa: N802
+    async def Generate(self, request, context):  # noqa: N802 - the proto's method name
         out = await self.engine.generate(request_to_input(request))
         REPLIES.labels(outcome(out)).inc()
         return output_to_proto(out)
 
-    async def GetInfo(self, request, context: grpc.aio.ServicerContext):  # noqa: N802
+    async def GetInfo(self, request, context: grpc.aio.ServicerContext):  # noqa: N802 - the proto's method name
         return service_info("generator", {"generator": self.engine.model_version})

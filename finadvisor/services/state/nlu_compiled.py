@@ -227,7 +227,7 @@ class _CompiledSlots:
                 for vv in v:
                     if not isinstance(vv, str):
                         raise _Unsupported("non-string item in an iterable value")
-                    j = vocabulary.get("%s%s%s" % (f, sep, vv))  # noqa: UP031
+                    j = vocabulary.get("%s%s%s" % (f, sep, vv))  # noqa: UP031 - the exact feature-name format of scikit-learn's DictVectorizer
                     if j is not None:
                         found.append((j, 1.0))
             else:

@@ -25,7 +25,7 @@ from threadpoolctl import ThreadpoolController
 _CONTROLLER: ThreadpoolController | None = None
 
 
-def one_openmp_thread():  # type: ignore[no-untyped-def]
+def one_openmp_thread():  # type: ignore[no-untyped-def]  # a context manager of threadpoolctl (untyped)
     """Limit OpenMP to one thread for a block. The controller scans the loaded libraries once
     (a fresh ``threadpool_limits`` rescans them on every call, which cost more than scoring)."""
     global _CONTROLLER

@@ -177,7 +177,7 @@ def describe(
         return code, _VALUE_WORDS[feature].get(str(value), _UNKNOWN_WORDS[feature].capitalize())
     if feature == "employment":
         return code, _EMPLOYMENT_WORDS.get(int(float(value)), "Length of present employment")
-    v = float(value)  # type: ignore[arg-type]
+    v = float(value)  # type: ignore[arg-type]  # a numeric feature here (categorical ones returned above)
     if feature == "loan_term_months":
         return code, f"Repayment term of {v:.0f} months is long"
     if feature == "loan_to_income":

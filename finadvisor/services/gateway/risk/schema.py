@@ -252,7 +252,7 @@ class ApplicantFields:
             if key not in known:
                 continue
             kwargs[key] = _PARSERS[key](raw)
-        return cls(**kwargs)  # type: ignore[arg-type]
+        return cls(**kwargs)  # type: ignore[arg-type]  # each value parsed by its field's own parser
 
     def feature_row(self, burden_reference_rate: float, burden_band_edges: list[float]) -> dict:
         """The model's feature values (NaN where unknown) as one dict keyed by feature name."""
