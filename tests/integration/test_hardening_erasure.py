@@ -1,10 +1,13 @@
 """Erasure that erases: an erase racing 20 in-flight turns of the session leaves no key, no
 audit stream entry, no index entry and nothing in the append-only file that names the session
-or holds its text. Every service in-process, a persistent Redis (AOF on) of this test alone."""
+or holds its text, and no log line (as the services format them, every level) names the
+session other than by its keyed hash. Every service in-process, a persistent Redis (AOF on) of
+this test alone."""
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 import uuid
 from pathlib import Path
@@ -14,6 +17,7 @@ import pytest
 from redis.asyncio import Redis
 
 from finadvisor.gateway.v1 import gateway_pb2
+from finadvisor.shared.logging import JsonFormatter, session_ref
 from tests.integration.stack import Stack
 
 pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="session")]
@@ -35,7 +39,25 @@ async def _leftovers(r: Redis, sid: str, marker: str, aof_dir: Path) -> list[str
     return found
 
 
+class _Lines(logging.Handler):
+    """Every record, formatted as the services write it."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.setFormatter(JsonFormatter("any"))
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(self.format(record))
+
+
 async def test_erase_racing_twenty_turns_leaves_nothing(fresh_redis) -> None:
+    lines = _Lines()
+    root = logging.getLogger()
+    old_level = root.level
+    root.addHandler(lines)
+    root.setLevel(logging.DEBUG)
+    erased_ids: list[str] = []
     stack = await Stack(fresh_redis.url).start({
         "FINADVISOR_GATEWAY_MAX_TURNS_PER_SESSION": "64",
         "FINADVISOR_GATEWAY_SESSION_TURN_BURST": "200",
@@ -72,12 +94,19 @@ async def test_erase_racing_twenty_turns_leaves_nothing(fresh_redis) -> None:
             codes = await asyncio.gather(*turns)
             assert set(codes) <= {grpc.StatusCode.OK, grpc.StatusCode.NOT_FOUND}, codes
             assert await _leftovers(r, sid, marker, fresh_redis.data_dir) == []
+            erased_ids.append(sid)
             got = await gw.StartSession(gateway_pb2.StartSessionRequest(), timeout=30)
             ended = await gw.EndSession(gateway_pb2.EndSessionRequest(
                 session_id=got.session_id), timeout=30)
             # Ended without erasure: it says when its data will be gone (the session's TTL).
             assert not ended.erased
             assert ended.expires_at_ms > time.time() * 1000 + (got.ttl_seconds - 60) * 1000
+        # The sessions' lines are there, under the keyed hash only.
+        assert any(session_ref(sid) in line for line in lines.lines for sid in erased_ids)
+        named = [line for line in lines.lines if any(sid in line for sid in erased_ids)]
+        assert named == [], named[:3]
     finally:
+        root.removeHandler(lines)
+        root.setLevel(old_level)
         await r.aclose()
         await stack.stop()
