@@ -60,26 +60,32 @@ class TlsRedis:
         conf = folder / "redis.conf"
         conf.write_text("\n".join(lines) + "\n")
         args = [tls_redis_server(), str(conf)] + (["--sentinel"] if sentinel_of else [])
-        self.proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        self.proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         probe = redis.Redis(host="127.0.0.1", port=self.port, ssl=True,
                             ssl_ca_certs=str(tls / "ca.pem"),
                             ssl_certfile=str(tls / "state.pem"),
                             ssl_keyfile=str(tls / "state-key.pem"),
                             password=None if sentinel_of else PASSWORD, socket_timeout=1)
         deadline = time.monotonic() + 20
-        while True:
-            try:
-                probe.ping()
-                break
-            except redis.exceptions.ConnectionError:
-                assert self.proc.poll() is None, self.proc.stderr.read()  # type: ignore[union-attr]
-                assert time.monotonic() < deadline, "TLS redis-server did not answer"
-                time.sleep(0.05)
-        probe.close()
+        try:
+            while True:
+                try:
+                    probe.ping()
+                    break
+                except redis.exceptions.ConnectionError:
+                    assert self.proc.poll() is None, "TLS redis-server exited at start"
+                    assert time.monotonic() < deadline, "TLS redis-server did not answer"
+                    time.sleep(0.05)
+        except AssertionError:
+            self.stop()
+            raise
+        finally:
+            probe.close()
 
     def stop(self) -> None:
-        self.proc.terminate()
-        self.proc.wait(10)
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait(10)
 
 
 @pytest.fixture()
