@@ -34,6 +34,7 @@ import time
 from collections import defaultdict, deque
 from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 from aiohttp import web
@@ -45,7 +46,9 @@ from finadvisor.shared.security import verify_password
 log = logging.getLogger("finadvisor.console.login")
 
 COOKIE = "fa_console"
-USER_KEY = "console_user"
+#: Where a request carries its signed-in user (a typed key where aiohttp has them).
+USER_KEY: Any = (web.RequestKey("console_user", str) if hasattr(web, "RequestKey")
+                 else "console_user")
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 BODY_TYPES = frozenset({"application/json", "multipart/form-data"})
 OPEN_PATHS = frozenset({"/", "/healthz", "/favicon.ico", "/api/login", "/api/me"})
