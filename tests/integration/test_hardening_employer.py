@@ -44,10 +44,6 @@ async def _stored(r: Redis, sid: str) -> bytes:
     return b"\n".join(out)
 
 
-@pytest.mark.xfail(strict=True, reason="open: the answer kept for replays "
-                   "(fa:{sid}:responses) is the whole ConverseResponse, whose "
-                   "findings.image.fields hold the employer; the gateway must keep only the "
-                   "fields a slot reads (Field.slot set) in the stored copy")
 async def test_the_employer_name_is_not_stored(redis_server) -> None:
     sample = render_sample("payslip", 11, split="heldout", degrade=0.0)
     employer = sample.fields["employer"]

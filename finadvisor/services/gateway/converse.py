@@ -397,10 +397,24 @@ class Converser:
             ))
         await asyncio.gather(
             self.store.finish_turn(req.session_id, req.request_id, resp.reply,
-                                   resp.SerializeToString(), degraded=work.degraded,
+                                   _stored_answer(resp), degraded=work.degraded,
                                    image_type=work.findings.image.image_type,
                                    acts=dialogue_acts.to_dicts(acts)),
             self.audit.append_many(entries))
+
+
+def _stored_answer(resp: gateway_pb2.ConverseResponse) -> bytes:
+    """The answer kept for replays, without what a document said that no slot needs: OCR'd
+    fields such as the employer's or the customer's name reach the client once, in this turn's
+    answer, and are never written to Redis (a replay answers without them)."""
+    image = resp.findings.image
+    if all(f.slot for f in image.fields):
+        return resp.SerializeToString()
+    kept = gateway_pb2.ConverseResponse()
+    kept.CopyFrom(resp)
+    del kept.findings.image.fields[:]
+    kept.findings.image.fields.extend(f for f in image.fields if f.slot)
+    return kept.SerializeToString()
 
 
 def _audit_act(a: dialogue_acts.Act) -> str:
