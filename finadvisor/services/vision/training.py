@@ -34,8 +34,13 @@ from finadvisor.services.vision.model import VisionConfig, VisionEncoder, to_mod
 from finadvisor.services.vision.render import render_sample, sample_seed
 
 COMPONENT = "vision"
-# Bump when the renderer's output changes, so cached arrays are rebuilt.
-RENDER_VERSION = 1
+# Bump when the renderer's output or the model's view of it (``to_model_array``) changes, so cached
+# arrays are rebuilt. 3: the broadened renderer (label synonyms, dark themes, app screens) and
+# dark pictures inverted for the network.
+RENDER_VERSION = 3
+# Wall-clock figures differ run to run; they are returned and printed but kept out of the files
+# written next to the weights, so two runs with one seed write identical bytes.
+TIMING_KEYS = ("render_seconds", "train_seconds")
 EVAL_SEED = 20260
 # Charts with a trend are drawn twice as often: the trend head learns from them alone.
 TYPE_WEIGHTS: dict[str, float] = {t: (2.0 if t in TREND_TYPES else 1.0) for t in IMAGE_TYPES}
@@ -313,8 +318,9 @@ def train(
         "seed": seed,
     }
     folder = Path(models_dir) / COMPONENT
-    model.save_pretrained(folder, model_card=_model_card(config, spec, metrics), seed=seed,
-                          metrics=metrics, data=asdict(spec), render_version=RENDER_VERSION)
+    sealed = {k: v for k, v in metrics.items() if k not in TIMING_KEYS}
+    model.save_pretrained(folder, model_card=_model_card(config, spec, sealed), seed=seed,
+                          metrics=sealed, data=asdict(spec), render_version=RENDER_VERSION)
     metrics["size_bytes"] = int(sum(p.stat().st_size for p in folder.iterdir() if p.is_file()))
     return metrics
 
@@ -327,7 +333,8 @@ Classifies an image a customer sends (payslip, bank statement, ID document, line
 candlestick chart, other), tells the trend of a line or candlestick chart (rising, falling, flat,
 volatile) and gives a {config.embedding_dim}-d L2-normalised embedding the response generator
 conditions on. Document fields (net pay, currency, pay period, employer, closing balance) are read
-by Tesseract OCR, not by this network.
+by OCR (Tesseract, or RapidOCR where no tesseract binary exists), not by this network, and a page's
+words and a chart's plotted series have the last say on its type and trend (see the engine).
 
 ## Model
 A CNN trained from scratch (no pretrained weights): stem conv 5x5/2 + max-pool, conv blocks
@@ -338,9 +345,11 @@ heads. Input: {config.image_size}x{config.image_size} grayscale. {metrics['param
 Rendered by `finadvisor.services.vision.render` (PIL): {spec.n_train} training and {spec.n_val}
 validation images in the training style pool (DejaVu typefaces, four palettes), scored on
 {spec.n_heldout} held-out images drawn with unseen typefaces (Liberation, condensed DejaVu, PIL's
-default), unseen palettes and chart styles (markers, dotted grids, hollow candles). All images go
-through phone-photo degradations: rotation, shadows, noise, blur, crops, JPEG quality 30-95.
-No customer data.
+default), unseen palettes and chart styles (markers, dotted grids, hollow candles). Documents vary
+layout and label wording ("Net pay", "Take-home pay", "Net salary", "Amount paid"), include
+banking-app screens; charts come in light and dark themes and several line colours. A dark picture
+is inverted before the network sees it. All images go through phone-photo degradations: rotation,
+shadows, noise, blur, crops, JPEG quality 30-95. Render version {RENDER_VERSION}. No customer data.
 
 ## Training
 Cross-entropy (type; trend on trend charts only) + 0.2 x supervised contrastive loss on the
@@ -356,8 +365,9 @@ of {metrics['epochs_run']}.
 `finadvisor eval --json` adds OCR field accuracy and throughput.
 
 ## Limits
-Trained on synthetic renders only: real scans with unusual layouts, handwriting, multi-page PDFs,
-non-Latin scripts or dark-theme charts are out of distribution. The "other" class covers shapes,
+Trained on synthetic renders only: real scans with unusual layouts, handwriting, multi-page PDFs
+and non-Latin scripts are out of distribution. Charts and documents drawn by other software are
+measured by `finadvisor eval --json` as `vision_external` (never trained on). The "other" class covers shapes,
 gradients and textures, not every possible photo. Chart trend is meaningful only for line and
 candlestick charts; the engine reports it only for those.
 """
