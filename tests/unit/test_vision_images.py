@@ -95,3 +95,17 @@ def test_any_truncation_of_a_real_jpeg_is_invalid(cut: int) -> None:
     cut = min(cut, len(data) - 2)
     with pytest.raises(InvalidInputError):
         decode_image(data[:cut], "image/jpeg")
+
+
+def test_exif_rotation_is_applied() -> None:
+    """A phone photo stored sideways with EXIF orientation 6 comes out upright (rotated 90° cw)."""
+    img = Image.new("RGB", (200, 100), (255, 0, 0))
+    img.paste((0, 0, 255), (0, 0, 20, 20))  # a blue mark in the stored top-left corner
+    exif = img.getexif()
+    exif[0x0112] = 6
+    buf = io.BytesIO()
+    img.save(buf, format="JPEG", exif=exif, quality=95)
+    out = decode_image(buf.getvalue(), "image/jpeg")
+    assert out.size == (100, 200) and out.mode == "RGB"
+    r, g, b = out.getpixel((out.width - 5, 5))  # the mark is now top-right
+    assert b > 200 and r < 60

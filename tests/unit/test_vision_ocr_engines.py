@@ -91,3 +91,24 @@ def test_settings_name_the_engine() -> None:
     assert load_settings(VisionSettings, {"FINADVISOR_VISION_OCR_ENGINE": "rapidocr"}).ocr_engine == "rapidocr"
     with pytest.raises(ConfigError):
         load_settings(VisionSettings, {"FINADVISOR_VISION_OCR_ENGINE": "easyocr"})
+
+
+@pytest.mark.skipif(not HAS_TESSERACT, reason=ocr_status("tesseract")[1])
+def test_tesseract_in_process_reads_what_the_binary_reads() -> None:
+    """The library keeps the language model loaded between reads; the words, boxes and whole-percent
+    confidences are the binary's, on a page and on its figure region."""
+    from finadvisor.services.vision.ocr import figure_region, prepare_for_ocr
+    from finadvisor.services.vision.ocr_engines import TesseractEngine
+
+    library, binary = TesseractEngine(), TesseractEngine(use_library=False)
+    if not library.in_process:
+        pytest.skip("no libtesseract next to the tesseract binary")
+    sample = render_sample("payslip", sample_seed(33, "heldout", 2), "heldout", degrade=0.3)
+    page = prepare_for_ocr(sample.image.convert("RGB"))
+    region = figure_region(page)
+    assert region is not None
+    for image in (page, region):
+        words = library.read(image)
+        assert words == binary.read(image)
+        assert any(sample.fields["net_pay"].split(".")[0][-3:] in w.text for w in words)
+    assert library.read(region) == library.read(region)  # the kept API answers alike each time

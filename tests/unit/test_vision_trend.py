@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import io
 import random
+from pathlib import Path
 
 import numpy as np
 import pytest
-from PIL import Image
+from PIL import Image, ImageDraw
 
 from finadvisor.services.vision.external_set import phone_photo
 from finadvisor.services.vision.ocr_engines import get_engine, ocr_status
@@ -88,3 +89,61 @@ def test_change_percent_from_the_y_axis(engine: str) -> None:
     reading = read_trend(_chart(y), get_engine(engine))
     assert reading is not None and reading.trend == "rising"
     assert reading.change_percent == pytest.approx(50.0, abs=4.0)
+
+
+def _drawn_chart(kind: str) -> Image.Image:
+    """A coloured series on white: one connected line, or 24 candles of one width with gaps."""
+    img = Image.new("RGB", (640, 400), (255, 255, 255))
+    d = ImageDraw.Draw(img)
+    d.line([(60, 360), (620, 360)], fill=(0, 0, 0), width=2)  # x axis
+    rng = np.random.default_rng(3)
+    ys = 200 + np.cumsum(rng.normal(0, 12, 24))
+    xs = np.linspace(80, 600, 24)
+    if kind == "line":
+        d.line(list(zip(xs.tolist(), ys.tolist())), fill=(30, 120, 220), width=3)
+    else:
+        for x, y in zip(xs, ys):
+            colour = (220, 40, 40) if rng.random() < 0.5 else (40, 170, 60)
+            d.line([(x, y - 25), (x, y + 25)], fill=colour, width=1)  # wick
+            d.rectangle([x - 5, y - 12, x + 5, y + 12], fill=colour)  # body
+    return img
+
+
+def test_series_shape_tells_a_line_from_candles() -> None:
+    line, candles = find_series(_drawn_chart("line")), find_series(_drawn_chart("candles"))
+    assert line is not None and line.shape == "line" and line.gap_share <= 0.04
+    assert candles is not None and candles.shape == "candles" and candles.parts >= 20
+
+
+def _biased_model(folder: Path, image_type: str) -> Path:
+    """A small encoder whose type head always answers ``image_type`` (zero weights, one bias)."""
+    import torch
+
+    from finadvisor.services.vision.labels import IMAGE_TYPES
+    from finadvisor.services.vision.model import VisionConfig, VisionEncoder
+
+    torch.manual_seed(0)
+    model = VisionEncoder(VisionConfig(image_size=32, channels=(4, 8, 8), hidden_dim=16,
+                                       embedding_dim=8, pool_grid=2))
+    with torch.no_grad():
+        model.type_head.weight.zero_()
+        model.type_head.bias.fill_(-5.0)
+        model.type_head.bias[IMAGE_TYPES.index(image_type)] = 5.0
+    model.save_pretrained(folder / "vision")
+    return folder / "vision"
+
+
+@pytest.mark.parametrize(("shape", "cnn_says", "expected"),
+                         [("line", "candlestick_chart", "line_chart"),
+                          ("candles", "line_chart", "candlestick_chart")])
+def test_the_engine_types_a_chart_by_its_series_shape(tmp_path: Path, shape: str, cnn_says: str,
+                                                      expected: str) -> None:
+    """The CNN's line-vs-candlestick call is overruled by the plotted series' structure."""
+    from finadvisor.services.vision.engine import VisionEngine
+
+    engine = VisionEngine(ocr_enabled=False).load(_biased_model(tmp_path, cnn_says))
+    buf = io.BytesIO()
+    _drawn_chart(shape).save(buf, format="PNG")
+    (a,) = engine.analyze_batch([(buf.getvalue(), "image/png")])
+    assert max(a.type_probabilities, key=a.type_probabilities.get) == cnn_says  # the CNN's view
+    assert a.image_type == expected and a.chart_trend != ""

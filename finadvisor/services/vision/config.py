@@ -23,3 +23,7 @@ class VisionSettings(ServerSettings):
                                 choices=("auto", "tesseract", "rapidocr", "none"))
     ocr_concurrency: int = env_field("OCR_CONCURRENCY", 2, "OCR runs at once (one "
                                      "thread each; about one per core)", min=1, max=64)
+    pixels_in_flight: int = env_field("PIXELS_IN_FLIGHT", 40_000_000, "decoded pixels all "
+                                      "concurrent calls may hold together (3 bytes each); "
+                                      "calls beyond it wait their turn", min=1_000_000,
+                                      max=2_000_000_000)

@@ -12,6 +12,12 @@ is then decided by the CNN and the text together (a page reading "payslip" / "ne
 payslip, whatever the thumbnail looked like). A chart's trend is read from its plotted series
 (``trend.py``), the CNN's trend being the fallback when no series is found.
 
+Bounds: a call reserves its image's pixels (from the header) in a ``PixelBudget`` before it is
+queued and keeps them until answered, so concurrent uploads cannot hold more decoded pixels than
+``ImageLimits.max_pixels_in_flight``. A call whose deadline has passed, or whose caller has gone
+(cancelled), starts no more work: its image is not decoded, and no OCR run starts for it
+(``TimeoutError``, DEADLINE_EXCEEDED to a gRPC caller).
+
 This module imports no grpc: the servicer maps ``ImageAnalysis`` to the proto and domain errors
 to status codes.
 """
@@ -21,14 +27,18 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
-from collections.abc import Sequence
+import time
+import weakref
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import torch
+from PIL import Image
 
-from finadvisor.services.vision.images import ImageLimits, decode_image
+from finadvisor.services.vision.budget import PixelBudget
+from finadvisor.services.vision.images import ImageLimits, decode_image, probe_image
 from finadvisor.services.vision.labels import DOCUMENT_TYPES, TREND_TYPES
 from finadvisor.services.vision.model import VisionEncoder, to_model_array, to_tensor
 from finadvisor.services.vision.ocr import (
@@ -41,13 +51,15 @@ from finadvisor.services.vision.ocr import (
     text_rows,
 )
 from finadvisor.services.vision.ocr_engines import OcrEngine, default_choice, get_engine, ocr_status
-from finadvisor.services.vision.trend import read_trend
+from finadvisor.services.vision.trend import find_series, read_trend
 from finadvisor.shared.batching import DynamicBatcher
 from finadvisor.shared.errors import FinadvisorError, ModelNotReadyError
 
 log = logging.getLogger(__name__)
 # A page the CNN gives at least this much document probability is read even without wide rows.
 DOC_PROBABILITY = 0.2
+# The chart type a series' structure stands for (``trend.Series.shape``).
+SHAPE_TYPES = {"line": "line_chart", "candles": "candlestick_chart"}
 
 
 @dataclass(frozen=True)
@@ -81,6 +93,14 @@ class BatchStats:
     images: int = 0
     largest_batch: int = 0
     sizes: list[int] = field(default_factory=list)
+    # Decoded images still alive (counted from decoding until the image object is freed), now
+    # and at most.
+    live_images: int = 0
+    live_pixels: int = 0
+    peak_live_images: int = 0
+    peak_live_pixels: int = 0
+    # Calls that stopped early because their deadline passed or their caller went away.
+    stopped: int = 0
 
     def record(self, n: int) -> None:
         self.batches += 1
@@ -88,12 +108,53 @@ class BatchStats:
         self.largest_batch = max(self.largest_batch, n)
         self.sizes = (self.sizes + [n])[-100:]
 
+    def decoded(self, pixels: int) -> None:
+        self.live_images += 1
+        self.live_pixels += pixels
+        self.peak_live_images = max(self.peak_live_images, self.live_images)
+        self.peak_live_pixels = max(self.peak_live_pixels, self.live_pixels)
+
+    def freed(self, pixels: int) -> None:
+        self.live_images -= 1
+        self.live_pixels -= pixels
+
+
+# A call's "stop now" test: its deadline has passed or its caller has gone.
+StopCheck = Callable[[], bool]
+
+
+def _stopper(deadline: float | None, cancelled: threading.Event) -> StopCheck:
+    return lambda: cancelled.is_set() or (deadline is not None and time.monotonic() >= deadline)
+
+
+def _never() -> bool:
+    return False
+
+
+@dataclass
+class _Call:
+    """One image on its way through the batch step.
+
+    The decoded picture is handed to the call in ``image``, not in the batch's result, and the
+    call takes it out: the batcher's bookkeeping (which keeps the last batch's items until the
+    next batch) then holds the compressed bytes only, never decoded pixels.
+    """
+
+    data: bytes
+    mime: str
+    stop: StopCheck = _never
+    image: Image.Image | None = None
+
+    def take_image(self) -> Image.Image:
+        image, self.image = self.image, None
+        assert image is not None  # set by the batch step with every _Classified
+        return image
+
 
 @dataclass
 class _Classified:
-    """Output of the batch step for one image (before OCR)."""
+    """Output of the batch step for one image (before OCR); the picture travels in its _Call."""
 
-    image: object  # PIL.Image.Image, kept for OCR at full resolution
     type_probs: np.ndarray  # [n_types]
     trend_probs: np.ndarray  # [n_trends]
     embedding: np.ndarray  # [E]
@@ -122,9 +183,11 @@ class VisionEngine:
         self._infer_lock = threading.Lock()  # one forward pass at a time: no thread oversubscription
         self._ocr_slots = threading.BoundedSemaphore(max(1, ocr_concurrency))
         self.stats = BatchStats()
+        self._stats_lock = threading.Lock()
+        self.budget = PixelBudget(limits.max_pixels_in_flight)
         # Two workers: one batch decodes while another runs the network (_infer_lock keeps the
         # forward passes one at a time).
-        self._batcher: DynamicBatcher[tuple[bytes, str], _Classified | FinadvisorError] = (
+        self._batcher: DynamicBatcher[_Call, _Classified | Exception] = (
             DynamicBatcher(self._classify_batch, max_batch_size=max_batch,
                            max_wait_ms=batch_window_ms, name="vision-batcher", workers=2))
 
@@ -134,6 +197,9 @@ class VisionEngine:
         model = VisionEncoder.from_pretrained(Path(folder))
         self._model = model
         self._folder = Path(folder)
+        ocr = self._ocr()
+        if ocr is not None and hasattr(ocr, "warm"):  # the OCR model loads now, not on a turn
+            ocr.warm()
         log.info("vision model loaded", extra={"model_version": model.config.version})
         return self
 
@@ -173,24 +239,42 @@ class VisionEngine:
         return self._model
 
     # ----------------------------------------------------------------------------- the batch step
-    def _classify_batch(self, items: Sequence[tuple[bytes, str]]) -> list[_Classified | FinadvisorError]:
+    def _freed(self, pixels: int) -> None:
+        with self._stats_lock:
+            self.stats.freed(pixels)
+
+    def _decode(self, call: _Call) -> Image.Image:
+        img = decode_image(call.data, call.mime, self.limits)
+        pixels = img.width * img.height
+        with self._stats_lock:
+            self.stats.decoded(pixels)
+        weakref.finalize(img, self._freed, pixels)  # counted until the pixels are let go
+        return img
+
+    def _classify_batch(self, calls: Sequence[_Call]) -> list[_Classified | Exception]:
         """Decode every item, then one forward pass over the valid ones. Runs in a worker thread.
 
-        A bad item yields its InvalidInputError in its own slot; the others are unaffected.
+        A bad item yields its InvalidInputError in its own slot, a stopped one (deadline passed,
+        caller gone) its TimeoutError before it is decoded; the others are unaffected. Each
+        decoded picture goes to its call's ``image``.
         """
         model = self._require_model()
         size = model.config.image_size
-        results: list[_Classified | FinadvisorError | None] = [None] * len(items)
-        images, arrays, slots = [], [], []
-        for i, (data, mime) in enumerate(items):
+        results: list[_Classified | Exception | None] = [None] * len(calls)
+        arrays, slots = [], []
+        for i, call in enumerate(calls):
+            if call.stop():
+                results[i] = self._stopped("decoding")
+                continue
             try:
-                img = decode_image(data, mime, self.limits)
+                img = self._decode(call)
             except FinadvisorError as exc:
                 results[i] = exc
                 continue
-            images.append(img)
+            call.image = img
             arrays.append(to_model_array(img, size))
             slots.append(i)
+            del img
         if arrays:
             batch = to_tensor(np.stack(arrays))  # [B, 1, S, S]
             with self._infer_lock, torch.inference_mode():
@@ -200,44 +284,68 @@ class VisionEngine:
                 emb = out.embedding.numpy()  # [B, E]
             self.stats.record(len(arrays))
             for j, i in enumerate(slots):
-                results[i] = _Classified(images[j], type_p[j], trend_p[j], emb[j])
+                results[i] = _Classified(type_p[j], trend_p[j], emb[j])
+        for i in slots:  # a call stopped meanwhile takes no picture: let it go now
+            if calls[i].stop():
+                calls[i].image = None
+                results[i] = self._stopped("reading")
         return [r for r in results if r is not None]  # every slot is filled above
 
-    def _finish(self, c: _Classified, skip_ocr: bool) -> ImageAnalysis:
+    def _stopped(self, step: str) -> TimeoutError:
+        with self._stats_lock:
+            self.stats.stopped += 1
+        return TimeoutError(f"deadline passed or call cancelled before {step} the image")
+
+    def _finish(self, c: _Classified, image: Image.Image, skip_ocr: bool,
+                stop: StopCheck = _never) -> ImageAnalysis:
         """Type (CNN + the page's words), fields (OCR of document-like pages), trend (the series)."""
         model = self._require_model()
         cfg = model.config
         cnn_type = cfg.image_types[int(np.argmax(c.type_probs))]
         type_probs = {t: round(float(p), 6) for t, p in zip(cfg.image_types, c.type_probs)}
-        image = c.image
         engine = None if skip_ocr else self._ocr()
         fields: list[Field] = []
         image_type, engine_used = cnn_type, ""
         if engine is not None:
             with self._ocr_slots:
+                if stop():  # waited for an OCR slot past the deadline: no OCR run starts
+                    raise self._stopped("reading")
                 try:
-                    prepared = prepare_for_ocr(image)  # type: ignore[arg-type]
+                    prepared = prepare_for_ocr(image)
                     doc_mass = sum(type_probs.get(t, 0.0) for t in DOCUMENT_TYPES)
                     if (cnn_type in DOCUMENT_TYPES or doc_mass >= DOC_PROBABILITY
                             or document_like(text_rows(prepared), prepared.width)):
-                        reading = read_page(image, cnn_type, engine, prepared)  # type: ignore[arg-type]
+                        reading = read_page(image, cnn_type, engine, prepared)
                         fields, engine_used = reading.fields, reading.engine
                         image_type = reading.text_type or cnn_type
                 except Exception as exc:  # noqa: BLE001 - OCR failure degrades to "no fields", never a crash
                     log.warning("ocr failed", extra={"error": exc.__class__.__name__})
                     fields = []
         trend, trend_probs, change_percent = "", {}, None
+        series = None
+        if image_type in TREND_TYPES:
+            # The plotted series' structure settles line vs candlestick (see trend.py): one
+            # connected stroke is a line, many separate bodies of one width are candles.
+            try:
+                series = find_series(image)
+            except Exception as exc:  # noqa: BLE001 - an unreadable chart keeps the CNN's type
+                log.warning("series reading failed", extra={"error": exc.__class__.__name__})
+            shape_type = SHAPE_TYPES.get(series.shape if series is not None else "")
+            if shape_type is not None:
+                image_type = shape_type
         if image_type in TREND_TYPES:
             trend_probs = {t: round(float(p), 6) for t, p in zip(cfg.trends, c.trend_probs)}
             trend = cfg.trends[int(np.argmax(c.trend_probs))]  # the CNN: the fallback opinion
+            if stop():
+                raise self._stopped("reading the trend of")
             try:
-                reading_t = read_trend(image, engine)  # type: ignore[arg-type]
+                reading_t = read_trend(image, engine, series) if series is not None else None
             except Exception as exc:  # noqa: BLE001 - an unreadable chart keeps the CNN's trend
                 log.warning("trend reading failed", extra={"error": exc.__class__.__name__})
                 reading_t = None
             if reading_t is not None:
                 trend, change_percent = reading_t.trend, reading_t.change_percent
-        width, height = image.size  # type: ignore[attr-defined]
+        width, height = image.size
         return ImageAnalysis(
             image_type=image_type,
             type_probabilities=type_probs,
@@ -256,22 +364,52 @@ class VisionEngine:
 
     # ---------------------------------------------------------------------------- sync API
     def analyze_batch(self, items: Sequence[tuple[bytes, str]], skip_ocr: bool = False) -> list[ImageAnalysis]:
-        """Analyse several (bytes, mime_type) at once; raises the first item's error if any is bad."""
+        """Analyse several (bytes, mime_type) at once; raises the first item's error if any is bad.
+
+        For offline use (eval, latency): the caller bounds the batch; the pixel budget is the
+        async path's.
+        """
+        calls = [_Call(bytes(data), mime) for data, mime in items]
+        results = self._classify_batch(calls)
         out: list[ImageAnalysis] = []
-        for r in self._classify_batch(items):
-            if isinstance(r, FinadvisorError):
+        for call, r in zip(calls, results):
+            if isinstance(r, Exception):
                 raise r
-            out.append(self._finish(r, skip_ocr))
+            out.append(self._finish(r, call.take_image(), skip_ocr))
         return out
 
     # --------------------------------------------------------------------------- async API
-    async def analyze(self, data: bytes, mime_type: str, skip_ocr: bool = False) -> ImageAnalysis:
-        """Analyse one image; concurrent calls share CNN batches. Raises InvalidInputError."""
+    async def analyze(self, data: bytes, mime_type: str, skip_ocr: bool = False,
+                      timeout: float | None = None) -> ImageAnalysis:
+        """Analyse one image; concurrent calls share CNN batches.
+
+        Raises InvalidInputError (a bad upload, found from its header before any decoding) and
+        TimeoutError once ``timeout`` seconds (the caller's remaining deadline) have passed:
+        work not yet started for the call (decoding, an OCR run) is then not started.
+        """
         self._require_model()
-        classified = await self._batcher.submit((bytes(data), mime_type))
-        if isinstance(classified, FinadvisorError):  # this image only; the batch went on
+        data = bytes(data)
+        width, height = probe_image(data, mime_type, self.limits)
+        deadline = None if timeout is None else time.monotonic() + max(0.0, timeout)
+        cancelled = threading.Event()
+        stop = _stopper(deadline, cancelled)
+        try:
+            async with self.budget.reserve(width * height):
+                # The pixels are reserved until this returns; the call's frame, which holds
+                # the decoded picture, is gone by then.
+                return await self._analyze_reserved(_Call(data, mime_type, stop), skip_ocr)
+        except asyncio.CancelledError:
+            cancelled.set()  # the worker thread, if any, starts no further OCR run
+            raise
+
+    async def _analyze_reserved(self, call: _Call, skip_ocr: bool) -> ImageAnalysis:
+        if call.stop():
+            raise self._stopped("decoding")
+        classified = await self._batcher.submit(call)
+        if isinstance(classified, Exception):  # this image only; the batch went on
             raise classified
-        return await asyncio.to_thread(self._finish, classified, skip_ocr)
+        return await asyncio.to_thread(self._finish, classified, call.take_image(), skip_ocr,
+                                       call.stop)
 
     async def aclose(self) -> None:
         """Answer the queued images, then stop the batcher's threads (graceful stop)."""

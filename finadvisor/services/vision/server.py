@@ -7,8 +7,10 @@ import asyncio
 import grpc
 
 from finadvisor.services import GRPC_SERVICES
+from finadvisor.services.vision.budget import map_large_blocks
 from finadvisor.services.vision.config import VisionSettings
 from finadvisor.services.vision.engine import VisionEngine
+from finadvisor.services.vision.images import ImageLimits
 from finadvisor.services.vision.servicer import DocumentVisionServicer
 from finadvisor.shared import paths
 from finadvisor.shared.server import ServiceApp
@@ -21,7 +23,9 @@ class VisionApp(ServiceApp):
 
     def __init__(self, settings: VisionSettings) -> None:
         self.settings = settings
-        self.engine = VisionEngine(max_batch=settings.max_batch,
+        map_large_blocks()  # decoded pictures go back to the system when let go (budget.py)
+        limits = ImageLimits(max_pixels_in_flight=settings.pixels_in_flight)
+        self.engine = VisionEngine(limits=limits, max_batch=settings.max_batch,
                                    batch_window_ms=settings.batch_window_ms,
                                    ocr_enabled=settings.ocr_enabled,
                                    ocr_concurrency=settings.ocr_concurrency,

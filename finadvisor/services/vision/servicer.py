@@ -43,8 +43,11 @@ class DocumentVisionServicer(vision_pb2_grpc.DocumentVisionServicer):
             raise ModelNotReadyError("vision model is loading")
         if not request.HasField("image") or not request.image.data:
             raise InvalidInputError("image.data is required")
+        # The caller's remaining deadline bounds the work: once it passes (or the call is
+        # cancelled) no decoding or OCR run starts for this image (DEADLINE_EXCEEDED).
         analysis = await self.engine.analyze(request.image.data, request.image.mime_type,
-                                             skip_ocr=request.skip_ocr)
+                                             skip_ocr=request.skip_ocr,
+                                             timeout=context.time_remaining())
         return analysis_to_proto(analysis)
 
     async def GetInfo(self, request, context: grpc.aio.ServicerContext):  # noqa: N802

@@ -16,6 +16,11 @@ way it goes:
 The start/end change in percent needs the values the axis stands for: the y tick labels are read
 by OCR when an engine is given (``axis_values``); without them it is not reported.
 
+The series' structure is also evidence of the chart's subtype (``Series.shape``): a line is one
+connected stroke with a pixel in every column it spans; candlesticks are many separate bodies of
+one width with empty columns between them. The engine lets that settle a line-vs-candlestick call
+of the CNN, whose 128 px thumbnail of a jagged line looks much like a row of candles.
+
 Pure numpy/scipy on the decoded image; no torch, no renderer.
 """
 
@@ -46,6 +51,16 @@ CHANGE_TO_SPREAD = 1.6
 FLAT_BAND = 0.2
 
 
+# Structure of a series (share of the columns it spans that hold none of its pixels; parts):
+# a line leaves almost no column empty, a row of candles leaves the gaps between its bodies.
+LINE_MAX_GAP = 0.04
+CANDLE_MIN_GAP = 0.15
+CANDLE_MIN_PARTS = 6
+# Candle bodies are drawn one width: the spread (std / mean) of the parts' widths stays below this;
+# the pieces of a faint line broken by a photo's noise vary far more.
+CANDLE_MAX_WIDTH_SPREAD = 0.3
+
+
 @dataclass(frozen=True)
 class Series:
     """The plotted series: x in 0..1 (left to right), y in plot heights (0 = plot bottom)."""
@@ -54,6 +69,11 @@ class Series:
     y: np.ndarray  # [n]
     rows: np.ndarray  # [n] pixel rows on the original image (for reading the axis)
     plot_left: int  # original-image column where the series starts
+    # "line" (one connected stroke, no empty column), "candles" (many separate bodies with empty
+    # columns between them) or "" when the structure says neither clearly.
+    shape: str = ""
+    gap_share: float = 0.0  # share of the spanned columns without a series pixel
+    parts: int = 0  # connected parts kept as the series
 
 
 @dataclass(frozen=True)
@@ -91,7 +111,7 @@ def find_series(img: Image.Image) -> Series | None:
     """The dominant plotted series of a chart image, or None when none is found."""
     from scipy import ndimage
 
-    rgb_img = img.convert("RGB")
+    rgb_img = img if img.mode == "RGB" else img.convert("RGB")  # no copy of a large upload
     scale = WORK_WIDTH / rgb_img.width if rgb_img.width > WORK_WIDTH else 1.0
     small = rgb_img.resize((max(1, int(rgb_img.width * scale)), max(1, int(rgb_img.height * scale))),
                            Image.Resampling.BILINEAR) if scale < 1.0 else rgb_img
@@ -145,7 +165,8 @@ def find_series(img: Image.Image) -> Series | None:
             cols_a, cols_b = series.any(0), pair.any(0)
             if cols_b.sum() >= 0.1 * w and (cols_a & cols_b).sum() < 0.5 * cols_b.sum():
                 series |= pair
-    if _span(series) < MIN_COVERAGE * w:  # no coloured series: the widest neutral ink
+    coloured = _span(series) >= MIN_COVERAGE * w
+    if not coloured:  # no coloured series: the widest neutral ink
         series = ink & (chroma < CHROMA)
     labels, n = ndimage.label(series, structure=np.ones((3, 3)))
     if n == 0:
@@ -156,11 +177,25 @@ def find_series(img: Image.Image) -> Series | None:
     big = int(widths.argmax())
     if widths[big] >= 0.35 * w:  # a line or an area: one connected shape (legends, labels out)
         keep = labels == big + 1
+        parts, width_spread = 1, 0.0
     else:  # candles: many small bodies; specks out
-        keep = np.isin(labels, 1 + np.flatnonzero((sizes >= 4) & (widths < 0.2 * w)))
+        bodies = (sizes >= 4) & (widths < 0.2 * w)  # [n]
+        keep = np.isin(labels, 1 + np.flatnonzero(bodies))
+        parts = int(bodies.sum())
+        body_widths = widths[bodies].astype(np.float64)  # [parts]
+        width_spread = float(body_widths.std() / body_widths.mean()) if parts else 1.0
     cols = np.flatnonzero(keep.any(0))  # [m]
     if _span(keep) < MIN_COVERAGE * w or cols.size < 0.5 * MIN_COVERAGE * w:
         return None
+    gap_share = 1.0 - cols.size / float(cols[-1] - cols[0] + 1)
+    # Only a coloured series tells its shape: neutral ink also holds the axes, tick marks and
+    # labels, which join candles into one shape and break lines into many.
+    shape = ""
+    if coloured and parts == 1 and gap_share <= LINE_MAX_GAP:
+        shape = "line"
+    elif (coloured and parts >= CANDLE_MIN_PARTS and gap_share >= CANDLE_MIN_GAP
+          and width_spread <= CANDLE_MAX_WIDTH_SPREAD):
+        shape = "candles"
     top_rows = keep[:, cols].argmax(0).astype(np.float64)  # [m] first series row per column
     # Plot height: between the outer horizontal axis/grid lines, else the image's inner 80 %.
     hline_rows = np.flatnonzero(_long_lines(np.abs(arr - bg).max(-1) > INK_DISTANCE / 2).all(1))
@@ -171,7 +206,8 @@ def find_series(img: Image.Image) -> Series | None:
     height = max(1.0, y_bottom - y_top)
     x = (cols - cols[0]) / max(1.0, float(cols[-1] - cols[0]))
     y = (y_bottom - top_rows) / height
-    return Series(x, y, (top_rows + oy) / scale, int((cols[0] + ox) / scale))
+    return Series(x, y, (top_rows + oy) / scale, int((cols[0] + ox) / scale), shape,
+                  round(gap_share, 4), parts)
 
 
 def _theil_sen(x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
@@ -208,7 +244,7 @@ def axis_values(img: Image.Image, series: Series, engine: object) -> tuple[float
 
     if series.plot_left < 12:
         return None
-    strip = img.convert("L").crop((0, 0, series.plot_left, img.height))
+    strip = img.crop((0, 0, series.plot_left, img.height)).convert("L")
     # Tick labels are small (10 pt at 80-100 dpi is ~11-14 px); OCR reads them best near 24 px.
     f = 2.0 if img.height < 700 else 1.0
     if f > 1.0:
@@ -247,10 +283,11 @@ def axis_values(img: Image.Image, series: Series, engine: object) -> tuple[float
     return float(a), float(b)
 
 
-def read_trend(img: Image.Image, engine: object | None = None) -> TrendReading | None:
+def read_trend(img: Image.Image, engine: object | None = None,
+               series: Series | None = None) -> TrendReading | None:
     """Trend of the chart's series (None when no series is found); the percent change when an OCR
-    engine reads the y axis."""
-    s = find_series(img)
+    engine reads the y axis. ``series``: the one ``find_series`` already found in ``img``."""
+    s = series if series is not None else find_series(img)
     if s is None or len(s.x) < 8:
         return None
     trend, change, spread = classify_series(s)
