@@ -33,6 +33,10 @@ from finadvisor.services.voice.text import spoken_form, written_form
     ("we have three kids", "we have three kids"),  # one small number word reads fine as is
     ("I want one loan", "I want one loan"),
     ("I'd like to borrow $15,000.", "I'd like to borrow $15,000."),  # already as typed
+    # Whisper's own mix of digits and a scale word
+    ("It's $1.5 million.", "It's $1500000."),
+    ("about 20 thousand pounds", "about 20000 pounds"),
+    ("1.25 million euros", "1250000 euros"),
 ])
 def test_written_form_writes_spoken_numbers_as_digits(said: str, typed: str) -> None:
     assert written_form(said) == typed

@@ -163,4 +163,17 @@ def written_form(text: str) -> str:
     way typed turns carry them, so the state tracker reads spoken and typed turns alike.
     Currencies stay as said ("dollars", "$"), which the tracker reads in either form."""
     s = " ".join(text.replace("’", "'").split())
+    s = _DIGITS_SCALE_RE.sub(_scaled, s)
     return _NUMBER_WORD_RE.sub(_digits, s)
+
+
+# Whisper writes "$1.5 million" and "20 thousand": digits followed by a scale word
+_DIGITS_SCALE_RE = re.compile(
+    r"(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)\s+(?P<scale>thousand|grand|million|billion)\b",
+    re.IGNORECASE)
+
+
+def _scaled(m: re.Match[str]) -> str:
+    """'1.5 million' -> '1500000' (written_form turns the scale word alone into its value)."""
+    value = Decimal(m.group("num").replace(",", "")) * _SCALES[m.group("scale").lower()]
+    return format(value.normalize(), "f") if value != value.to_integral_value() else str(int(value))
