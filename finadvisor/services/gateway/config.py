@@ -24,6 +24,10 @@ class GatewaySettings(ServerSettings):
                                        "client sets no deadline", min=0.1, max=120)
     modality_budget_share: float = env_field("MODALITY_BUDGET_SHARE", 0.5, "share of the turn "
                                              "budget vision/voice may use", min=0.05, max=0.9)
+    low_transcript_confidence: float = env_field(
+        "LOW_TRANSCRIPT_CONFIDENCE", -1.0, "transcript confidence below which a voice note is "
+        "read back and its values held; negative: the voice service's calibrated threshold",
+        min=-1.0, max=1.0)
     max_text_chars: int = env_field("MAX_TEXT_CHARS", 2000, "longest turn text", min=1,
                                     max=100_000)
     max_image_bytes: int = env_field("MAX_IMAGE_BYTES", 10 * 1024 * 1024, "largest image",

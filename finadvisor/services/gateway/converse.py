@@ -140,8 +140,9 @@ class Converser:
         self.store = store
         self.audit = audit
         self.credit = credit
+        low = settings.low_transcript_confidence
         self.dm = DialogueManager(DialogueConfig(
-            low_transcript_confidence=default_low_transcript_confidence()))
+            low_transcript_confidence=low if low >= 0 else default_low_transcript_confidence()))
 
     # -- validation ---------------------------------------------------------------------------
     def validate(self, req: gateway_pb2.ConverseRequest) -> None:
