@@ -158,3 +158,25 @@ def test_probe_reads_the_size_from_the_header_alone() -> None:
     assert probe_image(png, "image/png") == (300, 200)
     with pytest.raises(InvalidInputError):
         probe_image(png, "image/jpeg")
+
+
+async def test_a_call_cancelled_mid_reading_keeps_its_pixels_until_the_reading_stops(
+        tiny_folder: Path, big_pngs: list[bytes]) -> None:
+    engine = _engine(tiny_folder, ocr_concurrency=1)
+    engine._ocr_slots.acquire()  # the reading thread waits for an OCR slot
+    call = asyncio.create_task(engine.analyze(big_pngs[0], "image/png"))
+    for _ in range(3000):  # until classified: the call is then in its reading thread
+        if engine.stats.images:
+            break
+        await asyncio.sleep(0.01)
+    assert engine.stats.images == 1
+    call.cancel()
+    await asyncio.sleep(0.02)
+    assert engine.budget.stats.holders == 1  # still reserved: the picture is alive
+    engine._ocr_slots.release()
+    with pytest.raises(asyncio.CancelledError):
+        await call
+    # The thread saw the cancellation before any OCR run and let the picture go.
+    assert engine.stats.stopped == 1 and engine.stats.live_images == 0
+    assert engine.budget.stats.holders == 0
+    await engine.aclose()

@@ -25,6 +25,7 @@ to status codes.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import threading
 import time
@@ -298,6 +299,15 @@ class VisionEngine:
 
     def _finish(self, c: _Classified, image: Image.Image, skip_ocr: bool,
                 stop: StopCheck = _never) -> ImageAnalysis:
+        """``_read``, raising its error without the frames that hold the picture."""
+        try:
+            return self._read(c, image, skip_ocr, stop)
+        except Exception as exc:  # noqa: BLE001 - re-raised as is, only its traceback dropped
+            del image
+            raise exc.with_traceback(None) from None
+
+    def _read(self, c: _Classified, image: Image.Image, skip_ocr: bool,
+              stop: StopCheck) -> ImageAnalysis:
         """Type (CNN + the page's words), fields (OCR of document-like pages), trend (the series)."""
         model = self._require_model()
         cfg = model.config
@@ -397,19 +407,31 @@ class VisionEngine:
             async with self.budget.reserve(width * height):
                 # The pixels are reserved until this returns; the call's frame, which holds
                 # the decoded picture, is gone by then.
-                return await self._analyze_reserved(_Call(data, mime_type, stop), skip_ocr)
+                return await self._analyze_reserved(_Call(data, mime_type, stop), skip_ocr,
+                                                    cancelled)
         except asyncio.CancelledError:
             cancelled.set()  # the worker thread, if any, starts no further OCR run
             raise
 
-    async def _analyze_reserved(self, call: _Call, skip_ocr: bool) -> ImageAnalysis:
+    async def _analyze_reserved(self, call: _Call, skip_ocr: bool,
+                                cancelled: threading.Event) -> ImageAnalysis:
         if call.stop():
             raise self._stopped("decoding")
         classified = await self._batcher.submit(call)
         if isinstance(classified, Exception):  # this image only; the batch went on
             raise classified
-        return await asyncio.to_thread(self._finish, classified, call.take_image(), skip_ocr,
-                                       call.stop)
+        reading = asyncio.ensure_future(asyncio.to_thread(
+            self._finish, classified, call.take_image(), skip_ocr, call.stop))
+        try:
+            return await asyncio.shield(reading)
+        except asyncio.CancelledError:
+            # The caller went away mid-reading: the thread starts no further OCR run, and the
+            # pixels stay reserved until it has let the picture go.
+            cancelled.set()
+            with contextlib.suppress(Exception):
+                await reading
+            del reading  # its error must not keep the picture alive
+            raise
 
     async def aclose(self) -> None:
         """Answer the queued images, then stop the batcher's threads (graceful stop)."""
