@@ -3,7 +3,8 @@
 Whisper tiny.en has heard little speech like espeak-ng's, and less of it through an 8 kHz
 phone line. The adaptation retrains only the decoder's cross-attention queries and outputs and
 its layer norms (about 1.2 M of 39 M weights, 2.4 MB in float16) on corpus training sentences
-read by the TRAINING voices (``synth.TRAIN_VARIANTS``, speed/pitch-perturbed) with white noise
+read by TRAINING voices (``synth.TRAIN_VARIANTS`` and ``ADAPTATION_EXTRA_VARIANTS``,
+speed/pitch-perturbed) with white noise
 (13-27 dB SNR) or a phone line: never a held-out, calibration, validation or dev-set voice.
 
 The encoder stays as shipped, so its outputs are computed once per clip by CTranslate2 itself
@@ -27,9 +28,14 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from finadvisor.services.voice import whisper_delta
-from finadvisor.services.voice.synth import TRAIN_VARIANTS, VoiceVariant, synthesize
+from finadvisor.services.voice.synth import (
+    ADAPTATION_EXTRA_VARIANTS,
+    TRAIN_VARIANTS,
+    VoiceVariant,
+    synthesize,
+)
 
-N_CLIPS = 1000
+N_CLIPS = 1200
 EPOCHS = 3
 BATCH = 16
 LEARNING_RATE = 5e-4
@@ -146,7 +152,7 @@ def _jobs(utterances: list[Any], rng: random.Random) -> list[tuple[str, str, Voi
     (25 %), with white noise (35 %) or through a phone line (40 %, half of them noisy)."""
     out = []
     for u in utterances:
-        v = rng.choice(TRAIN_VARIANTS)
+        v = rng.choice(TRAIN_VARIANTS + ADAPTATION_EXTRA_VARIANTS)
         speed = int(round(v.speed * rng.uniform(0.8, 1.25)))
         pitch = min(99, max(0, v.pitch + rng.randint(-20, 20)))
         c = rng.random()

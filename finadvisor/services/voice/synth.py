@@ -57,6 +57,19 @@ TRAIN_VARIANTS: tuple[VoiceVariant, ...] = (
     VoiceVariant("en-us+m1", 200, 55),
     VoiceVariant("en-gb+f1", 140, 40, 22.0),
 )
+# More training voices, heard only by the recogniser's adaptation (adaptation.py): other espeak-ng
+# variants of the training accents, none of them a held-out, calibration, recogniser-validation
+# or dev-set voice (nor a dev-set variant: no +m8, +f4, +f5, linda, david).
+ADAPTATION_EXTRA_VARIANTS: tuple[VoiceVariant, ...] = (
+    VoiceVariant("en-us+m4", 165, 45),
+    VoiceVariant("en-gb+m3", 155, 50),
+    VoiceVariant("en-029+m1", 160, 40),
+    VoiceVariant("en-gb-scotland+f2", 150, 65),
+    VoiceVariant("en-us+f2", 170, 60),
+    VoiceVariant("en-gb+m5", 150, 40),
+    VoiceVariant("en-us+Mike", 165, 50),
+    VoiceVariant("en-gb+Alicia", 160, 55),
+)
 # ... and voices only heard at evaluation (different speakers, speeds, pitches and noise).
 HELDOUT_VARIANTS: tuple[VoiceVariant, ...] = (
     VoiceVariant("en-us+f4", 150, 55),
