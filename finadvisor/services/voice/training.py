@@ -16,6 +16,7 @@ import hashlib
 import json
 import random
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -39,6 +40,7 @@ from finadvisor.services.voice.confidence import Calibration, calibration_report
 from finadvisor.services.voice.encoder import UtteranceEncoder, VoiceEncoderConfig, pad_batch
 from finadvisor.services.voice.engine import COMPONENT, DEFAULT_ASR, META_FILE, VoiceEngine
 from finadvisor.services.voice.synth import (
+    ADAPTATION_EXTRA_VARIANTS,
     CALIBRATION_VARIANTS,
     HELDOUT_VARIANTS,
     TRAIN_VARIANTS,
@@ -323,18 +325,49 @@ def _version(out: Path) -> str:
     return f"voice-{hashlib.sha256(''.join(parts).encode()).hexdigest()[:12]}"
 
 
+def speak(text: str, voice: str, speed: int, pitch: int, snr_db: float | None, phone: bool,
+          seed: int) -> tuple[np.ndarray, str]:
+    """(16 kHz samples, reading's tag) of ``text`` read so (validation.py's reader)."""
+    samples, sr = synthesize(text, v := VoiceVariant(voice, speed, pitch, snr_db, phone), seed=seed)
+    return soxr.resample(samples, sr, SAMPLE_RATE).astype(np.float32), v.tag
+
+
+def _adaptation_jobs(utts: list[Utterance], rng: random.Random) -> list[tuple[Utterance, VoiceVariant]]:
+    """A reading of each sentence for the recogniser's adaptation: a training voice, perturbed,
+    clean (25 %), with white noise 13-27 dB (35 %) or through a phone line (40 %, half noisy)."""
+    out = []
+    for u in utts:
+        v = rng.choice(TRAIN_VARIANTS + ADAPTATION_EXTRA_VARIANTS)
+        speed, pitch = int(round(v.speed * rng.uniform(0.8, 1.25))), min(99, max(0, v.pitch + rng.randint(-20, 20)))
+        c, snr, phone = rng.random(), None, False
+        if c >= 0.6:
+            snr, phone = rng.choice([None, rng.uniform(18.0, 30.0)]), True
+        elif c >= 0.25:
+            snr = rng.uniform(13.0, 27.0)
+        out.append((u, VoiceVariant(v.voice, speed, pitch, snr, phone)))
+    return out
+
+
 def adapt_recogniser(models_dir: Path, data_dir: Path, seed: int = 0, write: bool = True,
                      train_utts: list[Utterance] | None = None) -> dict[str, Any]:
     """Adapt the bundled Whisper to synthesised speech, noise and phone lines (adaptation.py)
     on training-split sentences read by training voices; writes ``DELTA_FILE``. ``write``: also
     record it in voice.json and the manifest under the new version (then re-run ``calibrate``:
     the transcripts' confidences change with the recogniser)."""
-    from finadvisor.services.voice.adaptation import adapt
+    from finadvisor.services.voice.adaptation import N_CLIPS, adapt
 
     models_dir, data_dir = Path(models_dir), Path(data_dir)
     out = models_dir / COMPONENT
     utts = train_utts if train_utts is not None else load_utterances(data_dir, "train", seed)
-    report = adapt(utts, out, seed=seed)
+    rng = random.Random(seed + 4242)
+    jobs = _adaptation_jobs(rng.sample(utts, min(N_CLIPS, len(utts))), rng)
+
+    def clips() -> Iterator[tuple[str, np.ndarray]]:
+        for i, (u, variant) in enumerate(jobs):
+            samples, sr = synthesize(u.spoken, variant, seed=seed * 100_003 + 50_000 + i)
+            yield u.text, soxr.resample(samples, sr, SAMPLE_RATE).astype(np.float32)
+
+    report = adapt(clips(), out, rng, seed=seed)
     if write:
         meta = json.loads((out / META_FILE).read_text())
         meta["version"] = _version(out)

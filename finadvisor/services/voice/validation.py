@@ -15,11 +15,8 @@ from pathlib import Path
 from typing import Any
 
 import jiwer
-import numpy as np
 import soundfile as sf
-import soxr
 
-from finadvisor.services.voice.synth import VoiceVariant, synthesize
 from finadvisor.services.voice.text import spoken_form, written_form
 
 #: the calibration voices (synth.CALIBRATION_VARIANTS) and five more used nowhere else
@@ -32,7 +29,7 @@ SEED = 99
 def build(data_dir: Path, out_dir: Path, per_condition: int = PER_CONDITION) -> list[dict[str, Any]]:
     """Synthesise the set into ``out_dir`` (cached: existing clips are kept); returns its rows
     (file, cond, text, spoken, variant), also written to ``out_dir/index.jsonl``."""
-    from finadvisor.services.voice.training import load_utterances
+    from finadvisor.services.voice.training import load_utterances, speak
 
     out_dir.mkdir(parents=True, exist_ok=True)
     train = {u.spoken for u in load_utterances(data_dir, "train")}
@@ -45,17 +42,15 @@ def build(data_dir: Path, out_dir: Path, per_condition: int = PER_CONDITION) -> 
             u = utts[i + c * per_condition]
             voice = VALIDATION_VOICES[rng.randrange(len(VALIDATION_VOICES))]
             speed, pitch = rng.choice([140, 150, 160, 170, 185]), rng.randint(35, 70)
-            if cond == "noisy":
-                variant = VoiceVariant(voice, speed, pitch, rng.choice([15.0, 18.0, 20.0, 22.0, 25.0]))
-            else:
-                variant = VoiceVariant(voice, speed, pitch, rng.choice([None, None, 25.0]), True)
+            snr = (rng.choice([15.0, 18.0, 20.0, 22.0, 25.0]) if cond == "noisy"
+                   else rng.choice([None, None, 25.0]))
             name = f"{cond}_{i:03d}.flac"
+            samples, tag = speak(u.spoken, voice, speed, pitch, snr, cond == "phone",
+                                 seed=5000 + i + 777 * c)
             if not (out_dir / name).exists():
-                samples, sr = synthesize(u.spoken, variant, seed=5000 + i + 777 * c)
-                sf.write(out_dir / name, soxr.resample(samples, sr, 16_000).astype(np.float32),
-                         16_000, format="FLAC")
+                sf.write(out_dir / name, samples, 16_000, format="FLAC")
             rows.append({"file": name, "cond": cond, "text": u.text, "spoken": u.spoken,
-                         "variant": variant.tag})
+                         "variant": tag})
     (out_dir / "index.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
     return rows
 
