@@ -297,11 +297,16 @@ class VisionEngine:
             self.stats.stopped += 1
         return TimeoutError(f"deadline passed or call cancelled before {step} the image")
 
-    def _finish(self, c: _Classified, image: Image.Image, skip_ocr: bool,
-                stop: StopCheck = _never) -> ImageAnalysis:
-        """``_read``, raising its error without the frames that hold the picture."""
+    def _finish(self, c: _Classified, call: _Call, skip_ocr: bool) -> ImageAnalysis:
+        """``_read`` of the call's picture, raising its error without the frames that hold it.
+
+        The picture is taken out of the call here, in the reading thread, and not passed as an
+        argument: an executor keeps a call's arguments until after its future is answered, so
+        a picture passed in would outlive the answer by a thread switch.
+        """
+        image = call.take_image()
         try:
-            return self._read(c, image, skip_ocr, stop)
+            return self._read(c, image, skip_ocr, call.stop)
         except Exception as exc:  # noqa: BLE001 - re-raised as is, only its traceback dropped
             del image
             raise exc.with_traceback(None) from None
@@ -385,7 +390,7 @@ class VisionEngine:
         for call, r in zip(calls, results):
             if isinstance(r, Exception):
                 raise r
-            out.append(self._finish(r, call.take_image(), skip_ocr))
+            out.append(self._finish(r, call, skip_ocr))
         return out
 
     # --------------------------------------------------------------------------- async API
@@ -421,7 +426,7 @@ class VisionEngine:
         if isinstance(classified, Exception):  # this image only; the batch went on
             raise classified
         reading = asyncio.ensure_future(asyncio.to_thread(
-            self._finish, classified, call.take_image(), skip_ocr, call.stop))
+            self._finish, classified, call, skip_ocr))
         try:
             return await asyncio.shield(reading)
         except asyncio.CancelledError:
