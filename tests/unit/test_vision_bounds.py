@@ -5,45 +5,28 @@ whose deadline passed or whose caller went away starts no decoding and no OCR ru
 from __future__ import annotations
 
 import asyncio
-import io
 from pathlib import Path
 
 import numpy as np
 import pytest
-import torch
 from PIL import Image
 
 from finadvisor.services.vision.budget import PixelBudget
 from finadvisor.services.vision.engine import VisionEngine
 from finadvisor.services.vision.images import ImageLimits, probe_image
-from finadvisor.services.vision.model import VisionConfig, VisionEncoder
 from finadvisor.services.vision.ocr_engines import ocr_status
 from finadvisor.services.vision.render import render_sample, sample_seed
 from finadvisor.shared.errors import InvalidInputError
+from tests.unit.vision_tiny import png_bytes
 
-TINY = VisionConfig(image_size=32, channels=(4, 8, 8), hidden_dim=16, embedding_dim=8, pool_grid=2)
 SIDE = 1200  # 1.44 M pixels per upload
 BUDGET = 3_000_000  # two such uploads fit, a third waits
-
-
-def _png(img: Image.Image) -> bytes:
-    buf = io.BytesIO()
-    img.save(buf, format="PNG")
-    return buf.getvalue()
-
-
-@pytest.fixture(scope="module")
-def tiny_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    torch.manual_seed(0)
-    folder = tmp_path_factory.mktemp("vision") / "vision"
-    VisionEncoder(TINY).save_pretrained(folder)
-    return folder
 
 
 @pytest.fixture(scope="module")
 def big_pngs() -> list[bytes]:
     rng = np.random.default_rng(0)
-    return [_png(Image.fromarray(rng.integers(0, 255, (SIDE, SIDE, 3), dtype=np.uint8)))
+    return [png_bytes(Image.fromarray(rng.integers(0, 255, (SIDE, SIDE, 3), dtype=np.uint8)))
             for _ in range(3)]
 
 
@@ -120,7 +103,7 @@ async def test_a_cancelled_call_is_not_decoded(tiny_folder: Path, big_pngs: list
 async def test_no_ocr_run_starts_after_the_deadline(tiny_folder: Path) -> None:
     engine = _engine(tiny_folder, ocr_concurrency=1)
     sample = render_sample("payslip", sample_seed(41, "heldout", 0), "heldout", degrade=0.0)
-    png = _png(sample.image)
+    png = png_bytes(sample.image)
     engine._ocr_slots.acquire()  # every OCR slot busy: the call waits for one past its deadline
     call = asyncio.create_task(engine.analyze(png, "image/png", timeout=0.05))
     await asyncio.sleep(0.1)
@@ -154,7 +137,7 @@ async def test_budget_is_first_come_first_served() -> None:
 
 
 def test_probe_reads_the_size_from_the_header_alone() -> None:
-    png = _png(Image.new("RGB", (300, 200), (0, 0, 0)))
+    png = png_bytes(Image.new("RGB", (300, 200), (0, 0, 0)))
     assert probe_image(png, "image/png") == (300, 200)
     with pytest.raises(InvalidInputError):
         probe_image(png, "image/jpeg")

@@ -8,38 +8,22 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import torch
 from PIL import Image
 
 from finadvisor.services.vision.engine import VisionEngine
 from finadvisor.services.vision.labels import IMAGE_TYPES
-from finadvisor.services.vision.model import VisionConfig, VisionEncoder
 from finadvisor.services.vision.ocr import ocr_status
 from finadvisor.services.vision.render import render_sample, sample_seed
 from finadvisor.shared.errors import InvalidInputError, ModelNotReadyError
 from finadvisor.shared.paths import BUNDLED_MODELS_DIR
+from tests.unit.vision_tiny import TINY, png_bytes
 
-TINY = VisionConfig(image_size=32, channels=(4, 8, 8), hidden_dim=16, embedding_dim=8, pool_grid=2)
 BUNDLED = BUNDLED_MODELS_DIR / "vision"
-
-
-def _png(img: Image.Image) -> bytes:
-    buf = io.BytesIO()
-    img.save(buf, format="PNG")
-    return buf.getvalue()
-
-
-@pytest.fixture(scope="module")
-def tiny_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    torch.manual_seed(0)
-    folder = tmp_path_factory.mktemp("vision") / "vision"
-    VisionEncoder(TINY).save_pretrained(folder)
-    return folder
 
 
 @pytest.fixture(scope="module")
 def chart_png() -> bytes:
-    return _png(render_sample("line_chart", 3).image)
+    return png_bytes(render_sample("line_chart", 3).image)
 
 
 def test_not_ready_until_loaded(tiny_folder: Path, chart_png: bytes) -> None:
@@ -120,7 +104,7 @@ def test_trained_model_classifies_heldout_styles() -> None:
     kinds = ["payslip", "bank_statement", "id_document", "line_chart", "bar_chart", "pie_chart",
              "candlestick_chart", "other"]
     samples = [render_sample(k, sample_seed(4242, "heldout", i), "heldout") for i, k in enumerate(kinds)]
-    out = engine.analyze_batch([(_png(s.image), "image/png") for s in samples], skip_ocr=True)
+    out = engine.analyze_batch([(png_bytes(s.image), "image/png") for s in samples], skip_ocr=True)
     correct = sum(a.image_type == s.image_type for a, s in zip(out, samples))
     assert correct >= 7
 
@@ -130,11 +114,11 @@ def test_trained_model_classifies_heldout_styles() -> None:
 async def test_trained_engine_reads_a_payslip_into_monthly_income() -> None:
     engine = VisionEngine().load(BUNDLED)
     s = render_sample("payslip", sample_seed(77, "heldout", 0), "heldout")
-    a = await engine.analyze(_png(s.image), "image/png")
+    a = await engine.analyze(png_bytes(s.image), "image/png")
     assert a.image_type == "payslip" and a.ocr_available
     fields = {f.name: f.value for f in a.fields}
     assert fields["net_pay"] == s.fields["net_pay"]
     facts = {f.slot: f.value for f in a.facts}
     assert "monthly_income" in facts and facts["currency"] == s.fields["currency"]
-    skipped = await engine.analyze(_png(s.image), "image/png", skip_ocr=True)
+    skipped = await engine.analyze(png_bytes(s.image), "image/png", skip_ocr=True)
     assert skipped.fields == [] and skipped.facts == []

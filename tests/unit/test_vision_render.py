@@ -18,8 +18,8 @@ from finadvisor.services.vision.render import (
     font_pools,
     render_sample,
     sample_seed,
-    trend_series,
 )
+from finadvisor.services.vision.render_charts import trend_series
 
 
 def _pixels(seed: int, image_type: str, split: str = "train") -> np.ndarray:

@@ -46,8 +46,8 @@ def _malloc_trim() -> None:
     """Return free heap memory to the system where the C library can (glibc); else nothing."""
     trim = _libc_function("malloc_trim")
     if trim is not None:
-        trim.argtypes = [ctypes.c_size_t]  # type: ignore[attr-defined]
-        trim(0)  # type: ignore[operator]
+        trim.argtypes = [ctypes.c_size_t]  # type: ignore[attr-defined]  # a ctypes function, untyped
+        trim(0)  # type: ignore[operator]  # a ctypes function, untyped
 
 
 def map_large_blocks(threshold: int = MMAP_THRESHOLD) -> bool:
@@ -56,8 +56,8 @@ def map_large_blocks(threshold: int = MMAP_THRESHOLD) -> bool:
     mallopt = _libc_function("mallopt")
     if mallopt is None:
         return False
-    mallopt.argtypes = [ctypes.c_int, ctypes.c_int]  # type: ignore[attr-defined]
-    return bool(mallopt(_M_MMAP_THRESHOLD, int(threshold)))  # type: ignore[operator]
+    mallopt.argtypes = [ctypes.c_int, ctypes.c_int]  # type: ignore[attr-defined]  # a ctypes function, untyped
+    return bool(mallopt(_M_MMAP_THRESHOLD, int(threshold)))  # type: ignore[operator]  # a ctypes function, untyped
 
 
 @dataclass

@@ -229,7 +229,8 @@ class VisionEngine:
     @property
     def ocr_engine_name(self) -> str:
         """"tesseract", "rapidocr", or "" when OCR is off or no engine runs here."""
-        return self._ocr().name if self._ocr() is not None else ""  # type: ignore[union-attr]
+        ocr = self._ocr()
+        return ocr.name if ocr is not None else ""
 
     def _ocr(self) -> OcrEngine | None:
         return get_engine(self.ocr_choice) if self.ocr_enabled else None

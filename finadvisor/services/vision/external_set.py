@@ -191,7 +191,9 @@ def _payslip_html(r: random.Random) -> tuple[str, dict[str, str]]:
     ni = (net * Decimal(r.uniform(0.04, 0.08))).quantize(Decimal("0.01"))
     gross = net + tax + ni
     style = 1 if currency in ("EUR", "CHF") and r.random() < 0.6 else 0
-    f = lambda v: _fmt(v, currency, style)  # noqa: E731
+    def f(v: Decimal) -> str:
+        return _fmt(v, currency, style)
+
     employer = r.choice(EMPLOYERS)
     label = r.choice(NET_LABELS)
     title = r.choice(TITLES)

@@ -271,8 +271,8 @@ def _tesseract_problem() -> str | None:
 
 def _rapidocr_problem() -> str | None:
     try:
-        import onnxruntime  # noqa: F401
-        import rapidocr  # noqa: F401
+        import onnxruntime  # noqa: F401 - imported to see that it is installed
+        import rapidocr  # noqa: F401 - imported to see that it is installed
     except ImportError as exc:
         return f"rapidocr is not installed ({exc.name})"
     return None

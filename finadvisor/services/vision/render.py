@@ -35,7 +35,7 @@ from finadvisor.services.vision.render_base import (  # noqa: F401 - the rendere
     _style,
     font_pools,
 )
-from finadvisor.services.vision.render_charts import _RENDERERS, trend_series  # noqa: F401
+from finadvisor.services.vision.render_charts import _RENDERERS
 from finadvisor.services.vision.render_docs import _id_document, _payslip, _statement
 
 

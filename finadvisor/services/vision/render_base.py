@@ -192,7 +192,7 @@ def _text(draw: ImageDraw.ImageDraw, xy: tuple[float, float], text: str, font_pa
           fill: RGB, anchor: str = "la") -> tuple[int, int, int, int]:
     font = _font(font_path, size)
     draw.text(xy, text, font=font, fill=fill, anchor=anchor)
-    return tuple(int(v) for v in draw.textbbox(xy, text, font=font, anchor=anchor))  # type: ignore[return-value]
+    return tuple(int(v) for v in draw.textbbox(xy, text, font=font, anchor=anchor))  # type: ignore[return-value]  # as many items as the input
 
 
 def _paper(rng: random.Random, w: int, h: int) -> Image.Image:
@@ -212,6 +212,6 @@ def _darker(c: RGB, f: float = 0.6) -> RGB:
 
 
 def _lighten(c: RGB, f: float = 0.8) -> RGB:
-    return tuple(int(v + (255 - v) * f) for v in c)  # type: ignore[return-value]
+    return tuple(int(v + (255 - v) * f) for v in c)  # type: ignore[return-value]  # as many items as the input
 
 

@@ -143,7 +143,9 @@ def _candlestick(rng: random.Random, st: _Style, nrng: np.random.Generator) -> R
         lo = min(o, c) - abs(nrng.normal(0, 0.02))
         cx = x0 + step * (i + 0.5)
         col = up_c if c >= o else down_c
-        to_y = lambda v: y1 - (y1 - y0) * min(max(v, 0.0), 1.0)  # noqa: E731
+        def to_y(v: float) -> float:
+            return y1 - (y1 - y0) * min(max(v, 0.0), 1.0)
+
         d.line([cx, to_y(hi), cx, to_y(lo)], fill=col, width=1)
         top, bot = to_y(max(o, c)), to_y(min(o, c))
         hollow = st.heldout and c >= o

@@ -38,7 +38,7 @@ class DocumentVisionServicer(vision_pb2_grpc.DocumentVisionServicer):
     def __init__(self, engine: VisionEngine) -> None:
         self.engine = engine
 
-    async def AnalyzeImage(self, request, context):  # noqa: N802
+    async def AnalyzeImage(self, request, context):  # noqa: N802 - the proto's method name
         if not self.engine.ready:
             raise ModelNotReadyError("vision model is loading")
         if not request.HasField("image") or not request.image.data:
@@ -50,6 +50,6 @@ class DocumentVisionServicer(vision_pb2_grpc.DocumentVisionServicer):
                                              timeout=context.time_remaining())
         return analysis_to_proto(analysis)
 
-    async def GetInfo(self, request, context: grpc.aio.ServicerContext):  # noqa: N802
+    async def GetInfo(self, request, context: grpc.aio.ServicerContext):  # noqa: N802 - the proto's method name
         versions = {"vision": self.engine.model_version} if self.engine.ready else {}
         return service_info("vision", versions, self.engine.capabilities())

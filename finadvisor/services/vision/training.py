@@ -116,7 +116,7 @@ SHARD = 400
 
 def _save_npz(path: Path, data: dict[str, np.ndarray]) -> None:
     tmp = path.with_name(path.name + ".tmp.npz")
-    np.savez_compressed(tmp, **data)  # type: ignore[arg-type]
+    np.savez_compressed(tmp, **data)  # type: ignore[arg-type]  # numpy's stub types **kwds as bool
     tmp.replace(path)
 
 

@@ -28,9 +28,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 from PIL import Image
+
+if TYPE_CHECKING:
+    from finadvisor.services.vision.ocr_engines import OcrEngine
 
 # Work on a copy this wide: enough columns for a slope, cheap to label.
 WORK_WIDTH = 480
@@ -238,7 +242,7 @@ def classify_series(s: Series) -> tuple[str, float, float]:
 _NUMBER_RE = re.compile(r"^[-−]?[$€£¥]?\d[\d,.' ]*[%kKmM]?$")
 
 
-def axis_values(img: Image.Image, series: Series, engine: object) -> tuple[float, float] | None:
+def axis_values(img: Image.Image, series: Series, engine: OcrEngine) -> tuple[float, float] | None:
     """(value per pixel row, value at row 0) from the y tick labels left of the series, by OCR."""
     from finadvisor.services.vision.money import parse_amount
 
@@ -249,7 +253,7 @@ def axis_values(img: Image.Image, series: Series, engine: object) -> tuple[float
     f = 2.0 if img.height < 700 else 1.0
     if f > 1.0:
         strip = strip.resize((int(strip.width * f), int(strip.height * f)), Image.Resampling.BICUBIC)
-    words = engine.read(strip)  # type: ignore[attr-defined]
+    words = engine.read(strip)
     pts = []
     for wd in words:
         t = wd.text.replace("−", "-").strip()
@@ -283,7 +287,7 @@ def axis_values(img: Image.Image, series: Series, engine: object) -> tuple[float
     return float(a), float(b)
 
 
-def read_trend(img: Image.Image, engine: object | None = None,
+def read_trend(img: Image.Image, engine: OcrEngine | None = None,
                series: Series | None = None) -> TrendReading | None:
     """Trend of the chart's series (None when no series is found); the percent change when an OCR
     engine reads the y axis. ``series``: the one ``find_series`` already found in ``img``."""

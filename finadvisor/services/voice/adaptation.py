@@ -157,13 +157,13 @@ def adapt(clips: Iterable[tuple[str, np.ndarray]], out_folder: Path, rng: random
     torch.manual_seed(seed)
     backend = WhisperBackend(base, workers=1, cpu_threads=2)
     tok = backend._tokenizer  # noqa: SLF001 - the backend's own tokenizer and prompt
-    prompt = list(backend._prompt)  # noqa: SLF001
+    prompt = list(backend._prompt)  # noqa: SLF001 - the recogniser's own prompt and features, adapted here
     model = WhisperDecoder(whisper_delta.read_variables(base / "model.bin"))
     model.requires_grad_(False)
     data = []
     for text, samples in clips:
-        feats = backend._features(samples, backend.frames_for(len(samples)))[None]  # noqa: SLF001
-        enc = backend._model.model.encode(  # type: ignore[union-attr]  # noqa: SLF001
+        feats = backend._features(samples, backend.frames_for(len(samples)))[None]  # noqa: SLF001 - the recogniser's own prompt and features, adapted here
+        enc = backend._model.model.encode(  # type: ignore[union-attr]  # noqa: SLF001 - the recogniser's own prompt and features, adapted here
             ctranslate2.StorageView.from_array(feats), to_cpu=True)
         with torch.no_grad():
             kvs = [kv[0].half() for kv in model.memory_kv(torch.from_numpy(np.array(enc)))]

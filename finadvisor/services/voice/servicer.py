@@ -39,7 +39,7 @@ class VoiceNotesServicer(voice_pb2_grpc.VoiceNotesServicer):
     def __init__(self, engine: VoiceEngine) -> None:
         self.engine = engine
 
-    async def AnalyzeAudio(self, request, context):  # noqa: N802
+    async def AnalyzeAudio(self, request, context):  # noqa: N802 - the proto's method name
         if not request.HasField("audio") or not request.audio.data:
             raise InvalidInputError("audio.data is required")
         # The caller's remaining deadline bounds the work: a note still queued when it passes is
@@ -50,7 +50,7 @@ class VoiceNotesServicer(voice_pb2_grpc.VoiceNotesServicer):
                                              timeout=context.time_remaining())
         return analysis_to_proto(analysis)
 
-    async def GetInfo(self, request, context: grpc.aio.ServicerContext):  # noqa: N802
+    async def GetInfo(self, request, context: grpc.aio.ServicerContext):  # noqa: N802 - the proto's method name
         caps = self.engine.capabilities()
         asr = caps["asr"]
         conf = caps["confidence"]

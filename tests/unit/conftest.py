@@ -1,0 +1,3 @@
+"""Fixtures shared by the unit tests of one component (each defined next to its helpers)."""
+
+from tests.unit.vision_tiny import tiny_folder  # noqa: F401 - a fixture, registered by this import
