@@ -359,6 +359,41 @@ def test_greedy_loop_matches_generate_and_the_teacher_forced_scores() -> None:
         eng.close()
 
 
+def test_greedy_rows_leave_the_batch_once_they_have_written_eos() -> None:
+    """A batch of a short and a long reply: once the short one has written EOS, the steps run
+    on the long one alone, and each row's reply is what it is decoded alone."""
+    from finadvisor.services.generator.inputs import build_source
+    from finadvisor.shared.paths import BUNDLED_MODELS_DIR
+
+    eng = GeneratorEngine.load(BUNDLED_MODELS_DIR / "generator")
+    try:
+        reqs = [request("hello"), request("I'd like to borrow 15,000 dollars to buy a car",
+                                           slots={"loan_amount": "15000", "currency": "USD"})]
+        enc = eng.tokenizer([build_source(r) for r in reqs], padding=True, return_tensors="pt")
+        banned = eng._banned_placeholders(reqs)
+        widths: list[int] = []
+        step = eng.model.decode_step
+
+        def counted(token: torch.Tensor, *args: torch.Tensor) -> tuple[torch.Tensor, ...]:
+            widths.append(int(token.shape[0]))
+            return step(token, *args)
+
+        eng.model.decode_step = counted  # type: ignore[method-assign]  # counts, then decodes
+        targets, _, _ = eng.greedy(enc["input_ids"], enc["attention_mask"], banned)
+        del eng.model.decode_step
+        eos = eng.model.config.eos_token_id
+        lengths = [row.index(eos) + 1 if eos in row else len(row) for row in targets.tolist()]
+        assert lengths[0] != lengths[1]
+        assert widths[: min(lengths)] == [2] * min(lengths)
+        assert widths[min(lengths):] == [1] * (max(lengths) - min(lengths))
+        for i, r in enumerate(reqs):  # alone, each row writes the same tokens
+            one = eng.tokenizer([build_source(r)], return_tensors="pt")
+            alone, _, _ = eng.greedy(one["input_ids"], one["attention_mask"], banned[i:i + 1])
+            assert alone[0].tolist() == targets[i, : alone.shape[1]].tolist()
+    finally:
+        eng.close()
+
+
 async def test_batcher_with_two_workers_decodes_two_batches_at_once_and_closes_cleanly() -> None:
     """Two workers: a second batch starts while the first is still running; close() answers
     everything queued before it and stops both threads."""

@@ -300,15 +300,80 @@ class GeneratorEngine:
         (B, T) (what the teacher-forced rescoring computes) and, if asked, the attention rows
         (B, T, S). The decoder does not feed attention back into its GRU, so the step-by-step rows
         equal the teacher-forced ones.
+
+        A row that has written EOS leaves the batch: the steps that follow run on the rows still
+        writing only (a batch mixing a one-line question with a ~100-token summary costs the
+        summary's steps at one row, not at the batch's width). The tokens are those of a search
+        that keeps every row to the end; log-probabilities and attention differ from it by float
+        rounding only (a smaller matrix product). Positions after a row's EOS hold pad, a
+        log-probability of 0 and zero attention; callers read up to the EOS.
         """
+        cfg = self.model.config
+        if cfg.decoder_layers != 1 or self.model.training:
+            return self._greedy_layers(src_ids, src_mask, banned, want_attention)
+        eos, pad = int(cfg.eos_token_id), int(cfg.pad_token_id)  # type: ignore[arg-type]  # set by our config
+        batch, src_len = src_ids.shape
+        enc_states = self.model.encoder(src_ids, attention_mask=src_mask)[0]  # (B, S, H)
+        scored_keys, mask_bias, hidden = self.model.prepare_fast_decoding(enc_states, src_mask)
+        ban_bias = torch.zeros(banned.shape).masked_fill(banned, float("-inf"))  # (B, V)
+        token = torch.full((batch,), int(cfg.decoder_start_token_id), dtype=torch.long)  # (B,)
+        limit = cfg.max_target_length
+        targets = torch.full((batch, limit), pad, dtype=torch.long)  # (B, T)
+        tok_logp = torch.zeros((batch, limit))  # (B, T)
+        alphas = torch.zeros((batch, limit, src_len)) if want_attention else None  # (B, T, S)
+        alive = torch.arange(batch)  # (b,) the batch row of each row still writing
+        # One segment: the steps since the set of rows last changed, written out in one go.
+        seg_start, seg_tokens, seg_logits, seg_alpha = 0, [], [], []
+
+        def flush(end: int) -> None:
+            if not seg_tokens:
+                return
+            toks = torch.stack(seg_tokens, dim=1)  # t x (b,) -> (b, t)
+            logits = torch.stack(seg_logits, dim=1)  # t x (b, V) -> (b, t, V)
+            logp = torch.log_softmax(logits.float(), dim=-1).gather(-1, toks.unsqueeze(-1))  # (b, t, 1)
+            targets[alive, seg_start:end] = toks
+            tok_logp[alive, seg_start:end] = logp.squeeze(-1)
+            if alphas is not None:
+                alphas[alive, seg_start:end] = torch.stack(seg_alpha, dim=1)  # (b, t, S)
+            seg_tokens.clear()
+            seg_logits.clear()
+            seg_alpha.clear()
+
+        used = 0
+        for step in range(limit):
+            logits, hidden, alpha = self.model.decode_step(
+                token, hidden, enc_states, scored_keys, mask_bias)  # (b, V), (1, b, H), (b, S)
+            nxt = (logits + ban_bias).argmax(dim=-1)  # (b,)
+            seg_tokens.append(nxt)
+            seg_logits.append(logits)
+            if want_attention:
+                seg_alpha.append(alpha)
+            used = step + 1
+            finished = nxt == eos  # (b,)
+            if bool(finished.any()):
+                flush(used)
+                seg_start = used
+                keep = (~finished).nonzero().squeeze(1)  # (b',)
+                if keep.numel() == 0:
+                    break
+                alive, nxt = alive[keep], nxt[keep]
+                hidden, enc_states = hidden[:, keep], enc_states[keep]
+                scored_keys, mask_bias, ban_bias = scored_keys[keep], mask_bias[keep], ban_bias[keep]
+            token = nxt
+        flush(used)
+        with self._stats_lock:
+            self.decode_calls += 1
+        return (targets[:, :used], tok_logp[:, :used],
+                alphas[:, :used] if alphas is not None else None)
+
+    def _greedy_layers(
+        self, src_ids: torch.Tensor, src_mask: torch.Tensor, banned: torch.Tensor, want_attention: bool
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None]:
+        """``greedy`` through the model's forward (a stacked decoder, or a model in training)."""
         cfg = self.model.config
         eos, pad = int(cfg.eos_token_id), int(cfg.pad_token_id)  # type: ignore[arg-type]  # set by our config
         batch = src_ids.shape[0]
         encoder_outputs = self.model.encoder(src_ids, attention_mask=src_mask)  # (B, S, H)
-        fast = cfg.decoder_layers == 1 and not self.model.training
-        if fast:
-            enc_states = encoder_outputs[0]  # (B, S, H)
-            scored_keys, mask_bias, hidden = self.model.prepare_fast_decoding(enc_states, src_mask)
         token = torch.full((batch, 1), int(cfg.decoder_start_token_id), dtype=torch.long)  # (B, 1)
         cache: torch.Tensor | None = None  # GRU state (L, B, H) after the first step
         done = torch.zeros(batch, dtype=torch.bool)  # (B,)
@@ -317,20 +382,13 @@ class GeneratorEngine:
         logps: list[torch.Tensor] = []
         rows: list[torch.Tensor] = []
         for _ in range(cfg.max_target_length):
-            if fast:
-                logits, hidden, alpha = self.model.decode_step(
-                    token[:, -1], hidden, enc_states, scored_keys, mask_bias)  # (B, V), _, (B, S)
-                if want_attention:
-                    rows.append(alpha.unsqueeze(1))  # (B, 1, S)
-            else:
-                out = self.model(encoder_outputs=encoder_outputs, attention_mask=src_mask,
-                                 decoder_input_ids=token, cache=cache,
-                                 output_attentions=want_attention)
-                cache = out.cache
-                logits = out.logits[:, -1, :]  # (B, V)
-                if want_attention and out.cross_attentions is not None:
-                    rows.append(out.cross_attentions[0])  # (B, 1, S)
-            logits = logits.float()
+            out = self.model(encoder_outputs=encoder_outputs, attention_mask=src_mask,
+                             decoder_input_ids=token, cache=cache,
+                             output_attentions=want_attention)
+            cache = out.cache
+            logits = out.logits[:, -1, :].float()  # (B, V)
+            if want_attention and out.cross_attentions is not None:
+                rows.append(out.cross_attentions[0])  # (B, 1, S)
             nxt = (logits + ban_bias).argmax(dim=-1)  # (B,)
             nxt = nxt.masked_fill(done, pad)  # finished rows pad, as generate does
             logp = torch.log_softmax(logits, dim=-1).gather(-1, nxt.unsqueeze(-1))  # (B, 1)
