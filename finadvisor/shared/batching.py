@@ -5,7 +5,9 @@ a CNN forward: per-step overhead dominates at these sizes), so under concurrent 
 give a large gain in throughput. One module for every service that batches (shared, not copied). The event loop never blocks: callers ``await submit(item)``;
 one worker thread takes the first item plus whatever else is queued (up to ``max_batch_size``),
 optionally waiting up to ``max_wait_ms`` for more, runs ``process(batch)`` and resolves each
-caller's future on its own loop. The service's default wait is 0: under load, the requests that
+caller's future on its own loop. With ``early_answers``, ``process`` also gets an ``answer(i,
+result)`` callable and answers an item as soon as its result is ready (a one-line reply that
+shares a batch with a long one need not wait for it). The service's default wait is 0: under load, the requests that
 arrive while one batch decodes form the next one, and a lone request pays no waiting. The queue is
 bounded, so overload is refused (RateLimitedError) instead of growing memory without limit.
 """
@@ -19,7 +21,7 @@ import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Generic, TypeVar
+from typing import Generic, TypeVar, cast
 
 from finadvisor.shared.errors import ModelNotReadyError, RateLimitedError
 
@@ -59,11 +61,14 @@ class DynamicBatcher(Generic[T, R]):
         max_queue: int = 1024,
         name: str = "generator-batcher",
         workers: int = 1,
+        early_answers: bool = False,
     ) -> None:
         if max_batch_size < 1 or max_wait_ms < 0 or max_queue < 1 or workers < 1:
             raise ValueError("max_batch_size >= 1, max_wait_ms >= 0, max_queue >= 1 and workers >= 1 "
                              "are required")
         self.process = process
+        #: ``process`` is called as ``process(items, answer)``: see the module's docstring
+        self.early_answers = early_answers
         self.name = name.removesuffix("-batcher")
         self.max_batch_size = max_batch_size
         self.max_wait_s = max_wait_ms / 1000.0
@@ -140,7 +145,16 @@ class DynamicBatcher(Generic[T, R]):
             if self.on_batch is not None:
                 self.on_batch(len(batch))
             try:
-                results = self.process([p.item for p in batch])
+                items = [p.item for p in batch]
+                if self.early_answers:
+                    def answer(i: int, result: R, batch: list[_Pending[T, R]] = batch) -> None:
+                        _deliver(batch[i], result, None)
+
+                    answering = cast(Callable[[list[T], Callable[[int, R], None]], list[R]],
+                                     self.process)
+                    results = answering(items, answer)
+                else:
+                    results = self.process(items)
                 if len(results) != len(batch):
                     raise RuntimeError("batch processor returned the wrong number of results")
             except BaseException as exc:  # noqa: BLE001 - handed to every caller of this batch
@@ -148,7 +162,7 @@ class DynamicBatcher(Generic[T, R]):
                     _deliver(p, None, exc)
                 continue
             for p, result in zip(batch, results):
-                _deliver(p, result, None)
+                _deliver(p, result, None)  # an item answered early: its future is done, kept
 
 
 def _deliver(p: _Pending[T, R], result: R | None, exc: BaseException | None) -> None:

@@ -394,6 +394,61 @@ def test_greedy_rows_leave_the_batch_once_they_have_written_eos() -> None:
         eng.close()
 
 
+async def test_batcher_with_early_answers_resolves_an_item_before_its_batch_is_done() -> None:
+    """``early_answers``: the item the batch answers first is resolved while the rest of the
+    batch still runs; the others get their results when the batch returns."""
+    import threading
+
+    release = threading.Event()
+
+    def process(items: list[int], answer) -> list[int]:
+        answer(0, items[0] * 10)
+        assert release.wait(30)
+        return [i * 10 for i in items]
+
+    batcher: DynamicBatcher[int, int] = DynamicBatcher(process, max_batch_size=4, max_wait_ms=50,
+                                                       early_answers=True)
+    try:
+        first = asyncio.ensure_future(batcher.submit(1))
+        second = asyncio.ensure_future(batcher.submit(2))
+        assert await asyncio.wait_for(asyncio.shield(first), 10) == 10
+        assert not second.done()  # its batch is still running
+        release.set()
+        assert await asyncio.wait_for(second, 10) == 20
+    finally:
+        release.set()
+        batcher.close()
+
+
+def test_a_short_reply_is_answered_while_a_long_one_in_its_batch_still_decodes() -> None:
+    """generate_batch's ``answer``: a row is answered once it has written EOS, before the steps
+    of a longer row in the same batch are done; every row is answered once, as returned."""
+    from finadvisor.shared.paths import BUNDLED_MODELS_DIR
+
+    eng = GeneratorEngine.load(BUNDLED_MODELS_DIR / "generator")
+    try:
+        reqs = [request("hello"), request("I'd like to borrow 15,000 dollars to buy a car",
+                                           slots={"loan_amount": "15000", "currency": "USD"})]
+        steps = 0
+        step = eng.model.decode_step
+
+        def counted(token: torch.Tensor, *args: torch.Tensor) -> tuple[torch.Tensor, ...]:
+            nonlocal steps
+            steps += 1
+            return step(token, *args)
+
+        answered: list[tuple[int, int, str]] = []
+        eng.model.decode_step = counted  # type: ignore[method-assign]  # counts, then decodes
+        outs = eng.generate_batch(reqs, answer=lambda i, out: answered.append((i, steps, out.reply)))
+        del eng.model.decode_step
+        assert sorted(i for i, _, _ in answered) == [0, 1]
+        assert [reply for _, _, reply in sorted(answered)] == [o.reply for o in outs]
+        (first, at_first, _), (_, at_last, _) = sorted(answered, key=lambda a: a[1])
+        assert at_first < at_last == steps  # the first answer came while decoding went on
+    finally:
+        eng.close()
+
+
 async def test_batcher_with_two_workers_decodes_two_batches_at_once_and_closes_cleanly() -> None:
     """Two workers: a second batch starts while the first is still running; close() answers
     everything queued before it and stops both threads."""

@@ -64,6 +64,10 @@ RESCUE_BEAMS = 4
 LONG_ACTS = frozenset({"confirm", "inform_decision"})
 
 
+#: (batch rows, their targets (n, T), token log-probabilities (n, T), attention (n, T, S) or None)
+RowsDecoded = Callable[[list[int], torch.Tensor, torch.Tensor, "torch.Tensor | None"], None]
+
+
 class Alternative(NamedTuple):
     """An n-best reply, filled from the state, with its length-normalised log-probability."""
 
@@ -100,6 +104,10 @@ class Hypothesis:
     delex: str
     score: float
     token_ids: list[int]
+
+
+#: (rows of the request list, their n-best, their attention maps), for rows that are complete
+RowsDone = Callable[[list[int], "list[list[Hypothesis]]", "list[AttentionMap | None]"], None]
 
 
 class PlaceholderMask(LogitsProcessor):
@@ -145,7 +153,7 @@ class GeneratorEngine:
         self._lock = threading.BoundedSemaphore(workers)
         self._batcher: DynamicBatcher[GenerationInput, GenerationOutput] = DynamicBatcher(
             self.generate_batch, max_batch_size=max_batch_size, max_wait_ms=max_wait_ms, max_queue=max_queue,
-            workers=workers,
+            workers=workers, early_answers=True,
         )
 
     @classmethod
@@ -190,8 +198,15 @@ class GeneratorEngine:
         return await self._batcher.submit(req)
 
     # --- synchronous core (the batcher's worker thread; evaluation) ----------------------------
-    def generate_batch(self, reqs: list[GenerationInput]) -> list[GenerationOutput]:
-        """Decode many requests; those with the same beam settings go through one generate call."""
+    def generate_batch(self, reqs: list[GenerationInput],
+                       answer: Callable[[int, GenerationOutput], None] | None = None,
+                       ) -> list[GenerationOutput]:
+        """Decode many requests; those with the same beam settings go through one generate call.
+
+        ``answer(i, output)``, when given, is called with each request's final output as soon as
+        it is known (a greedy row once it has written EOS, unless it goes on to a rescue search),
+        before the batch's other rows are done; the returned list holds every output either way.
+        """
         for r in reqs:
             validate(r, MAX_BEAMS)
         reqs = [self._model_context(r) for r in reqs]
@@ -202,14 +217,20 @@ class GeneratorEngine:
         rescue: list[int] = []
         with self._lock, torch.inference_mode():
             for (num_beams, n_best), idx in groups.items():
-                group = [reqs[i] for i in idx]
-                hyps, attention = self._decode(group, num_beams, n_best)
-                for j, i in enumerate(idx):
-                    out = self._finish(reqs[i], hyps[j], attention[j])
-                    outputs[i] = out
-                    if out.fallback and reqs[i].acts and num_beams < RESCUE_BEAMS and \
-                            not any(a.name in LONG_ACTS for a in reqs[i].acts):
-                        rescue.append(i)
+                def done(rows: list[int], hyps: list[list[Hypothesis]],
+                         attention: list[AttentionMap | None], idx: list[int] = idx,
+                         num_beams: int = num_beams) -> None:
+                    for j, h, a in zip(rows, hyps, attention):
+                        i = idx[j]
+                        out = self._finish(reqs[i], h, a)
+                        outputs[i] = out
+                        if out.fallback and reqs[i].acts and num_beams < RESCUE_BEAMS and \
+                                not any(x.name in LONG_ACTS for x in reqs[i].acts):
+                            rescue.append(i)
+                        elif answer is not None:
+                            answer(i, out)
+
+                self._decode([reqs[i] for i in idx], num_beams, n_best, on_done=done)
             if rescue:  # unfaithful greedy replies: look for a faithful one in a beam's n-best
                 group = [dataclasses.replace(reqs[i], num_beams=RESCUE_BEAMS, n_best=RESCUE_BEAMS)
                          for i in rescue]
@@ -252,8 +273,12 @@ class GeneratorEngine:
 
     @torch.inference_mode()
     def _decode(
-        self, reqs: list[GenerationInput], num_beams: int, n_best: int, want_attention: bool = True
+        self, reqs: list[GenerationInput], num_beams: int, n_best: int, want_attention: bool = True,
+        on_done: RowsDone | None = None,
     ) -> tuple[list[list[Hypothesis]], list[AttentionMap | None]]:
+        """n-best and attention per request; ``on_done(rows, hyps, attention)`` is told of rows
+        as they are complete (a greedy search: each time rows write EOS; a beam search: at the
+        end)."""
         cfg = self.model.config
         enc = self.tokenizer(
             [build_source(r) for r in reqs], padding=True, truncation=True,
@@ -262,8 +287,20 @@ class GeneratorEngine:
         src_ids, src_mask = enc["input_ids"], enc["attention_mask"]  # (B, S), (B, S)
         banned = self._banned_placeholders(reqs)  # (B, V)
         if num_beams == 1 and n_best == 1:
-            targets, tok_logp, alphas = self.greedy(src_ids, src_mask, banned, want_attention)
-            return self._hypotheses(reqs, src_ids, src_mask, targets, tok_logp, 1, alphas)
+            hyps: list[list[Hypothesis]] = [[] for _ in reqs]
+            maps: list[AttentionMap | None] = [None] * len(reqs)
+
+            def rows_done(rows: list[int], targets: torch.Tensor, tok_logp: torch.Tensor,
+                          alphas: torch.Tensor | None) -> None:
+                h, a = self._hypotheses([reqs[r] for r in rows], src_ids[rows], src_mask[rows],
+                                        targets, tok_logp, 1, alphas)
+                for r, hr, ar in zip(rows, h, a):
+                    hyps[r], maps[r] = hr, ar
+                if on_done is not None:
+                    on_done(rows, h, a)
+
+            self.greedy(src_ids, src_mask, banned, want_attention, on_rows=rows_done)
+            return hyps, maps
         gen_cfg = GenerationConfig(
             max_new_tokens=cfg.max_target_length, num_beams=num_beams, num_return_sequences=n_best,
             do_sample=False, early_stopping=num_beams > 1, length_penalty=1.0,
@@ -287,11 +324,15 @@ class GeneratorEngine:
         logp = torch.log_softmax(out.logits.float(), dim=-1)  # (B*n, T, V)
         tok_logp = logp.gather(-1, targets.unsqueeze(-1)).squeeze(-1)  # (B*n, T)
         alphas = out.cross_attentions[0] if want_attention and out.cross_attentions else None
-        return self._hypotheses(reqs, src_ids, src_mask, targets, tok_logp, n, alphas)
+        found = self._hypotheses(reqs, src_ids, src_mask, targets, tok_logp, n, alphas)
+        if on_done is not None:
+            on_done(list(range(len(reqs))), *found)
+        return found
 
     @torch.inference_mode()
     def greedy(
-        self, src_ids: torch.Tensor, src_mask: torch.Tensor, banned: torch.Tensor, want_attention: bool = True
+        self, src_ids: torch.Tensor, src_mask: torch.Tensor, banned: torch.Tensor, want_attention: bool = True,
+        on_rows: RowsDecoded | None = None,
     ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None]:
         """Greedy search that scores as it goes.
 
@@ -307,10 +348,16 @@ class GeneratorEngine:
         that keeps every row to the end; log-probabilities and attention differ from it by float
         rounding only (a smaller matrix product). Positions after a row's EOS hold pad, a
         log-probability of 0 and zero attention; callers read up to the EOS.
+
+        ``on_rows(rows, targets, tok_logp, alphas)`` is called each time rows are complete (EOS
+        written, or the length limit reached) with their batch indices and their (n, T') slices.
         """
         cfg = self.model.config
         if cfg.decoder_layers != 1 or self.model.training:
-            return self._greedy_layers(src_ids, src_mask, banned, want_attention)
+            found = self._greedy_layers(src_ids, src_mask, banned, want_attention)
+            if on_rows is not None:
+                on_rows(list(range(int(src_ids.shape[0]))), *found)
+            return found
         eos, pad = int(cfg.eos_token_id), int(cfg.pad_token_id)  # type: ignore[arg-type]  # set by our config
         batch, src_len = src_ids.shape
         enc_states = self.model.encoder(src_ids, attention_mask=src_mask)[0]  # (B, S, H)
@@ -323,7 +370,15 @@ class GeneratorEngine:
         alphas = torch.zeros((batch, limit, src_len)) if want_attention else None  # (B, T, S)
         alive = torch.arange(batch)  # (b,) the batch row of each row still writing
         # One segment: the steps since the set of rows last changed, written out in one go.
-        seg_start, seg_tokens, seg_logits, seg_alpha = 0, [], [], []
+        seg_start = 0
+        seg_tokens: list[torch.Tensor] = []
+        seg_logits: list[torch.Tensor] = []
+        seg_alpha: list[torch.Tensor] = []
+
+        def complete(rows: torch.Tensor, end: int) -> None:
+            if on_rows is not None and rows.numel():
+                on_rows(rows.tolist(), targets[rows, :end], tok_logp[rows, :end],
+                        alphas[rows, :end] if alphas is not None else None)
 
         def flush(end: int) -> None:
             if not seg_tokens:
@@ -353,14 +408,17 @@ class GeneratorEngine:
             if bool(finished.any()):
                 flush(used)
                 seg_start = used
+                complete(alive[finished], used)
                 keep = (~finished).nonzero().squeeze(1)  # (b',)
                 if keep.numel() == 0:
+                    alive = keep
                     break
                 alive, nxt = alive[keep], nxt[keep]
                 hidden, enc_states = hidden[:, keep], enc_states[keep]
                 scored_keys, mask_bias, ban_bias = scored_keys[keep], mask_bias[keep], ban_bias[keep]
             token = nxt
         flush(used)
+        complete(alive, used)  # rows that reached the length limit without EOS
         with self._stats_lock:
             self.decode_calls += 1
         return (targets[:, :used], tok_logp[:, :used],
