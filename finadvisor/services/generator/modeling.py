@@ -23,7 +23,7 @@ V = vocabulary size, L = decoder layers.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import torch
 from torch import nn
@@ -145,6 +145,19 @@ class GeneratorPreTrainedModel(PreTrainedModel):
                     nn.init.zeros_(param)
 
 
+class _StepWeights(NamedTuple):
+    """The decoder's weights laid out for one greedy step at a time (see ``decode_step``)."""
+
+    key: tuple[tuple[int, int], ...]  # (id, version) of the parameters they were made from
+    input_gates: torch.Tensor  # (V, 3H): each token's embedding through the GRU's input weights
+    hidden_wt: torch.Tensor  # (H, 3H)
+    hidden_bias: torch.Tensor  # (3H,)
+    combine_wt: torch.Tensor  # (2H, H)
+    combine_bias: torch.Tensor  # (H,)
+    head_wt: torch.Tensor  # (H, V)
+    head_bias: torch.Tensor  # (V,)
+
+
 class GeneratorModel(GeneratorPreTrainedModel, GenerationMixin):
     """Encoder-decoder with attention whose ``generate`` comes from transformers."""
 
@@ -161,6 +174,7 @@ class GeneratorModel(GeneratorPreTrainedModel, GenerationMixin):
         self.attention = LuongAttention(config.hidden_size)
         self.dropout = nn.Dropout(config.dropout)
         self.lm_head = nn.Linear(config.hidden_size, config.vocab_size)
+        self._step_weights: _StepWeights | None = None
         self.post_init()
 
     # --- what GenerationMixin needs -------------------------------------------------------
@@ -276,6 +290,25 @@ class GeneratorModel(GeneratorPreTrainedModel, GenerationMixin):
         bias = torch.zeros(mask.shape, dtype=enc_states.dtype).masked_fill(~mask.bool(), float("-inf"))
         return scored_keys, bias, self.init_decoder_state(enc_states, mask)
 
+    def step_weights(self) -> _StepWeights:
+        """The decoder's weights as ``decode_step`` reads them, made once and again only when a
+        parameter changed (an optimiser step bumps its version)."""
+        rnn, combine = self.decoder_rnn, self.attention.combine
+        params = (self.shared.weight, rnn.weight_ih_l0, rnn.bias_ih_l0, rnn.weight_hh_l0,
+                  rnn.bias_hh_l0, combine.weight, combine.bias, self.lm_head.weight, self.lm_head.bias)
+        key = tuple((id(p), p._version) for p in params)
+        if self._step_weights is None or self._step_weights.key != key:
+            with torch.no_grad():
+                self._step_weights = _StepWeights(
+                    key=key,
+                    # (V, E) @ (E, 3H) + (3H,): the input half of the GRU for every token at once
+                    input_gates=torch.addmm(rnn.bias_ih_l0, self.shared.weight, rnn.weight_ih_l0.t()),
+                    hidden_wt=rnn.weight_hh_l0.t().contiguous(), hidden_bias=rnn.bias_hh_l0.detach(),
+                    combine_wt=combine.weight.t().contiguous(), combine_bias=combine.bias.detach(),
+                    head_wt=self.lm_head.weight.t().contiguous(), head_bias=self.lm_head.bias.detach(),
+                )
+        return self._step_weights
+
     def decode_step(
         self, token: torch.Tensor, hidden: torch.Tensor, enc_states: torch.Tensor,
         scored_keys: torch.Tensor, mask_bias: torch.Tensor,
@@ -284,21 +317,31 @@ class GeneratorModel(GeneratorPreTrainedModel, GenerationMixin):
         module and output-object overhead that dominates a step at these sizes (eval mode,
         one decoder layer).
 
+        The GRU cell is written out (torch's gates, r|z|n): its input half is a row lookup in
+        ``step_weights().input_gates`` instead of a matrix product, and every product reads a
+        weight laid out contiguously for it. Same tokens as ``forward``; values equal to float
+        rounding.
+
         token (B,), hidden (1, B, H), enc_states and scored_keys (B, S, H), mask_bias (B, S)
         -> logits (B, V), the new hidden (1, B, H), attention alpha (B, S).
         """
-        rnn = self.decoder_rnn
-        x = nn.functional.embedding(token, self.shared.weight)  # (B, E)
-        h = torch.gru_cell(x, hidden[0], rnn.weight_ih_l0, rnn.weight_hh_l0, rnn.bias_ih_l0,
-                           rnn.bias_hh_l0)  # (B, H)
-        # (B, S, H) @ (B, H, 1) -> (B, S, 1) -> (B, S)
-        energies = torch.bmm(scored_keys, h.unsqueeze(2)).squeeze(2) + mask_bias
+        w = self.step_weights()
+        size = self.config.hidden_size
+        h0 = hidden[0]  # (B, H)
+        gi = w.input_gates.index_select(0, token)  # (B, 3H)
+        gh = torch.addmm(w.hidden_bias, h0, w.hidden_wt)  # (B, H) @ (H, 3H) -> (B, 3H)
+        rz = torch.sigmoid(gi[:, : 2 * size] + gh[:, : 2 * size])  # (B, 2H)
+        r, z = rz[:, :size], rz[:, size:]
+        n = torch.tanh(gi[:, 2 * size:] + r * gh[:, 2 * size:])  # (B, H)
+        h = n + z * (h0 - n)  # (1 - z) * n + z * h0
+        # mask (B, 1, S) + (B, 1, H) @ (B, H, S) -> (B, 1, S) -> (B, S)
+        energies = torch.baddbmm(mask_bias.unsqueeze(1), h.unsqueeze(1),
+                                 scored_keys.transpose(1, 2)).squeeze(1)
         alpha = torch.softmax(energies, dim=-1)  # (B, S)
         context = torch.bmm(alpha.unsqueeze(1), enc_states).squeeze(1)  # (B, 1, S) @ (B, S, H) -> (B, H)
-        combine = self.attention.combine
-        # cat -> (B, 2H) -> (B, H)
-        attentional = torch.tanh(torch.addmm(combine.bias, torch.cat([context, h], dim=-1), combine.weight.t()))
-        logits = torch.addmm(self.lm_head.bias, attentional, self.lm_head.weight.t())  # (B, V)
+        # cat -> (B, 2H) @ (2H, H) -> (B, H)
+        attentional = torch.tanh(torch.addmm(w.combine_bias, torch.cat([context, h], dim=-1), w.combine_wt))
+        logits = torch.addmm(w.head_bias, attentional, w.head_wt)  # (B, H) @ (H, V) -> (B, V)
         return logits, h.unsqueeze(0), alpha
 
     def shift_right(self, labels: torch.Tensor) -> torch.Tensor:
