@@ -362,6 +362,7 @@ class GeneratorEngine:
         batch, src_len = src_ids.shape
         enc_states = self.model.encoder(src_ids, attention_mask=src_mask)[0]  # (B, S, H)
         scored_keys, mask_bias, hidden = self.model.prepare_fast_decoding(enc_states, src_mask)
+        weights = self.model.step_weights()  # checked once per search, not once per step
         ban_bias = torch.zeros(banned.shape).masked_fill(banned, float("-inf"))  # (B, V)
         token = torch.full((batch,), int(cfg.decoder_start_token_id), dtype=torch.long)  # (B,)
         limit = cfg.max_target_length
@@ -397,7 +398,7 @@ class GeneratorEngine:
         used = 0
         for step in range(limit):
             logits, hidden, alpha = self.model.decode_step(
-                token, hidden, enc_states, scored_keys, mask_bias)  # (b, V), (1, b, H), (b, S)
+                token, hidden, enc_states, scored_keys, mask_bias, weights)  # (b, V), (1, b, H), (b, S)
             nxt = (logits + ban_bias).argmax(dim=-1)  # (b,)
             seg_tokens.append(nxt)
             seg_logits.append(logits)

@@ -311,7 +311,7 @@ class GeneratorModel(GeneratorPreTrainedModel, GenerationMixin):
 
     def decode_step(
         self, token: torch.Tensor, hidden: torch.Tensor, enc_states: torch.Tensor,
-        scored_keys: torch.Tensor, mask_bias: torch.Tensor,
+        scored_keys: torch.Tensor, mask_bias: torch.Tensor, weights: _StepWeights | None = None,
     ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """One greedy step in functional form: ``forward`` with one decoder token, without the
         module and output-object overhead that dominates a step at these sizes (eval mode,
@@ -325,7 +325,7 @@ class GeneratorModel(GeneratorPreTrainedModel, GenerationMixin):
         token (B,), hidden (1, B, H), enc_states and scored_keys (B, S, H), mask_bias (B, S)
         -> logits (B, V), the new hidden (1, B, H), attention alpha (B, S).
         """
-        w = self.step_weights()
+        w = weights if weights is not None else self.step_weights()  # a search passes them once
         size = self.config.hidden_size
         h0 = hidden[0]  # (B, H)
         gi = w.input_gates.index_select(0, token)  # (B, 3H)
