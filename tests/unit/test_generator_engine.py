@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 import torch
@@ -359,6 +360,45 @@ def test_greedy_loop_matches_generate_and_the_teacher_forced_scores() -> None:
         eng.close()
 
 
+def test_compiled_greedy_steps_are_the_step_by_step_loop() -> None:
+    """``decode_segment`` (the TorchScript loop) takes the steps ``decode_step`` takes one by
+    one in Python, with the same tokens, logits and attention to the bit, and stops at the
+    first EOS of any row (bundled model, a batch of different replies)."""
+    from finadvisor.services.generator import modeling
+    from finadvisor.services.generator.inputs import build_source
+    from finadvisor.shared.paths import BUNDLED_MODELS_DIR
+
+    assert modeling._greedy_steps_fn() is not modeling._greedy_steps  # compiled here
+    eng = GeneratorEngine.load(BUNDLED_MODELS_DIR / "generator")
+    try:
+        reqs = [request("hello"), request("over 3 years please", slots={"loan_amount": "9000"}),
+                request("I'd like to borrow 15,000 dollars to buy a car",
+                        slots={"loan_amount": "15000", "currency": "USD"})]
+        enc = eng.tokenizer([build_source(r) for r in reqs], padding=True, return_tensors="pt")
+        m, cfg = eng.model, eng.model.config
+        with torch.inference_mode():
+            states = m.encoder(enc["input_ids"], attention_mask=enc["attention_mask"])[0]
+            keys, bias, hidden = m.prepare_fast_decoding(states, enc["attention_mask"])
+            weights = m.step_weights()
+            ban = torch.zeros((len(reqs), cfg.vocab_size)).masked_fill(
+                eng._banned_placeholders(reqs), float("-inf"))
+            start = torch.full((len(reqs),), cfg.decoder_start_token_id, dtype=torch.long)
+            toks, logits, alphas, h_end = m.decode_segment(start, hidden, states, keys, bias, ban,
+                                                           weights, cfg.max_target_length)
+            token, h = start, hidden
+            for i in range(len(toks)):
+                ref_logits, h, ref_alpha = m.decode_step(token, h, states, keys, bias, weights)
+                token = (ref_logits + ban).argmax(dim=-1)
+                assert torch.equal(toks[i], token) and torch.equal(logits[i], ref_logits)
+                assert torch.equal(alphas[i], ref_alpha)
+        assert torch.equal(h_end, h)
+        eos = cfg.eos_token_id
+        assert bool((toks[-1] == eos).any()) and not any(bool((t == eos).any()) for t in toks[:-1])
+        assert 1 < len(toks) < cfg.max_target_length
+    finally:
+        eng.close()
+
+
 def test_greedy_rows_leave_the_batch_once_they_have_written_eos() -> None:
     """A batch of a short and a long reply: once the short one has written EOS, the steps run
     on the long one alone, and each row's reply is what it is decoded alone."""
@@ -372,15 +412,16 @@ def test_greedy_rows_leave_the_batch_once_they_have_written_eos() -> None:
         enc = eng.tokenizer([build_source(r) for r in reqs], padding=True, return_tensors="pt")
         banned = eng._banned_placeholders(reqs)
         widths: list[int] = []
-        step = eng.model.decode_step
+        segment = eng.model.decode_segment
 
-        def counted(token: torch.Tensor, *args: torch.Tensor) -> tuple[torch.Tensor, ...]:
-            widths.append(int(token.shape[0]))
-            return step(token, *args)
+        def counted(token: torch.Tensor, *args: Any) -> tuple[Any, ...]:
+            found = segment(token, *args)
+            widths.extend([int(token.shape[0])] * len(found[0]))  # one width per step taken
+            return found
 
-        eng.model.decode_step = counted  # type: ignore[method-assign]  # counts, then decodes
+        eng.model.decode_segment = counted  # type: ignore[method-assign]  # counts, then decodes
         targets, _, _ = eng.greedy(enc["input_ids"], enc["attention_mask"], banned)
-        del eng.model.decode_step
+        del eng.model.decode_segment
         eos = eng.model.config.eos_token_id
         lengths = [row.index(eos) + 1 if eos in row else len(row) for row in targets.tolist()]
         assert lengths[0] != lengths[1]
@@ -430,17 +471,18 @@ def test_a_short_reply_is_answered_while_a_long_one_in_its_batch_still_decodes()
         reqs = [request("hello"), request("I'd like to borrow 15,000 dollars to buy a car",
                                            slots={"loan_amount": "15000", "currency": "USD"})]
         steps = 0
-        step = eng.model.decode_step
+        segment = eng.model.decode_segment
 
-        def counted(token: torch.Tensor, *args: torch.Tensor) -> tuple[torch.Tensor, ...]:
+        def counted(token: torch.Tensor, *args: Any) -> tuple[Any, ...]:
             nonlocal steps
-            steps += 1
-            return step(token, *args)
+            found = segment(token, *args)
+            steps += len(found[0])  # the steps this segment took
+            return found
 
         answered: list[tuple[int, int, str]] = []
-        eng.model.decode_step = counted  # type: ignore[method-assign]  # counts, then decodes
+        eng.model.decode_segment = counted  # type: ignore[method-assign]  # counts, then decodes
         outs = eng.generate_batch(reqs, answer=lambda i, out: answered.append((i, steps, out.reply)))
-        del eng.model.decode_step
+        del eng.model.decode_segment
         assert sorted(i for i, _, _ in answered) == [0, 1]
         assert [reply for _, _, reply in sorted(answered)] == [o.reply for o in outs]
         (first, at_first, _), (_, at_last, _) = sorted(answered, key=lambda a: a[1])

@@ -396,15 +396,16 @@ class GeneratorEngine:
             seg_alpha.clear()
 
         used = 0
-        for step in range(limit):
-            logits, hidden, alpha = self.model.decode_step(
-                token, hidden, enc_states, scored_keys, mask_bias, weights)  # (b, V), (1, b, H), (b, S)
-            nxt = (logits + ban_bias).argmax(dim=-1)  # (b,)
-            seg_tokens.append(nxt)
-            seg_logits.append(logits)
-            if want_attention:
-                seg_alpha.append(alpha)
-            used = step + 1
+        while used < limit:
+            # Steps until a row writes EOS (or the limit), in one compiled loop.
+            toks, logits_seen, alpha_seen, hidden = self.model.decode_segment(
+                token, hidden, enc_states, scored_keys, mask_bias, ban_bias, weights,
+                limit - used, want_attention)  # t x (b,), t x (b, V), t x (b, S), (1, b, H)
+            seg_tokens.extend(toks)
+            seg_logits.extend(logits_seen)
+            seg_alpha.extend(alpha_seen)
+            used += len(toks)
+            nxt = toks[-1]  # (b,)
             finished = nxt == eos  # (b,)
             if bool(finished.any()):
                 flush(used)
