@@ -116,6 +116,13 @@ class RedisStateStore(StateStore):
             return self._pipeline.call(script, keys, args)
         return script(self._client, keys, args)
 
+    def run_script(self, script: Script, keys: Sequence[str], args: Sequence[Any]) -> Awaitable[Any]:
+        """Run one Lua script of a caller beside the store (the gateway's limits and audit
+        index) the way the store runs its own: through the auto-pipeline when there is one,
+        so it shares the store's round trips instead of paying one of its own. Redis errors
+        come back as they are (the caller maps them)."""
+        return self._eval(script, keys, args)
+
     @property
     def client(self) -> Any:
         """The underlying ``redis.asyncio`` client (tests inspect keys through it)."""

@@ -14,11 +14,14 @@ import dataclasses
 import hashlib
 import json
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from typing import Any
 
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
+from finadvisor.sessions import Script, session_keys
+from finadvisor.sessions.types import META_SUFFIX, SESSION_KEY_SUFFIXES
 from finadvisor.shared.errors import StoreUnavailableError
 
 AUDIT_STREAM = "fa:audit"
@@ -67,21 +70,22 @@ def session_audit_key(session_id: str) -> str:
 
 class AuditLog:
     def __init__(self, redis: Redis, max_records: int = 100_000, session_ttl_s: int = 86_400,
-                 per_session_max: int = 1000) -> None:
+                 per_session_max: int = 1000,
+                 run_script: Callable[[Script, list[str], list[Any]], Awaitable[Any]] | None = None,
+                 ) -> None:
+        """``run_script``: how the index script reaches Redis (the session store's
+        ``run_script``, pipelined with the store's own calls); by default a call on ``redis``."""
         self.redis = redis
         self.max_records = max_records
         self.session_ttl_s = session_ttl_s
         self.per_session_max = per_session_max
-        self._index_script = redis.register_script(_INDEX_IF_SESSION)
+        self._index_script = Script(_INDEX_IF_SESSION)
+        self._run = run_script or (lambda script, keys, args: script(redis, keys, args))
 
     async def _index(self, session_id: str, entry_id: str) -> int:
-        from finadvisor.sessions import session_keys
-        from finadvisor.sessions.types import META_SUFFIX, SESSION_KEY_SUFFIXES
-
         meta = session_keys(session_id)[SESSION_KEY_SUFFIXES.index(META_SUFFIX)]
-        return await self._index_script(
-            keys=[session_audit_key(session_id), meta],
-            args=[entry_id, self.per_session_max, self.session_ttl_s])
+        return int(await self._run(self._index_script, [session_audit_key(session_id), meta],
+                                   [entry_id, self.per_session_max, self.session_ttl_s]))
 
     async def append(self, entry: AuditEntry) -> str:
         return (await self.append_many([entry]))[0]
@@ -96,15 +100,15 @@ class AuditLog:
                 for entry in entries:
                     pipe.xadd(AUDIT_STREAM, self._fields(entry), maxlen=self.max_records,
                               approximate=True)
-                raw_ids = await pipe.execute()
+                pipe.expire(AUDIT_STREAM, AUDIT_STREAM_TTL_S)
+                raw_ids = (await pipe.execute())[:-1]
             ids = [i.decode() if isinstance(i, bytes) else str(i) for i in raw_ids]
             # Indexed only while the session exists (one script per entry, on the session's
             # slot); the entry of a session erased meanwhile is taken back at once.
             pairs = [(e.session_id, i) for e, i in zip(entries, ids, strict=True)
                      if e.session_id]
-            indexed = await asyncio.gather(self.redis.expire(AUDIT_STREAM, AUDIT_STREAM_TTL_S),
-                                           *(self._index(sid, i) for sid, i in pairs))
-            orphans = [i for (_, i), ok in zip(pairs, indexed[1:], strict=True) if not int(ok)]
+            indexed = await asyncio.gather(*(self._index(sid, i) for sid, i in pairs))
+            orphans = [i for (_, i), ok in zip(pairs, indexed, strict=True) if not ok]
             if orphans:
                 await self.redis.xdel(AUDIT_STREAM, *orphans)
         except (RedisError, OSError) as exc:

@@ -27,7 +27,7 @@ from typing import Any
 
 import grpc
 
-from finadvisor.sessions import session_keys
+from finadvisor.sessions import Script, session_keys
 from finadvisor.sessions.types import META_SUFFIX, SESSION_KEY_SUFFIXES
 from finadvisor.shared.errors import (
     ConflictError,
@@ -56,6 +56,9 @@ METHOD_ROLES: dict[str, frozenset[str]] = {
     "GetInfo": frozenset({"backend", "analyst", "admin"}),
 }
 GATEWAY_SERVICE = "/finadvisor.gateway.v1.AdvisoryGateway/"
+
+#: runs a Lua script: (script, keys, args) -> its reply
+ScriptRunner = Callable[[Script, list[str], list[Any]], Awaitable[Any]]
 
 _TOKEN_BUCKET = """
 -- KEYS[1] bucket hash; ARGV: rate per s, burst, now ms, ttl ms
@@ -183,18 +186,26 @@ class RateLimiter:
 
     def __init__(self, redis: Any, rate_per_s: float, burst: int,
                  max_turns_per_session: int, session_turns_per_min: float = 60.0,
-                 session_turn_burst: int = 20) -> None:
+                 session_turn_burst: int = 20, run_script: ScriptRunner | None = None) -> None:
+        """``run_script``: how a script reaches Redis (the session store's ``run_script``,
+        which pipelines it with the store's own calls); by default one call on ``redis``."""
         self.redis = redis
         self.rate_per_s = rate_per_s
         self.burst = burst
         self.max_turns_per_session = max_turns_per_session
         self.session_turns_per_s = session_turns_per_min / 60.0
         self.session_turn_burst = session_turn_burst
-        self._script = redis.register_script(_TOKEN_BUCKET)
+        self._run: ScriptRunner = run_script or (
+            lambda script, keys, args: script(redis, keys, args))
+        self._bucket = Script(_TOKEN_BUCKET)
+        self._turn_slot = Script(_TURN_SLOT)
         #: decrement the in-flight counter and drop it at zero (no key outlives its turns)
-        self.release = redis.register_script(
+        self._release = Script(
             "if redis.call('DECR', KEYS[1]) <= 0 then redis.call('DEL', KEYS[1]) end")
-        self._turn_slot = redis.register_script(_TURN_SLOT)
+
+    def release(self, keys: list[str]) -> Awaitable[Any]:
+        """Give back a turn slot (``keys``: the session's in-flight counter)."""
+        return self._run(self._release, keys, [])
 
     async def take(self, client_id: str, rate_per_s: float | None = None,
                    burst: int | None = None) -> None:
@@ -205,9 +216,9 @@ class RateLimiter:
             return
         ttl_ms = int(max(burst / rate, 1.0) * 1000) + 1000
         try:
-            allowed, wait_ms = await self._script(
-                keys=[f"fa:rl:{{{client_id}}}"],
-                args=[rate, burst, int(time.time() * 1000), ttl_ms])
+            allowed, wait_ms = await self._run(
+                self._bucket, [f"fa:rl:{{{client_id}}}"],
+                [rate, burst, int(time.time() * 1000), ttl_ms])
         except Exception as exc:  # noqa: BLE001 - redis errors of every flavour
             raise StoreUnavailableError("rate limiter unavailable") from exc
         if not int(allowed):
@@ -238,10 +249,10 @@ class _TurnSlot:
     async def __aenter__(self) -> None:
         lim = self.limiter
         try:
-            count, wait_ms = await lim._turn_slot(
-                keys=[self.key, self.owner_key, self.rate_key, self.meta_key],
-                args=[self.caller, self.owner_ttl_s, lim.session_turns_per_s,
-                      lim.session_turn_burst, int(time.time() * 1000)])
+            count, wait_ms = await lim._run(
+                lim._turn_slot, [self.key, self.owner_key, self.rate_key, self.meta_key],
+                [self.caller, self.owner_ttl_s, lim.session_turns_per_s,
+                 lim.session_turn_burst, int(time.time() * 1000)])
         except Exception as exc:  # noqa: BLE001 - redis errors of every flavour
             raise StoreUnavailableError("session store unavailable") from exc
         if int(count) == -1:
@@ -258,7 +269,7 @@ class _TurnSlot:
         if self.held:
             self.held = False
             try:
-                await self.limiter.release(keys=[self.key])
+                await self.limiter.release([self.key])
             except Exception:  # noqa: BLE001 - the TTL frees it anyway
                 log.warning("could not release a session turn slot")
 

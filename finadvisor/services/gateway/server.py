@@ -71,14 +71,15 @@ class GatewayApp(ServiceApp):
         backends = await self.connect_backends(s)
         self.backends = backends
         self.store = RedisStateStore(self.sessions)
+        # The limits and the audit index share the store's pipelined round trips.
         self.limiter = RateLimiter(self.store.client, s.rate_limit_per_s, s.rate_burst,
                                    s.max_turns_per_session, s.session_turns_per_min,
-                                   s.session_turn_burst)
+                                   s.session_turn_burst, run_script=self.store.run_script)
         # Sessions have owners when clients have ids.
         ownership = (Ownership(self.store.client, self.sessions.ttl_s)
                      if self.credentials is not None else None)
         audit = AuditLog(self.store.client, max_records=s.audit_max_records,
-                         session_ttl_s=self.sessions.ttl_s)
+                         session_ttl_s=self.sessions.ttl_s, run_script=self.store.run_script)
         self.servicer = AdvisoryGatewayServicer(
             backends=backends, converser=Converser(s, backends, self.store, audit, credit),
             audit=audit, credit=credit, limiter=self.limiter, ownership=ownership)
