@@ -64,6 +64,15 @@ return 1
 """
 
 
+#: KEYS: the stream. ARGV: max entries (approximate trim), the stream's TTL in s, then the
+#: entry's field/value pairs. Returns the new entry's id.
+_APPEND = """
+local id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*', unpack(ARGV, 3))
+redis.call('EXPIRE', KEYS[1], ARGV[2])
+return id
+"""
+
+
 def session_audit_key(session_id: str) -> str:
     return f"fa:{{{session_id}}}:{SESSION_AUDIT_SUFFIX}"
 
@@ -80,6 +89,7 @@ class AuditLog:
         self.session_ttl_s = session_ttl_s
         self.per_session_max = per_session_max
         self._index_script = Script(_INDEX_IF_SESSION)
+        self._append_script = Script(_APPEND)
         self._run = run_script or (lambda script, keys, args: script(redis, keys, args))
 
     async def _index(self, session_id: str, entry_id: str) -> int:
@@ -96,12 +106,14 @@ class AuditLog:
         if not entries:
             return []
         try:
-            async with self.redis.pipeline(transaction=False) as pipe:
-                for entry in entries:
-                    pipe.xadd(AUDIT_STREAM, self._fields(entry), maxlen=self.max_records,
-                              approximate=True)
-                pipe.expire(AUDIT_STREAM, AUDIT_STREAM_TTL_S)
-                raw_ids = (await pipe.execute())[:-1]
+            # One script per entry (XADD + the stream's TTL), issued together: with the store's
+            # auto-pipeline they share one round trip with whatever else this tick sends (the
+            # turn's finish_turn).
+            raw_ids = await asyncio.gather(*(
+                self._run(self._append_script, [AUDIT_STREAM],
+                          [self.max_records, AUDIT_STREAM_TTL_S,
+                           *(x for kv in self._fields(entry).items() for x in kv)])
+                for entry in entries))
             ids = [i.decode() if isinstance(i, bytes) else str(i) for i in raw_ids]
             # Indexed only while the session exists (one script per entry, on the session's
             # slot); the entry of a session erased meanwhile is taken back at once.
