@@ -160,12 +160,18 @@ class Converser:
             raise InvalidInputError("n_best must be between 0 and 5")
 
     # -- the turn -------------------------------------------------------------------------------
-    async def converse(self, req: gateway_pb2.ConverseRequest,
-                       remaining_s: float | None) -> gateway_pb2.ConverseResponse:
+    async def converse(self, req: gateway_pb2.ConverseRequest, remaining_s: float | None,
+                       stored_answer: Awaitable[bytes | None] | None = None,
+                       ) -> gateway_pb2.ConverseResponse:
         """One turn of a request that passed ``validate`` (the servicer checks it before the
-        turn takes a session slot, so bad input never reaches Redis)."""
+        turn takes a session slot, so bad input never reaches Redis).
+
+        ``stored_answer``: the answer kept for this request_id, already asked for (the servicer
+        reads it together with the session's turn slot, in one round trip); read here when
+        not given."""
         budget = Budget.from_context(remaining_s, self.settings.turn_deadline_s)
-        stored = await self.store.get_response(req.session_id, req.request_id)
+        stored = await (stored_answer if stored_answer is not None else
+                        self.store.get_response(req.session_id, req.request_id))
         if stored is not None:
             resp = gateway_pb2.ConverseResponse.FromString(stored)
             resp.replayed = True

@@ -97,9 +97,19 @@ class AdvisoryGatewayServicer(gateway_pb2_grpc.AdvisoryGatewayServicer):
         converser = self.converser
         session_id_var.set(request.session_id)
         converser.validate(request)
-        async with self.limiter.session_turn(request.session_id, client_var.get(),
-                                             self.ownership):
-            return await converser.converse(request, context.time_remaining())
+        # The answer kept for a replay is read beside the turn slot (one round trip with the
+        # store's auto-pipeline) and used only once the slot is granted to the session's owner.
+        stored = asyncio.ensure_future(converser.store.get_response(request.session_id,
+                                                                    request.request_id))
+        try:
+            async with self.limiter.session_turn(request.session_id, client_var.get(),
+                                                 self.ownership):
+                return await converser.converse(request, context.time_remaining(), stored)
+        finally:
+            if not stored.done():
+                stored.cancel()
+            elif not stored.cancelled():
+                stored.exception()  # retrieved: a slot refused first leaves it unread
 
     async def GetSession(self, request, context):  # noqa: N802 - the proto's method name
         backends = self.backends
