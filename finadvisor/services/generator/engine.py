@@ -44,7 +44,7 @@ from finadvisor.dialogue.realise import fill as fill_from_acts
 from finadvisor.dialogue.realise import realise as realise_acts
 from finadvisor.services.generator.inputs import GenerationInput, build_source, validate
 from finadvisor.services.generator.lexicalize import lexicalize
-from finadvisor.services.generator.modeling import GeneratorModel
+from finadvisor.services.generator.modeling import GeneratorModel, compile_greedy_steps
 from finadvisor.services.generator.policy import CompliancePolicy
 from finadvisor.services.generator.tokenization import (
     PLACEHOLDER_TOKENS,
@@ -174,6 +174,7 @@ class GeneratorEngine:
         hf_logging.disable_progress_bar()
         tokenizer = load_tokenizer(folder)
         model = GeneratorModel.from_pretrained(str(folder), local_files_only=True, use_safetensors=True)
+        compile_greedy_steps()
         return cls(
             model, tokenizer, CompliancePolicy.load(policy_path), str(manifest.get("version", "")),
             max_batch_size=max_batch_size, max_wait_ms=max_wait_ms, max_queue=max_queue, workers=workers,

@@ -240,6 +240,13 @@ def _greedy_steps_fn() -> Any:
     return _GREEDY_STEPS
 
 
+
+def compile_greedy_steps() -> None:
+    """Compile the greedy step loop now (a service calls it while it loads, so the first
+    customer's reply does not wait for TorchScript)."""
+    _greedy_steps_fn()
+
+
 class GeneratorModel(GeneratorPreTrainedModel, GenerationMixin):
     """Encoder-decoder with attention whose ``generate`` comes from transformers."""
 
