@@ -396,6 +396,8 @@ class GeneratorEngine:
             seg_logits.clear()
             seg_alpha.clear()
 
+        with self._stats_lock:  # counted before any row is answered (early answers)
+            self.decode_calls += 1
         used = 0
         while used < limit:
             # Steps until a row writes EOS (or the limit), in one compiled loop.
@@ -422,8 +424,6 @@ class GeneratorEngine:
             token = nxt
         flush(used)
         complete(alive, used)  # rows that reached the length limit without EOS
-        with self._stats_lock:
-            self.decode_calls += 1
         return (targets[:, :used], tok_logp[:, :used],
                 alphas[:, :used] if alphas is not None else None)
 
