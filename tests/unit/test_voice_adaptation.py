@@ -46,6 +46,10 @@ def test_torch_decoder_reads_ctranslate2_encoder_output_like_ctranslate2() -> No
     assert "5000 pounds" in backend._tokenizer.decode(expected_ids)  # (the base model hears
     # "tomorrow" for "to borrow" in this voice: what the adaptation is for)
 
+    from finadvisor.services.voice.adaptation import ADAPTED
+
     trainable = decoder.trainable()
-    assert trainable and all("/attention/" in k for k in trainable)
+    assert trainable and all(any(s in k + "/" for s in ADAPTED) for k in trainable)
+    assert any("/attention/linear_0/" in k for k in trainable)  # cross-attention queries
     assert not any("/attention/linear_1/" in k for k in trainable)  # keys/values stay frozen
+    assert not any("embeddings" in k or "position" in k for k in trainable)

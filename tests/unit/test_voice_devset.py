@@ -13,13 +13,17 @@ import pytest
 from finadvisor.services.voice import devset
 from finadvisor.services.voice.confidence import LOW_CONFIDENCE, Calibration, calibration_report
 from finadvisor.services.voice.synth import (
+    ACCENT_VARIANTS,
+    ADAPTATION_VARIANTS,
     CALIBRATION_VARIANTS,
     DEVSET_VARIANTS,
+    ENGLISH_ACCENTS,
     HELDOUT_VARIANTS,
     TRAIN_VARIANTS,
     phone_band,
 )
 from finadvisor.services.voice.text import spoken_form, written_form
+from finadvisor.services.voice.validation import VALIDATION_VOICES
 
 
 @pytest.mark.parametrize(("said", "typed"), [
@@ -69,6 +73,52 @@ def test_devset_voices_are_used_nowhere_else() -> None:
     for other in (TRAIN_VARIANTS, HELDOUT_VARIANTS, CALIBRATION_VARIANTS):
         assert not dev & {key(v) for v in other}
     assert any(v.phone for v in DEVSET_VARIANTS) and any(v.snr_db for v in DEVSET_VARIANTS)
+
+
+def _accent(voice: str) -> str:
+    base = voice.split("+")[0]
+    return "en-gb" if base == "en" else base  # "en+m7": how a British variant is spelt
+
+
+def test_no_training_voice_is_an_evaluation_voice() -> None:
+    """No accent+variant an evaluation set reads with (held-out, dev set, calibration,
+    recogniser validation) is a voice of the encoder's training or the recogniser's adaptation,
+    whatever its speed, pitch or noise; no dev-set variant is used with any accent."""
+    evaluation = {v.voice for v in HELDOUT_VARIANTS + DEVSET_VARIANTS + CALIBRATION_VARIANTS}
+    evaluation |= set(VALIDATION_VOICES)
+    training = {v.voice for v in TRAIN_VARIANTS + ADAPTATION_VARIANTS}
+    assert not training & evaluation
+    # "en+m7" and "en-gb+m7" are one voice
+    assert not {f"{_accent(t)}+{t.split('+')[1]}" for t in training if "+" in t} & evaluation
+    dev_variants = {v.voice.split("+")[1] for v in DEVSET_VARIANTS if "+" in v.voice}
+    assert not {t.split("+")[1] for t in training if "+" in t} & dev_variants
+    training_tags = {v.tag for v in TRAIN_VARIANTS + ADAPTATION_VARIANTS}
+    evaluation_tags = {v.tag for v in HELDOUT_VARIANTS + DEVSET_VARIANTS + CALIBRATION_VARIANTS}
+    assert not training_tags & evaluation_tags
+
+
+def test_adaptation_hears_every_english_accent_with_several_speakers() -> None:
+    accents = {_accent(v.voice) for v in ADAPTATION_VARIANTS}
+    assert accents == set(ENGLISH_ACCENTS)
+    for accent in ENGLISH_ACCENTS:
+        speakers = {v.voice for v in ACCENT_VARIANTS if _accent(v.voice) == accent}
+        assert len(speakers) >= 2, accent
+
+
+def test_accent_variants_are_other_speakers_than_their_accent() -> None:
+    """espeak-ng silently reads an unknown variant, or any variant of "en-gb", as the plain
+    accent: each added adaptation voice must really be another speaker."""
+    from finadvisor.services.voice.synth import VoiceVariant, espeak_available, synthesize
+
+    if not espeak_available():
+        pytest.skip("espeak-ng is not installed")
+    plain = {}
+    for v in ACCENT_VARIANTS:
+        accent = _accent(v.voice)
+        if accent not in plain:
+            plain[accent] = synthesize("hello there", VoiceVariant(accent))[0]
+        own = synthesize("hello there", VoiceVariant(v.voice))[0]
+        assert own.shape != plain[accent].shape or not np.array_equal(own, plain[accent]), v.voice
 
 
 def test_handwritten_turns_are_well_formed() -> None:

@@ -59,12 +59,16 @@ def test_adapted_folder_is_reused_and_follows_the_delta(tmp_path: Path) -> None:
     assert np.allclose(got.astype(np.float32), (base * 3).astype(np.float16).astype(np.float32))
 
 
-def test_committed_delta_is_small_and_names_only_decoder_cross_attention() -> None:
+def test_committed_delta_is_small_and_names_only_the_adapted_decoder_weights() -> None:
+    from finadvisor.services.voice.adaptation import ADAPTED
+
     path = BUNDLED_MODELS_DIR / "voice" / whisper_delta.DELTA_FILE
     if not path.is_file():
         pytest.skip("no committed recogniser delta")
     assert path.stat().st_size < 5 * 1024 * 1024
     delta = whisper_delta.load_delta(path)
-    assert delta and all("/attention/" in k and k.startswith("decoder/layer_") for k in delta)
+    assert delta and all(k.startswith("decoder/layer_") and any(s in k + "/" for s in ADAPTED)
+                         for k in delta)
+    assert not any("/attention/linear_1/" in k for k in delta)  # cross-attention keys/values
     assert all(v.dtype == np.float16 and np.isfinite(v.astype(np.float32)).all()
                for v in delta.values())

@@ -70,6 +70,49 @@ ADAPTATION_EXTRA_VARIANTS: tuple[VoiceVariant, ...] = (
     VoiceVariant("en-us+Mike", 165, 50),
     VoiceVariant("en-gb+Alicia", 160, 55),
 )
+# Every English accent espeak-ng ships (`espeak-ng --voices=en`: en-us, en-gb, en-gb-scotland,
+# en-029, en-gb-x-gbclan, en-gb-x-rp, en-gb-x-gbcwmd, en-us-nyc) is heard by the recogniser's
+# adaptation, each with several speaker variants, speeds and pitches. The rule (checked by
+# tests/unit/test_voice_devset.py): no accent+variant combination that an evaluation set reads
+# with (held-out, dev set, calibration, recogniser validation) is ever a training voice, and no
+# dev-set variant (+m8, +f4, +f5, linda, david) is used with any accent. An accent is heard, a
+# speaker of the evaluation sets is not: "en-gb-x-gbcwmd+m2" is another voice than the dev set's
+# "en-gb-x-gbcwmd+m8".
+ENGLISH_ACCENTS: tuple[str, ...] = ("en-us", "en-gb", "en-gb-scotland", "en-029", "en-gb-x-gbclan",
+                                    "en-gb-x-rp", "en-gb-x-gbcwmd", "en-us-nyc")
+ACCENT_VARIANTS: tuple[VoiceVariant, ...] = (
+    VoiceVariant("en-gb-x-gbcwmd+m2", 160, 50),
+    VoiceVariant("en-gb-x-gbcwmd+m5", 145, 38),
+    VoiceVariant("en-gb-x-gbcwmd+f2", 170, 62),
+    VoiceVariant("en-gb-x-gbcwmd+f3", 150, 58),
+    VoiceVariant("en-gb-x-gbcwmd+Alex", 165, 45),
+    VoiceVariant("en-029+m3", 150, 45),
+    VoiceVariant("en-029+m6", 170, 40),
+    VoiceVariant("en-029+f1", 160, 64),
+    VoiceVariant("en-029+steph", 150, 58),
+    VoiceVariant("en-gb-scotland+m3", 160, 42),
+    VoiceVariant("en-gb-scotland+m6", 145, 46),
+    VoiceVariant("en-gb-scotland+f1", 165, 64),
+    VoiceVariant("en-gb-scotland+Annie", 150, 60),
+    VoiceVariant("en-gb-x-gbclan+m1", 155, 48),
+    VoiceVariant("en-gb-x-gbclan+m3", 170, 40),
+    VoiceVariant("en-gb-x-gbclan+f2", 160, 62),
+    VoiceVariant("en-gb-x-gbclan+ed", 165, 45),
+    VoiceVariant("en-gb-x-rp+m1", 150, 45),
+    VoiceVariant("en-gb-x-rp+m3", 165, 50),
+    VoiceVariant("en-gb-x-rp+f1", 160, 62),
+    VoiceVariant("en-gb-x-rp+caleb", 150, 40),
+    VoiceVariant("en-us-nyc+m1", 160, 45),
+    VoiceVariant("en-us-nyc+m4", 150, 50),
+    VoiceVariant("en-us-nyc+f1", 170, 60),
+    VoiceVariant("en-us-nyc+max", 165, 42),
+    VoiceVariant("en+m7", 155, 45),  # British variants are spelt "en+...": espeak-ng reads
+    VoiceVariant("en+f3", 165, 62),  # "en-gb+<variant>" as plain en-gb, the variant ignored
+    VoiceVariant("en-us+adam", 160, 45),
+    VoiceVariant("en-us+steph", 170, 60),
+)
+#: every voice the recogniser's adaptation reads with
+ADAPTATION_VARIANTS: tuple[VoiceVariant, ...] = TRAIN_VARIANTS + ADAPTATION_EXTRA_VARIANTS + ACCENT_VARIANTS
 # ... and voices only heard at evaluation (different speakers, speeds, pitches and noise).
 HELDOUT_VARIANTS: tuple[VoiceVariant, ...] = (
     VoiceVariant("en-us+f4", 150, 55),
