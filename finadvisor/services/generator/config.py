@@ -18,10 +18,10 @@ class GeneratorSettings(ServerSettings):
     batch_wait_ms: float = env_field("BATCH_WAIT_MS", 0.0, "how long a batch waits for more "
                                      "requests (0: it takes what queued while the previous "
                                      "batch decoded)", min=0, max=100)
-    decode_workers: int = env_field("DECODE_WORKERS", 1, "batches decoded at the same time "
-                                    "(threads; torch runs its kernels without the GIL; more "
-                                    "than one pays where the service has cores of its own)",
-                                    min=1, max=16)
+    decode_workers: int = env_field("DECODE_WORKERS", 2, "batches decoded at the same time "
+                                    "(threads; the greedy loop runs in TorchScript without the "
+                                    "GIL, so a short reply is decoded beside a long summary "
+                                    "instead of waiting for it)", min=1, max=16)
     torch_threads: int = env_field("TORCH_THREADS", 1, "CPU threads of one decode (batching "
                                    "gives the parallelism)", min=1, max=64)
     policy_file: Path | None = env_field("POLICY_FILE", None, "compliance policy (JSON); "
