@@ -4,6 +4,7 @@ given on the command line."""
 from __future__ import annotations
 
 import os
+import random
 import signal
 import subprocess
 import sys
@@ -15,7 +16,7 @@ from pathlib import Path
 import grpc
 
 from finadvisor.services import GRPC_SERVICES
-from finadvisor.shared.redis_local import free_port
+from finadvisor.shared.redis_local import free_port, port_is_free
 
 
 @dataclass
@@ -66,6 +67,29 @@ class StackHandle:
                 self.proc.kill()
 
 
+def _listen_ports(count: int) -> list[int]:
+    """``count`` distinct free ports below the kernel's ephemeral range: a port taken by
+    binding port 0 can meanwhile become the local port of some outgoing connection (the
+    benchmark opens many), and a service then fails to start on it."""
+    low = 32768
+    try:
+        low = int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        pass
+    if low <= 12000:  # an unusual range: the kernel's own choice, made distinct
+        found: set[int] = set()
+        while len(found) < count:
+            found.add(free_port())
+        return list(found)
+    rng = random.Random()
+    found = set()
+    while len(found) < count:
+        port = rng.randrange(10000, low)
+        if port not in found and port_is_free(port):
+            found.add(port)
+    return list(found)
+
+
 def start_stack(timeout_s: float = 300, extra_env: dict[str, str] | None = None) -> StackHandle:
     """`finadvisor up` on free ports with its own home; TLS, API keys and per-client rate
     limits as by default (one backend key must get through the load), the per-session turn
@@ -77,8 +101,9 @@ def start_stack(timeout_s: float = 300, extra_env: dict[str, str] | None = None)
     env["FINADVISOR_GATEWAY_MAX_TURNS_PER_SESSION"] = "64"
     env["FINADVISOR_LOG_LEVEL"] = "WARNING"
     ports, metrics_ports = {}, {}
+    picked = _listen_ports(2 * (len(GRPC_SERVICES) + 1))
     for name in [*GRPC_SERVICES, "console"]:
-        ports[name], metrics_ports[name] = free_port(), free_port()
+        ports[name], metrics_ports[name] = picked.pop(), picked.pop()
         env[f"FINADVISOR_{name.upper()}_PORT"] = str(ports[name])
         env[f"FINADVISOR_{name.upper()}_METRICS_PORT"] = str(metrics_ports[name])
     env.update(extra_env or {})
