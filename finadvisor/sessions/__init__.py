@@ -23,7 +23,7 @@ call the NLU.
 from finadvisor.sessions.base import StateStore
 from finadvisor.sessions.config import SessionSettings
 from finadvisor.sessions.redis_store import RedisStateStore, turn_payload
-from finadvisor.sessions.scripts import SCRIPT_NAMES, Script
+from finadvisor.sessions.scripts import SCRIPT_NAMES, Script, ScriptRunner, run_on
 from finadvisor.sessions.types import (
     INDEX_KEY,
     KEY_PREFIX,
@@ -53,6 +53,7 @@ __all__ = [
     "HistoryEntry",
     "RedisStateStore",
     "Script",
+    "ScriptRunner",
     "SessionListing",
     "SessionSettings",
     "SessionSnapshot",
@@ -62,6 +63,7 @@ __all__ = [
     "StateStore",
     "TurnInput",
     "TurnResult",
+    "run_on",
     "session_keys",
     "turn_payload",
 ]

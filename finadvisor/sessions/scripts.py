@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from importlib import resources
 from typing import Any
 
@@ -63,3 +63,17 @@ class Script:
             return await client.evalsha(self.sha, len(keys), *keys, *args)
         except NoScriptError:
             return await client.eval(self.source, len(keys), *keys, *args)
+
+
+#: Runs one Lua script: ``(script, keys, args)`` -> its reply. ``RedisStateStore.run_script``
+#: is one (through the store's auto-pipeline); ``run_on(client)`` is the plain one.
+ScriptRunner = Callable[[Script, Sequence[str], Sequence[Any]], Awaitable[Any]]
+
+
+def run_on(client: Any) -> ScriptRunner:
+    """A runner that sends each script as one call on ``client``."""
+
+    def run(script: Script, keys: Sequence[str], args: Sequence[Any]) -> Awaitable[Any]:
+        return script(client, keys, args)
+
+    return run

@@ -14,13 +14,12 @@ import dataclasses
 import hashlib
 import json
 import time
-from collections.abc import Awaitable, Callable, Mapping, Sequence
-from typing import Any
+from collections.abc import Mapping, Sequence
 
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
-from finadvisor.sessions import Script, session_keys
+from finadvisor.sessions import Script, ScriptRunner, run_on, session_keys
 from finadvisor.sessions.types import META_SUFFIX, SESSION_KEY_SUFFIXES
 from finadvisor.shared.errors import StoreUnavailableError
 
@@ -80,8 +79,7 @@ def session_audit_key(session_id: str) -> str:
 class AuditLog:
     def __init__(self, redis: Redis, max_records: int = 100_000, session_ttl_s: int = 86_400,
                  per_session_max: int = 1000,
-                 run_script: Callable[[Script, list[str], list[Any]], Awaitable[Any]] | None = None,
-                 ) -> None:
+                 run_script: ScriptRunner | None = None) -> None:
         """``run_script``: how the index script reaches Redis (the session store's
         ``run_script``, pipelined with the store's own calls); by default a call on ``redis``."""
         self.redis = redis
@@ -90,7 +88,7 @@ class AuditLog:
         self.per_session_max = per_session_max
         self._index_script = Script(_INDEX_IF_SESSION)
         self._append_script = Script(_APPEND)
-        self._run = run_script or (lambda script, keys, args: script(redis, keys, args))
+        self._run = run_script or run_on(redis)
 
     async def _index(self, session_id: str, entry_id: str) -> int:
         meta = session_keys(session_id)[SESSION_KEY_SUFFIXES.index(META_SUFFIX)]

@@ -27,7 +27,7 @@ from typing import Any
 
 import grpc
 
-from finadvisor.sessions import Script, session_keys
+from finadvisor.sessions import Script, ScriptRunner, run_on, session_keys
 from finadvisor.sessions.types import META_SUFFIX, SESSION_KEY_SUFFIXES
 from finadvisor.shared.errors import (
     ConflictError,
@@ -56,9 +56,6 @@ METHOD_ROLES: dict[str, frozenset[str]] = {
     "GetInfo": frozenset({"backend", "analyst", "admin"}),
 }
 GATEWAY_SERVICE = "/finadvisor.gateway.v1.AdvisoryGateway/"
-
-#: runs a Lua script: (script, keys, args) -> its reply
-ScriptRunner = Callable[[Script, list[str], list[Any]], Awaitable[Any]]
 
 _TOKEN_BUCKET = """
 -- KEYS[1] bucket hash; ARGV: rate per s, burst, now ms, ttl ms
@@ -195,8 +192,7 @@ class RateLimiter:
         self.max_turns_per_session = max_turns_per_session
         self.session_turns_per_s = session_turns_per_min / 60.0
         self.session_turn_burst = session_turn_burst
-        self._run: ScriptRunner = run_script or (
-            lambda script, keys, args: script(redis, keys, args))
+        self._run: ScriptRunner = run_script or run_on(redis)
         self._bucket = Script(_TOKEN_BUCKET)
         self._turn_slot = Script(_TURN_SLOT)
         #: decrement the in-flight counter and drop it at zero (no key outlives its turns)
