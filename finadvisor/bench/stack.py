@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import random
+import shutil
 import signal
 import subprocess
 import sys
@@ -30,6 +31,9 @@ class StackHandle:
     output: list[str] = field(default_factory=list)
     ports: dict[str, int] = field(default_factory=dict)
     metrics_ports: dict[str, int] = field(default_factory=dict)
+    #: the home was made for this stack (a temporary folder): ``stop`` removes it, with the
+    #: credentials, keys, logs and Redis files in it
+    own_home: bool = False
 
     def channel(self) -> grpc.aio.Channel:
         from finadvisor.shared.client import make_channel
@@ -65,6 +69,9 @@ class StackHandle:
                 self.proc.wait(60)
             except subprocess.TimeoutExpired:
                 self.proc.kill()
+                self.proc.wait(10)
+        if self.own_home and self.home is not None:
+            shutil.rmtree(self.home, ignore_errors=True)
 
 
 def _listen_ports(count: int) -> list[int]:
@@ -109,7 +116,7 @@ def start_stack(timeout_s: float = 300, extra_env: dict[str, str] | None = None)
     env.update(extra_env or {})
     proc = subprocess.Popen([sys.executable, "-m", "finadvisor.cli", "up", "--no-train"],
                             env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    handle = StackHandle(gateway=f"127.0.0.1:{ports['gateway']}", home=home, proc=proc,
+    handle = StackHandle(gateway=f"127.0.0.1:{ports['gateway']}", home=home, proc=proc, own_home=True,
                          ca=home / "tls" / "ca.pem", ports=ports,
                          metrics_ports=metrics_ports)
     ready = threading.Event()

@@ -113,9 +113,7 @@ def stack_console() -> Iterator[Console]:
         password = (handle.home / "credentials" / "console-password").read_text().strip()
         yield Console(f"http://127.0.0.1:{handle.ports['console']}/", password=password)
     finally:
-        handle.stop()
-        if handle.home is not None:
-            shutil.rmtree(handle.home, ignore_errors=True)
+        handle.stop()  # removes the stack's temporary home
 
 
 @pytest.fixture(scope="module")

@@ -98,3 +98,5 @@ def test_up_restarts_a_killed_redis_without_losing_a_turn() -> None:
         assert any("redis exited" in line for line in handle.output)
     finally:
         handle.stop()
+    # the stack's temporary home (credentials, keys, Redis files) goes with it
+    assert not handle.home.exists()
