@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
+from finadvisor.services.generator.drafts import DRAFT_TOKENS
 from finadvisor.shared.config import ServerSettings, env_field
 
 
@@ -22,6 +23,10 @@ class GeneratorSettings(ServerSettings):
                                     "(threads; the greedy loop runs in TorchScript without the "
                                     "GIL, so a short reply is decoded beside a long summary "
                                     "instead of waiting for it)", min=1, max=16)
+    draft_tokens: int = env_field("DRAFT_TOKENS", DRAFT_TOKENS, "longest draft of a greedy reply checked "
+                                  "in one pass (drafts.py: what followed the same tokens in "
+                                  "earlier replies; the same tokens either way); 0: off",
+                                  min=0, max=64)
     torch_threads: int = env_field("TORCH_THREADS", 1, "CPU threads of one decode (batching "
                                    "gives the parallelism)", min=1, max=64)
     policy_file: Path | None = env_field("POLICY_FILE", None, "compliance policy (JSON); "

@@ -42,10 +42,12 @@ from transformers.utils import logging as hf_logging
 from finadvisor.dialogue import guard
 from finadvisor.dialogue.realise import fill as fill_from_acts
 from finadvisor.dialogue.realise import realise as realise_acts
+from finadvisor.services.generator.drafts import DRAFT_TOKENS, DraftTable
 from finadvisor.services.generator.inputs import GenerationInput, build_source, validate
 from finadvisor.services.generator.lexicalize import lexicalize
 from finadvisor.services.generator.modeling import GeneratorModel, compile_greedy_steps
 from finadvisor.services.generator.policy import CompliancePolicy
+from finadvisor.services.generator.search import RowsDecoded, greedy_search
 from finadvisor.services.generator.tokenization import (
     PLACEHOLDER_TOKENS,
     display_tokens,
@@ -62,10 +64,6 @@ RESCUE_BEAMS = 4
 #: spare (every batch-mate waits for it), so their unfaithful replies go straight to the
 #: template realisation, which says the same.
 LONG_ACTS = frozenset({"confirm", "inform_decision"})
-
-
-#: (batch rows, their targets (n, T), token log-probabilities (n, T), attention (n, T, S) or None)
-RowsDecoded = Callable[[list[int], torch.Tensor, torch.Tensor, "torch.Tensor | None"], None]
 
 
 class Alternative(NamedTuple):
@@ -141,6 +139,7 @@ class GeneratorEngine:
         max_wait_ms: float = 0.0,
         max_queue: int = 1024,
         workers: int = 1,
+        draft_tokens: int = DRAFT_TOKENS,
     ) -> None:
         self.model = model.eval()
         self.tokenizer = tokenizer
@@ -149,6 +148,8 @@ class GeneratorEngine:
         self.decode_calls = 0  # model.generate calls (one per batch group)
         self._stats_lock = threading.Lock()
         self._token_text: dict[int, str] = {}  # display form of each token id (heatmap labels)
+        # greedy replies already written, to draft the next ones from (0 draft tokens: off)
+        self.drafts = DraftTable(draft_tokens) if draft_tokens > 0 else None
         # At most `workers` decodes at once (the batcher's threads, or synchronous callers).
         self._lock = threading.BoundedSemaphore(workers)
         self._batcher: DynamicBatcher[GenerationInput, GenerationOutput] = DynamicBatcher(
@@ -165,6 +166,7 @@ class GeneratorEngine:
         max_wait_ms: float = 0.0,
         max_queue: int = 1024,
         workers: int = 1,
+        draft_tokens: int = DRAFT_TOKENS,
     ) -> GeneratorEngine:
         """Load a model folder written by training.py, after checking its sha256 manifest."""
         folder = Path(folder)
@@ -178,13 +180,15 @@ class GeneratorEngine:
         return cls(
             model, tokenizer, CompliancePolicy.load(policy_path), str(manifest.get("version", "")),
             max_batch_size=max_batch_size, max_wait_ms=max_wait_ms, max_queue=max_queue, workers=workers,
+            draft_tokens=draft_tokens,
         )
 
     @property
     def batcher_stats(self) -> dict[str, int]:
         s = self._batcher.stats
         return {"batches": s.batches, "items": s.items, "largest_batch": s.largest_batch,
-                "decode_calls": self.decode_calls}
+                "decode_calls": self.decode_calls,
+                **(self.drafts.stats if self.drafts is not None else {})}
 
     def on_batch(self, callback: Callable[[int], None]) -> None:
         """Call ``callback(size)`` for every batch the batcher decodes (metrics)."""
@@ -330,141 +334,15 @@ class GeneratorEngine:
             on_done(list(range(len(reqs))), *found)
         return found
 
-    @torch.inference_mode()
     def greedy(
         self, src_ids: torch.Tensor, src_mask: torch.Tensor, banned: torch.Tensor, want_attention: bool = True,
         on_rows: RowsDecoded | None = None,
     ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None]:
-        """Greedy search that scores as it goes.
-
-        src_ids, src_mask (B, S); banned (B, V) -> targets (B, T) (pad after EOS, as ``generate``
-        writes them), the log-probability of each target token under the unmasked distribution
-        (B, T) (what the teacher-forced rescoring computes) and, if asked, the attention rows
-        (B, T, S). The decoder does not feed attention back into its GRU, so the step-by-step rows
-        equal the teacher-forced ones.
-
-        A row that has written EOS leaves the batch: the steps that follow run on the rows still
-        writing only (a batch mixing a one-line question with a ~100-token summary costs the
-        summary's steps at one row, not at the batch's width). The tokens are those of a search
-        that keeps every row to the end; log-probabilities and attention differ from it by float
-        rounding only (a smaller matrix product). Positions after a row's EOS hold pad, a
-        log-probability of 0 and zero attention; callers read up to the EOS.
-
-        ``on_rows(rows, targets, tok_logp, alphas)`` is called each time rows are complete (EOS
-        written, or the length limit reached) with their batch indices and their (n, T') slices.
-        """
-        cfg = self.model.config
-        if cfg.decoder_layers != 1 or self.model.training:
-            found = self._greedy_layers(src_ids, src_mask, banned, want_attention)
-            if on_rows is not None:
-                on_rows(list(range(int(src_ids.shape[0]))), *found)
-            return found
-        eos, pad = int(cfg.eos_token_id), int(cfg.pad_token_id)  # type: ignore[arg-type]  # set by our config
-        batch, src_len = src_ids.shape
-        enc_states = self.model.encoder(src_ids, attention_mask=src_mask)[0]  # (B, S, H)
-        scored_keys, mask_bias, hidden = self.model.prepare_fast_decoding(enc_states, src_mask)
-        weights = self.model.step_weights()  # checked once per search, not once per step
-        ban_bias = torch.zeros(banned.shape).masked_fill(banned, float("-inf"))  # (B, V)
-        token = torch.full((batch,), int(cfg.decoder_start_token_id), dtype=torch.long)  # (B,)
-        limit = cfg.max_target_length
-        targets = torch.full((batch, limit), pad, dtype=torch.long)  # (B, T)
-        tok_logp = torch.zeros((batch, limit))  # (B, T)
-        alphas = torch.zeros((batch, limit, src_len)) if want_attention else None  # (B, T, S)
-        alive = torch.arange(batch)  # (b,) the batch row of each row still writing
-        # One segment: the steps since the set of rows last changed, written out in one go.
-        seg_start = 0
-        seg_tokens: list[torch.Tensor] = []
-        seg_logits: list[torch.Tensor] = []
-        seg_alpha: list[torch.Tensor] = []
-
-        def complete(rows: torch.Tensor, end: int) -> None:
-            if on_rows is not None and rows.numel():
-                on_rows(rows.tolist(), targets[rows, :end], tok_logp[rows, :end],
-                        alphas[rows, :end] if alphas is not None else None)
-
-        def flush(end: int) -> None:
-            if not seg_tokens:
-                return
-            toks = torch.stack(seg_tokens, dim=1)  # t x (b,) -> (b, t)
-            logits = torch.stack(seg_logits, dim=1)  # t x (b, V) -> (b, t, V)
-            logp = torch.log_softmax(logits.float(), dim=-1).gather(-1, toks.unsqueeze(-1))  # (b, t, 1)
-            targets[alive, seg_start:end] = toks
-            tok_logp[alive, seg_start:end] = logp.squeeze(-1)
-            if alphas is not None:
-                alphas[alive, seg_start:end] = torch.stack(seg_alpha, dim=1)  # (b, t, S)
-            seg_tokens.clear()
-            seg_logits.clear()
-            seg_alpha.clear()
-
+        """``search.greedy_search`` with this engine's model and drafts (see there)."""
         with self._stats_lock:  # counted before any row is answered (early answers)
             self.decode_calls += 1
-        used = 0
-        while used < limit:
-            # Steps until a row writes EOS (or the limit), in one compiled loop.
-            toks, logits_seen, alpha_seen, hidden = self.model.decode_segment(
-                token, hidden, enc_states, scored_keys, mask_bias, ban_bias, weights,
-                limit - used, want_attention)  # t x (b,), t x (b, V), t x (b, S), (1, b, H)
-            seg_tokens.extend(toks)
-            seg_logits.extend(logits_seen)
-            seg_alpha.extend(alpha_seen)
-            used += len(toks)
-            nxt = toks[-1]  # (b,)
-            finished = nxt == eos  # (b,)
-            if bool(finished.any()):
-                flush(used)
-                seg_start = used
-                complete(alive[finished], used)
-                keep = (~finished).nonzero().squeeze(1)  # (b',)
-                if keep.numel() == 0:
-                    alive = keep
-                    break
-                alive, nxt = alive[keep], nxt[keep]
-                hidden, enc_states = hidden[:, keep], enc_states[keep]
-                scored_keys, mask_bias, ban_bias = scored_keys[keep], mask_bias[keep], ban_bias[keep]
-            token = nxt
-        flush(used)
-        complete(alive, used)  # rows that reached the length limit without EOS
-        return (targets[:, :used], tok_logp[:, :used],
-                alphas[:, :used] if alphas is not None else None)
-
-    def _greedy_layers(
-        self, src_ids: torch.Tensor, src_mask: torch.Tensor, banned: torch.Tensor, want_attention: bool
-    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None]:
-        """``greedy`` through the model's forward (a stacked decoder, or a model in training)."""
-        cfg = self.model.config
-        eos, pad = int(cfg.eos_token_id), int(cfg.pad_token_id)  # type: ignore[arg-type]  # set by our config
-        batch = src_ids.shape[0]
-        encoder_outputs = self.model.encoder(src_ids, attention_mask=src_mask)  # (B, S, H)
-        token = torch.full((batch, 1), int(cfg.decoder_start_token_id), dtype=torch.long)  # (B, 1)
-        cache: torch.Tensor | None = None  # GRU state (L, B, H) after the first step
-        done = torch.zeros(batch, dtype=torch.bool)  # (B,)
-        ban_bias = torch.zeros(banned.shape).masked_fill(banned, float("-inf"))  # (B, V)
-        steps: list[torch.Tensor] = []
-        logps: list[torch.Tensor] = []
-        rows: list[torch.Tensor] = []
-        for _ in range(cfg.max_target_length):
-            out = self.model(encoder_outputs=encoder_outputs, attention_mask=src_mask,
-                             decoder_input_ids=token, cache=cache,
-                             output_attentions=want_attention)
-            cache = out.cache
-            logits = out.logits[:, -1, :].float()  # (B, V)
-            if want_attention and out.cross_attentions is not None:
-                rows.append(out.cross_attentions[0])  # (B, 1, S)
-            nxt = (logits + ban_bias).argmax(dim=-1)  # (B,)
-            nxt = nxt.masked_fill(done, pad)  # finished rows pad, as generate does
-            logp = torch.log_softmax(logits, dim=-1).gather(-1, nxt.unsqueeze(-1))  # (B, 1)
-            steps.append(nxt)
-            logps.append(logp)
-            done = done | (nxt == eos)
-            if bool(done.all()):
-                break
-            token = nxt.unsqueeze(-1)  # (B, 1)
-        targets = torch.stack(steps, dim=1)  # T x (B,) -> (B, T)
-        tok_logp = torch.cat(logps, dim=1)  # T x (B, 1) -> (B, T)
-        alphas = torch.cat(rows, dim=1) if rows else None  # T x (B, 1, S) -> (B, T, S)
-        with self._stats_lock:
-            self.decode_calls += 1
-        return targets, tok_logp, alphas
+        return greedy_search(self.model, src_ids, src_mask, banned, want_attention, on_rows,
+                             self.drafts)
 
     def _hypotheses(
         self, reqs: list[GenerationInput], src_ids: torch.Tensor, src_mask: torch.Tensor,

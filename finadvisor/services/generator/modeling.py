@@ -161,6 +161,36 @@ class _StepWeights(NamedTuple):
     head_bias: torch.Tensor  # (V,)
 
 
+def _gru_cell(gi: torch.Tensor, h0: torch.Tensor, hidden_wt: torch.Tensor,
+              hidden_bias: torch.Tensor) -> torch.Tensor:
+    """torch's GRU cell (gates r|z|n) with its input half ``gi`` (B, 3H) already looked up:
+    h0 (B, H) -> h (B, H)."""
+    size = hidden_wt.shape[0]
+    gh = torch.addmm(hidden_bias, h0, hidden_wt)  # (B, H) @ (H, 3H) -> (B, 3H)
+    rz = torch.sigmoid(gi[:, : 2 * size] + gh[:, : 2 * size])  # (B, 2H)
+    r, z = rz[:, :size], rz[:, size:]
+    n = torch.tanh(gi[:, 2 * size:] + r * gh[:, 2 * size:])  # (B, H)
+    return n + z * (h0 - n)  # (1 - z) * n + z * h0
+
+
+def _attend_and_emit(
+    h: torch.Tensor, enc_states: torch.Tensor, keys_t: torch.Tensor, mask_bias: torch.Tensor,
+    combine_wt: torch.Tensor, combine_bias: torch.Tensor, head_wt: torch.Tensor,
+    head_bias: torch.Tensor,
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Attention over the input and the output layer for n decoder states: h (n, H),
+    enc_states (n, S, H), keys_t (n, H, S), mask_bias (n, 1, S) -> logits (n, V), attention
+    (n, S)."""
+    # mask (n, 1, S) + (n, 1, H) @ (n, H, S) -> (n, 1, S) -> (n, S)
+    energies = torch.baddbmm(mask_bias, h.unsqueeze(1), keys_t).squeeze(1)
+    alpha = torch.softmax(energies, dim=-1)  # (n, S)
+    context = torch.bmm(alpha.unsqueeze(1), enc_states).squeeze(1)  # (n, 1, S) @ (n, S, H) -> (n, H)
+    # cat -> (n, 2H) @ (2H, H) -> (n, H)
+    attentional = torch.tanh(torch.addmm(combine_bias, torch.cat([context, h], dim=-1), combine_wt))
+    logits = torch.addmm(head_bias, attentional, head_wt)  # (n, H) @ (H, V) -> (n, V)
+    return logits, alpha
+
+
 def _step(
     token: torch.Tensor, h0: torch.Tensor, enc_states: torch.Tensor, keys_t: torch.Tensor,
     mask_bias: torch.Tensor, input_gates: torch.Tensor, hidden_wt: torch.Tensor,
@@ -170,21 +200,42 @@ def _step(
     """One decoder step (``GeneratorModel.decode_step``): token (B,), h0 (B, H), enc_states
     (B, S, H), keys_t (B, H, S) the scored keys transposed, mask_bias (B, 1, S) -> logits
     (B, V), the new hidden state (B, H), attention (B, S). Written so TorchScript compiles it."""
-    size = hidden_wt.shape[0]
-    gi = input_gates.index_select(0, token)  # (B, 3H)
-    gh = torch.addmm(hidden_bias, h0, hidden_wt)  # (B, H) @ (H, 3H) -> (B, 3H)
-    rz = torch.sigmoid(gi[:, : 2 * size] + gh[:, : 2 * size])  # (B, 2H)
-    r, z = rz[:, :size], rz[:, size:]
-    n = torch.tanh(gi[:, 2 * size:] + r * gh[:, 2 * size:])  # (B, H)
-    h = n + z * (h0 - n)  # (1 - z) * n + z * h0
-    # mask (B, 1, S) + (B, 1, H) @ (B, H, S) -> (B, 1, S) -> (B, S)
-    energies = torch.baddbmm(mask_bias, h.unsqueeze(1), keys_t).squeeze(1)
-    alpha = torch.softmax(energies, dim=-1)  # (B, S)
-    context = torch.bmm(alpha.unsqueeze(1), enc_states).squeeze(1)  # (B, 1, S) @ (B, S, H) -> (B, H)
-    # cat -> (B, 2H) @ (2H, H) -> (B, H)
-    attentional = torch.tanh(torch.addmm(combine_bias, torch.cat([context, h], dim=-1), combine_wt))
-    logits = torch.addmm(head_bias, attentional, head_wt)  # (B, H) @ (H, V) -> (B, V)
+    h = _gru_cell(input_gates.index_select(0, token), h0, hidden_wt, hidden_bias)
+    logits, alpha = _attend_and_emit(h, enc_states, keys_t, mask_bias, combine_wt, combine_bias,
+                                     head_wt, head_bias)
     return logits, h, alpha
+
+
+def _check_draft(
+    token: torch.Tensor, draft: torch.Tensor, h0: torch.Tensor, enc_states: torch.Tensor,
+    keys_t: torch.Tensor, mask_bias: torch.Tensor, ban_bias: torch.Tensor,
+    input_gates: torch.Tensor, hidden_wt: torch.Tensor, hidden_bias: torch.Tensor,
+    combine_wt: torch.Tensor, combine_bias: torch.Tensor, head_wt: torch.Tensor,
+    head_bias: torch.Tensor,
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+    """The steps of b rows fed ``token`` (b,) and then their ``draft`` (b, k - 1): the GRU one
+    step at a time (``_step``'s cell on the same rows), then attention and the output layer for
+    the k positions of every row at once. h0 (b, H), enc_states (b, S, H), keys_t (b, H, S),
+    mask_bias (b, 1, S), ban_bias (b, V) -> the best token after each input (b, k), logits
+    (b, k, V), attention (b, k, S) and the hidden state after each input (b, k, H)."""
+    inputs = torch.cat([token.unsqueeze(1), draft], dim=1)  # (b, k)
+    rows, k = inputs.shape[0], inputs.shape[1]
+    gates = input_gates.index_select(0, inputs.reshape(-1)).view(rows, k, -1)  # (b, k, 3H)
+    states: list[torch.Tensor] = []
+    h = h0
+    for i in range(k):
+        h = _gru_cell(gates[:, i], h, hidden_wt, hidden_bias)  # (b, H)
+        states.append(h)
+    hs = torch.stack(states, dim=1)  # (b, k, H)
+    # mask (b, 1, S) + (b, k, H) @ (b, H, S) -> (b, k, S)
+    alpha = torch.softmax(torch.baddbmm(mask_bias, hs, keys_t), dim=-1)
+    context = torch.bmm(alpha, enc_states)  # (b, k, S) @ (b, S, H) -> (b, k, H)
+    # (b k, 2H) @ (2H, H) -> (b k, H) @ (H, V) -> (b, k, V)
+    attentional = torch.tanh(torch.addmm(combine_bias, torch.cat([context, hs], dim=-1).view(rows * k, -1),
+                                         combine_wt))
+    logits = torch.addmm(head_bias, attentional, head_wt).view(rows, k, -1)
+    best = (logits + ban_bias.unsqueeze(1)).argmax(dim=-1)  # (b, k)
+    return best, logits, alpha, hs
 
 
 def _greedy_steps(
@@ -213,38 +264,43 @@ def _greedy_steps(
     return tokens, logits_seen, alphas, h0
 
 
-_GREEDY_STEPS: Any = None
-_GREEDY_STEPS_LOCK = threading.Lock()
+_COMPILED: dict[str, Any] = {}
+_COMPILED_LOCK = threading.Lock()
 
 
-def _greedy_steps_fn() -> Any:
-    """``_greedy_steps`` compiled by TorchScript once per process (about 0.3 s), or the Python
-    function itself where TorchScript is unavailable: the same arithmetic either way.
+def _compiled(fn: Any) -> Any:
+    """``fn`` compiled by TorchScript once per process (about 0.3 s), or the Python function
+    itself where TorchScript is unavailable: the same arithmetic either way.
 
     TorchScript is deprecated upstream in favour of ``torch.compile``, which needs a C++
     compiler at run time that a bank's machine may not have; it is present in the pinned
-    torch 2.13, and if scripting fails the Python loop serves (logged once)."""
-    global _GREEDY_STEPS
-    if _GREEDY_STEPS is None:
-        with _GREEDY_STEPS_LOCK:
-            if _GREEDY_STEPS is None:
+    torch 2.13, and if scripting fails the Python function serves (logged once)."""
+    name = fn.__name__
+    if name not in _COMPILED:
+        with _COMPILED_LOCK:
+            if name not in _COMPILED:
                 try:
                     with warnings.catch_warnings():
                         warnings.simplefilter("ignore", DeprecationWarning)  # see the docstring
-                        _GREEDY_STEPS = torch.jit.script(_greedy_steps)
-                except Exception as exc:  # noqa: BLE001 - any failure to compile: the Python loop serves
+                        _COMPILED[name] = torch.jit.script(fn)
+                except Exception as exc:  # noqa: BLE001 - any failure to compile: the Python function serves
                     logging.getLogger("finadvisor.generator").warning(
-                        "greedy steps not compiled by TorchScript (%s); the Python loop serves",
-                        type(exc).__name__)
-                    _GREEDY_STEPS = _greedy_steps
-    return _GREEDY_STEPS
+                        "%s not compiled by TorchScript (%s); the Python function serves",
+                        name, type(exc).__name__)
+                    _COMPILED[name] = fn
+    return _COMPILED[name]
 
+
+def _greedy_steps_fn() -> Any:
+    """``_greedy_steps``, compiled (``_compiled``)."""
+    return _compiled(_greedy_steps)
 
 
 def compile_greedy_steps() -> None:
-    """Compile the greedy step loop now (a service calls it while it loads, so the first
-    customer's reply does not wait for TorchScript)."""
-    _greedy_steps_fn()
+    """Compile the greedy step loop and the draft check now (a service calls it while it
+    loads, so the first customer's reply does not wait for TorchScript)."""
+    _compiled(_greedy_steps)
+    _compiled(_check_draft)
 
 
 class GeneratorModel(GeneratorPreTrainedModel, GenerationMixin):
@@ -443,6 +499,27 @@ class GeneratorModel(GeneratorPreTrainedModel, GenerationMixin):
             weights.combine_wt, weights.combine_bias, weights.head_wt, weights.head_bias,
             max_steps, int(self.config.eos_token_id), want_attention)  # type: ignore[arg-type]  # set by our config
         return tokens, logits, alphas, h.unsqueeze(0)
+
+    def check_draft(
+        self, token: torch.Tensor, draft: torch.Tensor, hidden: torch.Tensor,
+        enc_states: torch.Tensor, scored_keys: torch.Tensor, mask_bias: torch.Tensor,
+        ban_bias: torch.Tensor, weights: _StepWeights,
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+        """Greedy steps of b rows fed ``token`` and then a ``draft`` (b, d) of the tokens they
+        may write next (``drafts.py``), in one compiled pass: the best token after each of the
+        d + 1 inputs (b, d + 1) (where it equals the draft's next token, the draft was right so
+        far), their logits (b, d + 1, V), attention (b, d + 1, S) and the hidden state after
+        each input (b, d + 1, H). The GRU cell is ``decode_segment``'s; attention and the output
+        layer run for all positions at once, so values equal the step-by-step ones to float
+        rounding (logits within about 1e-5) and the tokens are the same.
+
+        token (b,), hidden (1, b, H), enc_states and scored_keys (b, S, H), mask_bias (b, S),
+        ban_bias (b, V)."""
+        return _compiled(_check_draft)(  # type: ignore[no-any-return]  # a TorchScript function
+            token, draft, hidden[0], enc_states, scored_keys.transpose(1, 2),
+            mask_bias.unsqueeze(1), ban_bias, weights.input_gates, weights.hidden_wt,
+            weights.hidden_bias, weights.combine_wt, weights.combine_bias, weights.head_wt,
+            weights.head_bias)
 
     def shift_right(self, labels: torch.Tensor) -> torch.Tensor:
         """labels (B, T) -> decoder inputs (B, T): [start, y_1 .. y_{T-1}], -100 replaced by pad."""

@@ -38,7 +38,8 @@ class GeneratorApp(ServiceApp):
         folder = (s.models_dir or paths.models_dir()) / "generator"
         engine = await asyncio.to_thread(
             GeneratorEngine.load, folder, s.policy_file, max_batch_size=s.max_batch,
-            max_wait_ms=s.batch_wait_ms, workers=s.decode_workers)
+            max_wait_ms=s.batch_wait_ms, workers=s.decode_workers,
+            draft_tokens=s.draft_tokens)
         engine.on_batch(GENERATOR_BATCH_SIZE.observe)
         self.engine = engine
         self.servicer = ResponseGeneratorServicer(engine)

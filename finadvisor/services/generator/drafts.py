@@ -1,0 +1,93 @@
+"""Drafts for greedy decoding: what followed the same few tokens in the replies decoded before.
+
+The advisor words the same acts again and again ("I can't give a final answer yet: your
+application needs a review by one of our team. The main reason: ..."), so the decoder mostly
+writes token runs it has written before. A draft is the run that followed the last ``KEY``
+tokens the last time they were decoded; the engine checks a draft in one pass
+(``GeneratorModel.check_draft``: the GRU steps one by one, attention and output layer for all
+positions at once) and keeps the tokens up to the first one the model would not have written,
+plus the model's own token there. The reply is the greedy reply either way (the same tokens;
+scores equal to float rounding); a good draft makes the long summaries about three times
+cheaper per token, a wrong one costs one check. This is prompt-lookup / n-gram speculative
+decoding, with the service's own recent replies as the look-up text.
+
+The table holds delexicalised token ids only (a reply's figures and names are placeholders
+until lexicalisation), bounded by ``max_keys``: no customer data.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+
+#: tokens of context that select a draft
+KEY = 3
+#: longest draft checked at once
+DRAFT_TOKENS = 16
+#: n-grams remembered (least recently written forgotten first)
+MAX_KEYS = 20_000
+#: greedy steps rows without a draft take before they look for one again
+PROBE_STEPS = 4
+
+
+class DraftTable:
+    """n-gram -> the tokens that followed it in the latest decoded reply that had it."""
+
+    def __init__(self, draft_tokens: int = DRAFT_TOKENS, max_keys: int = MAX_KEYS) -> None:
+        if draft_tokens < 1 or max_keys < 1:
+            raise ValueError("draft_tokens and max_keys must be positive")
+        self.draft_tokens = draft_tokens
+        self.max_keys = max_keys
+        self._next: dict[tuple[int, ...], tuple[int, ...]] = {}
+        self._lock = threading.Lock()  # the engine's decode workers learn and look up at once
+        self.checked = 0  # drafts checked
+        self.drafted = 0  # draft tokens proposed
+        self.accepted = 0  # draft tokens the model agreed with
+
+    def __len__(self) -> int:
+        return len(self._next)
+
+    def lookup(self, written: Sequence[int]) -> tuple[int, ...]:
+        """The draft after ``written`` (the decoder start token, then the reply so far)."""
+        if len(written) < KEY:
+            return ()
+        return self._next.get(tuple(written[-KEY:]), ())
+
+    def learn(self, written: Sequence[int]) -> None:
+        """Remember the runs of a decoded reply (start token, tokens, EOS)."""
+        seq = list(written)
+        with self._lock:
+            for i in range(KEY, len(seq)):
+                key = tuple(seq[i - KEY : i])
+                self._next.pop(key, None)  # re-inserted last: the newest run, forgotten last
+                self._next[key] = tuple(seq[i : i + self.draft_tokens])
+            while len(self._next) > self.max_keys:
+                del self._next[next(iter(self._next))]
+
+    def batch_draft(self, written: Sequence[Sequence[int]], room: int) -> list[list[int]] | None:
+        """The drafts of rows that wrote ``written`` cut to one length (at most ``room``), or
+        None when a row has none."""
+        found = [self.lookup(row) for row in written]
+        size = min(room, *(len(d) for d in found))
+        return [list(d[:size]) for d in found] if size >= 1 else None
+
+    def agreed(self, best: Sequence[Sequence[int]], draft: Sequence[Sequence[int]], eos: int) -> int:
+        """How many positions of a checked draft every row keeps: ``best`` (b, d + 1), the
+        model's token after each input. A row keeps up to its first token the draft got wrong
+        (the model's token there included) or its EOS; the rows keep the smallest of these."""
+        n = len(best[0])
+        for got, want in zip(best, draft):
+            k = next((i + 1 for i, (g, w) in enumerate(zip(got, want)) if g != w), len(got))
+            if eos in got[:k]:
+                k = list(got).index(eos) + 1
+            n = min(n, k)
+        with self._lock:
+            self.checked += 1
+            self.drafted += sum(len(w) for w in draft)
+            self.accepted += sum(g == w for got, want in zip(best, draft) for g, w in zip(got[:n], want))
+        return n
+
+    @property
+    def stats(self) -> dict[str, int]:
+        return {"drafts_checked": self.checked, "draft_tokens": self.drafted,
+                "draft_tokens_accepted": self.accepted, "draft_keys": len(self._next)}
