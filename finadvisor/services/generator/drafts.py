@@ -28,6 +28,9 @@ DRAFT_TOKENS = 16
 MAX_KEYS = 20_000
 #: greedy steps rows without a draft take before they look for one again
 PROBE_STEPS = 4
+#: most rows drafted together: in a wider batch some row lacks a draft nearly every time, and
+#: looking for drafts would only cut the compiled loop short (rows leave a batch as they finish)
+DRAFT_ROWS = 8
 
 
 class DraftTable:

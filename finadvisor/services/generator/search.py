@@ -13,7 +13,7 @@ from collections.abc import Callable
 
 import torch
 
-from finadvisor.services.generator.drafts import PROBE_STEPS, DraftTable
+from finadvisor.services.generator.drafts import DRAFT_ROWS, PROBE_STEPS, DraftTable
 from finadvisor.services.generator.modeling import GeneratorModel
 
 #: (batch rows, their targets (n, T), token log-probabilities (n, T), attention (n, T, S) or None)
@@ -100,7 +100,8 @@ def greedy_search(
     written = [[start] for _ in range(batch)] if drafts is not None else None
     while used < limit:
         draft = None
-        if drafts is not None and written is not None:
+        drafting = written is not None and len(written) <= DRAFT_ROWS
+        if drafts is not None and written is not None and drafting:
             draft = drafts.batch_draft(written, limit - used - 1)
         if drafts is not None and draft is not None:
             # What the rows write next, drafted and checked in one pass; every row keeps the
@@ -115,11 +116,11 @@ def greedy_search(
             alpha_seen = list(alpha_k[:, :n].unbind(1)) if want_attention else []
             hidden = states[:, n - 1].unsqueeze(0)  # (1, b, H)
         else:
-            # Steps until a row writes EOS (or the limit), in one compiled loop; with drafts,
+            # Steps until a row writes EOS (or the limit), in one compiled loop; while drafting,
             # a few steps at a time, looking for a draft in between.
             toks, logits_seen, alpha_seen, hidden = model.decode_segment(
                 token, hidden, enc_states, scored_keys, mask_bias, ban_bias, weights,
-                limit - used if written is None else min(limit - used, PROBE_STEPS),
+                min(limit - used, PROBE_STEPS) if drafting else limit - used,
                 want_attention)  # t x (b,), t x (b, V), t x (b, S), (1, b, H)
         if written is not None:
             for row, new in zip(written, torch.stack(toks, dim=1).tolist()):
