@@ -53,19 +53,21 @@ def engines() -> tuple[GeneratorEngine, GeneratorEngine]:
 
 
 def test_a_draft_is_what_followed_the_same_tokens_last_time() -> None:
-    table = DraftTable(draft_tokens=4, max_keys=5)
+    table = DraftTable(draft_tokens=4, max_keys=6)
     table.learn([1, 10, 11, 12, 13, 14, 15, 2])
     assert table.lookup([1, 10, 11]) == (12, 13, 14, 15)  # at most draft_tokens
     assert table.lookup([7, 1, 10, 11]) == (12, 13, 14, 15)  # the last KEY tokens select it
     assert table.lookup([13, 14, 15]) == (2,)  # up to the reply's end
-    assert table.lookup([1, 10]) == ()  # fewer than KEY tokens written: no draft
+    assert table.lookup([1, 10]) == (11, 12, 13, 14)  # after a reply's first token
+    assert table.lookup([1]) == ()  # nothing written yet: no draft
     assert table.lookup([9, 9, 9]) == ()
     table.learn([1, 10, 11, 20, 2])
     assert table.lookup([1, 10, 11]) == (20, 2)  # the newest reply wins
-    assert len(table) == 5  # bounded: the run written longest ago is forgotten first
+    assert len(table) == 6  # bounded: the run written longest ago is forgotten first
     assert table.lookup([10, 11, 12]) == ()
     assert table.lookup([12, 13, 14]) == (15, 2)
     assert table.lookup([10, 11, 20]) == (2,)
+    assert table.lookup([1, 10]) == (11, 20, 2)
     assert KEY == 3
 
 

@@ -51,8 +51,10 @@ class DraftTable:
         return len(self._next)
 
     def lookup(self, written: Sequence[int]) -> tuple[int, ...]:
-        """The draft after ``written`` (the decoder start token, then the reply so far)."""
-        if len(written) < KEY:
+        """The draft after ``written`` (the decoder start token, then the reply so far): what
+        followed its last ``KEY`` tokens, or, after a reply's first token, what followed that
+        first token."""
+        if len(written) < KEY - 1:
             return ()
         return self._next.get(tuple(written[-KEY:]), ())
 
@@ -60,8 +62,8 @@ class DraftTable:
         """Remember the runs of a decoded reply (start token, tokens, EOS)."""
         seq = list(written)
         with self._lock:
-            for i in range(KEY, len(seq)):
-                key = tuple(seq[i - KEY : i])
+            for i in range(KEY - 1, len(seq)):
+                key = tuple(seq[max(0, i - KEY) : i])  # (start, first token), then KEY-grams
                 self._next.pop(key, None)  # re-inserted last: the newest run, forgotten last
                 self._next[key] = tuple(seq[i : i + self.draft_tokens])
             while len(self._next) > self.max_keys:

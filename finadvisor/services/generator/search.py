@@ -117,10 +117,10 @@ def greedy_search(
             hidden = states[:, n - 1].unsqueeze(0)  # (1, b, H)
         else:
             # Steps until a row writes EOS (or the limit), in one compiled loop; while drafting,
-            # a few steps at a time, looking for a draft in between.
+            # a few steps at a time (one at a reply's start), looking for a draft in between.
             toks, logits_seen, alpha_seen, hidden = model.decode_segment(
                 token, hidden, enc_states, scored_keys, mask_bias, ban_bias, weights,
-                min(limit - used, PROBE_STEPS) if drafting else limit - used,
+                min(limit - used, PROBE_STEPS if used else 1) if drafting else limit - used,
                 want_attention)  # t x (b,), t x (b, V), t x (b, S), (1, b, H)
         if written is not None:
             for row, new in zip(written, torch.stack(toks, dim=1).tolist()):
