@@ -3,12 +3,12 @@
 The advisor words the same acts again and again ("I can't give a final answer yet: your
 application needs a review by one of our team. The main reason: ..."), so the decoder mostly
 writes token runs it has written before. A draft is the run that followed the last ``KEY``
-tokens the last time they were decoded; the engine checks a draft in one pass
+tokens the last time they were decoded; the greedy search (search.py) checks a draft in one pass
 (``GeneratorModel.check_draft``: the GRU steps one by one, attention and output layer for all
 positions at once) and keeps the tokens up to the first one the model would not have written,
 plus the model's own token there. The reply is the greedy reply either way (the same tokens;
-scores equal to float rounding); a good draft makes the long summaries about three times
-cheaper per token, a wrong one costs one check. This is prompt-lookup / n-gram speculative
+scores equal to float rounding); a right draft makes a token about two and a half times
+cheaper (30 against 80 us at one row, bundled model), a wrong one costs one check. This is prompt-lookup / n-gram speculative
 decoding, with the service's own recent replies as the look-up text.
 
 The table holds delexicalised token ids only (a reply's figures and names are placeholders
