@@ -181,17 +181,78 @@ def phone_band(samples: np.ndarray, sample_rate: int) -> np.ndarray:
     Customers record voice notes on phones and banks receive some through telephony; a
     recogniser measured only on full-band audio would look better than it is.
     """
+    return phone_line(samples, sample_rate)
+
+
+def phone_line(samples: np.ndarray, sample_rate: int, low_hz: float = 300.0, high_hz: float = 3400.0,
+               law: str = "mu", gain_db: float = 0.0) -> np.ndarray:
+    """A phone line with its own band edges (``low_hz``-``high_hz`` at 8 kHz), G.711 8-bit
+    companding (``law`` "mu" or "a") and level into the coder (``gain_db``: a quiet line
+    quantises coarsely, a hot one clips); ``phone_band`` is the standard line.
+    samples: (n,) float32 -> (m,) float32 at ``sample_rate``."""
     import soxr
     from scipy.signal import butter, sosfilt
 
     narrow = soxr.resample(samples, sample_rate, 8_000).astype(np.float64)  # (n * 8000 / sr,)
-    sos = butter(4, [300.0, 3400.0], btype="bandpass", fs=8_000, output="sos")
+    if gain_db:
+        narrow = narrow * 10.0 ** (gain_db / 20.0)
+    sos = butter(4, [low_hz, high_hz], btype="bandpass", fs=8_000, output="sos")
     narrow = np.clip(sosfilt(sos, narrow), -1.0, 1.0)
-    mu = 255.0
-    coded = np.sign(narrow) * np.log1p(mu * np.abs(narrow)) / np.log1p(mu)  # in [-1, 1]
-    coded = np.round(coded * 127.0) / 127.0  # 8-bit code words
-    narrow = np.sign(coded) * np.expm1(np.abs(coded) * np.log1p(mu)) / mu
-    return soxr.resample(narrow.astype(np.float32), 8_000, sample_rate).astype(np.float32)
+    if law == "a":
+        a = 87.6
+        mag = np.abs(narrow)
+        small = mag < 1.0 / a
+        coded = np.sign(narrow) * np.where(small, a * mag, 1.0 + np.log(np.maximum(a * mag, 1.0))) / (1.0 + np.log(a))
+        coded = np.round(coded * 127.0) / 127.0  # 8-bit code words
+        cm = np.abs(coded) * (1.0 + np.log(a))
+        narrow = np.sign(coded) * np.where(cm < 1.0, cm / a, np.exp(cm - 1.0) / a)
+    else:
+        mu = 255.0
+        coded = np.sign(narrow) * np.log1p(mu * np.abs(narrow)) / np.log1p(mu)  # in [-1, 1]
+        coded = np.round(coded * 127.0) / 127.0  # 8-bit code words
+        narrow = np.sign(coded) * np.expm1(np.abs(coded) * np.log1p(mu)) / mu
+    out: np.ndarray = soxr.resample(narrow.astype(np.float32), 8_000, sample_rate).astype(np.float32)
+    return out
+
+
+def coloured_noise(n: int, colour: str, rng: np.random.Generator) -> np.ndarray:
+    """(n,) float32 noise of unit power: "white", "pink" (1/f power) or "brown" (1/f^2)."""
+    white = rng.normal(0.0, 1.0, n)
+    if colour != "white" and n > 1:
+        spec = np.fft.rfft(white)
+        f = np.arange(spec.size, dtype=np.float64)
+        f[0] = 1.0
+        spec = spec / (np.sqrt(f) if colour == "pink" else f)
+        white = np.fft.irfft(spec, n)
+    out: np.ndarray = (white / (np.sqrt(np.mean(white**2)) + 1e-12)).astype(np.float32)
+    return out
+
+
+@dataclass(frozen=True)
+class Channel:
+    """How a reading reaches the recogniser (the recogniser validation set's ``line``
+    condition): added noise of a colour at an SNR (``noise`` None: none), then optionally a
+    phone line with its band edges, companding law and level (``phone_line``)."""
+
+    noise: str | None = None
+    snr_db: float = 20.0
+    phone: bool = False
+    low_hz: float = 300.0
+    high_hz: float = 3400.0
+    law: str = "mu"
+    gain_db: float = 0.0
+
+
+def through_channel(samples: np.ndarray, sample_rate: int, channel: Channel, seed: int = 0) -> np.ndarray:
+    """``samples`` (n,) float32 as heard through ``channel`` -> (m,) float32 at ``sample_rate``."""
+    if channel.noise is not None and samples.size:
+        rng = np.random.default_rng(seed)
+        power = float(np.mean(samples**2)) + 1e-12
+        noise = coloured_noise(samples.size, channel.noise, rng) * np.sqrt(power / 10.0 ** (channel.snr_db / 10.0))
+        samples = np.clip(samples + noise, -1.0, 1.0).astype(np.float32)
+    if channel.phone and samples.size:
+        samples = phone_line(samples, sample_rate, channel.low_hz, channel.high_hz, channel.law, channel.gain_db)
+    return samples
 
 
 def to_wav_bytes(samples: np.ndarray, sample_rate: int, fmt: str = "WAV", subtype: str | None = None) -> bytes:

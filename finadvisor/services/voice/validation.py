@@ -3,6 +3,11 @@
 Corpus validation-split sentences absent from the training split, read by voices that are
 neither training, held-out nor dev-set voices (``VALIDATION_VOICES``), in the dev set's two
 conditions: white noise at 15-25 dB SNR, or a phone line (a third of them after 25 dB noise).
+Two harder conditions were added after them (the first two are drawn as before, so their
+figures stay comparable): ``hard``, fast (175-215 words/min) and high (pitch 55-85) readings,
+mostly female voices, in the dev set's two conditions (half noisy, half phone line); ``line``,
+other phone lines than the dev set's (A-law, other band edges and levels, some after pink or
+brown noise).
 The voice dev set (devset.py) stays for measuring only; this set is what decoding options, the
 front end and the adaptation were compared on (figures in README.md).
 """
@@ -15,18 +20,25 @@ from pathlib import Path
 from typing import Any
 
 import jiwer
+import numpy as np
 import soundfile as sf
+import soxr
 
+from finadvisor.services.voice.synth import Channel, VoiceVariant, synthesize, through_channel
 from finadvisor.services.voice.text import spoken_form, written_form
 
 #: the calibration voices (synth.CALIBRATION_VARIANTS) and five more used nowhere else
 VALIDATION_VOICES = ("en-us+m6", "en-us-nyc", "en-gb+m6", "en-us+female2", "en-gb-x-gbclan",
                      "en-gb-x-rp+m4", "en-029+f2", "en-gb-scotland+m2", "en-us+Andy", "en-us+klatt")
+#: female speakers heard by the two harder conditions only (variant names no training voice uses)
+VALIDATION_EXTRA_VOICES = ("en-us+Andrea", "en-gb-scotland+belinda", "en-029+aunty", "en-gb-x-rp+anika")
 PER_CONDITION = 60
 SEED = 99
+CONDITIONS = ("noisy", "phone", "hard", "line")
 
 
-def build(data_dir: Path, out_dir: Path, per_condition: int = PER_CONDITION) -> list[dict[str, Any]]:
+def build(data_dir: Path, out_dir: Path, per_condition: int = PER_CONDITION,
+          conditions: tuple[str, ...] = CONDITIONS) -> list[dict[str, Any]]:
     """Synthesise the set into ``out_dir`` (cached: existing clips are kept); returns its rows
     (file, cond, text, spoken, variant), also written to ``out_dir/index.jsonl``."""
     from finadvisor.services.voice.training import load_utterances, speak
@@ -51,8 +63,38 @@ def build(data_dir: Path, out_dir: Path, per_condition: int = PER_CONDITION) -> 
                 sf.write(out_dir / name, samples, 16_000, format="FLAC")
             rows.append({"file": name, "cond": cond, "text": u.text, "spoken": u.spoken,
                          "variant": tag})
+    # the harder conditions: their own random stream, so the two above are drawn as before
+    rng = random.Random(SEED + 1)
+    high_voices = VALIDATION_EXTRA_VOICES + ("en-029+f2", "en-us+female2", "en-gb-x-rp+m4", "en-us-nyc")
+    for c, cond in enumerate(("hard", "line"), start=2):
+        for i in range(per_condition):
+            u = utts[(i + c * per_condition) % len(utts)]
+            name = f"{cond}_{i:03d}.flac"
+            seed = 5000 + i + 777 * c
+            if cond == "hard":
+                voice = high_voices[rng.randrange(len(high_voices))]
+                speed, pitch = rng.choice([175, 185, 195, 205, 215]), rng.randint(55, 85)
+                phone = rng.random() < 0.5
+                snr = rng.choice([None, 25.0]) if phone else rng.choice([15.0, 18.0, 20.0, 22.0, 25.0])
+                samples, tag = speak(u.spoken, voice, speed, pitch, snr, phone, seed=seed)
+            else:
+                voice = (VALIDATION_VOICES + VALIDATION_EXTRA_VOICES)[
+                    rng.randrange(len(VALIDATION_VOICES) + len(VALIDATION_EXTRA_VOICES))]
+                speed, pitch = rng.choice([140, 150, 160, 170, 185]), rng.randint(35, 75)
+                channel = Channel(rng.choice([None, "pink", "brown"]), rng.choice([18.0, 22.0, 25.0]), True,
+                                  rng.choice([250.0, 400.0]), rng.choice([3000.0, 3300.0]), "a",
+                                  rng.choice([-10.0, 4.0]))
+                raw, sr = synthesize(u.spoken, VoiceVariant(voice, speed, pitch), seed=seed)
+                samples = soxr.resample(through_channel(raw, sr, channel, seed=seed), sr,
+                                        16_000).astype(np.float32)
+                tag = VoiceVariant(voice, speed, pitch).tag + f"_{channel.noise or 'quiet'}_{channel.snr_db:g}" \
+                    f"_a{channel.low_hz:g}-{channel.high_hz:g}_g{channel.gain_db:g}"
+            if not (out_dir / name).exists():
+                sf.write(out_dir / name, samples, 16_000, format="FLAC")
+            rows.append({"file": name, "cond": cond, "text": u.text, "spoken": u.spoken,
+                         "variant": tag})
     (out_dir / "index.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
-    return rows
+    return [r for r in rows if r["cond"] in conditions]
 
 
 def wer_by_condition(backend: Any, rows: list[dict[str, Any]], clip_dir: Path) -> dict[str, float]:
