@@ -44,8 +44,10 @@ from finadvisor.services.voice.synth import (
     CALIBRATION_VARIANTS,
     HELDOUT_VARIANTS,
     TRAIN_VARIANTS,
+    Channel,
     VoiceVariant,
     synthesize,
+    through_channel,
     to_wav_bytes,
 )
 from finadvisor.services.voice.text import spoken_form, written_form
@@ -330,6 +332,19 @@ def speak(text: str, voice: str, speed: int, pitch: int, snr_db: float | None, p
     """(16 kHz samples, reading's tag) of ``text`` read so (validation.py's reader)."""
     samples, sr = synthesize(text, v := VoiceVariant(voice, speed, pitch, snr_db, phone), seed=seed)
     return soxr.resample(samples, sr, SAMPLE_RATE).astype(np.float32), v.tag
+
+
+def speak_through(text: str, voice: str, speed: int, pitch: int, seed: int,
+                  **channel: Any) -> tuple[np.ndarray, str]:
+    """(16 kHz samples, reading's tag) of ``text`` read so and heard through a ``synth.Channel``
+    made of the ``channel`` fields (validation.py's other phone lines)."""
+    line = Channel(**channel)
+    v = VoiceVariant(voice, speed, pitch)
+    samples, sr = synthesize(text, v, seed=seed)
+    heard = soxr.resample(through_channel(samples, sr, line, seed=seed), sr, SAMPLE_RATE)
+    tag = (f"{v.tag}_{line.noise or 'quiet'}_{line.snr_db:g}_{line.law}{line.low_hz:g}-"
+           f"{line.high_hz:g}_g{line.gain_db:g}")
+    return heard.astype(np.float32), tag
 
 
 #: shares of the adaptation's readings that are clean and that go through a phone line (half of

@@ -20,11 +20,8 @@ from pathlib import Path
 from typing import Any
 
 import jiwer
-import numpy as np
 import soundfile as sf
-import soxr
 
-from finadvisor.services.voice.synth import Channel, VoiceVariant, synthesize, through_channel
 from finadvisor.services.voice.text import spoken_form, written_form
 
 #: the calibration voices (synth.CALIBRATION_VARIANTS) and five more used nowhere else
@@ -41,7 +38,7 @@ def build(data_dir: Path, out_dir: Path, per_condition: int = PER_CONDITION,
           conditions: tuple[str, ...] = CONDITIONS) -> list[dict[str, Any]]:
     """Synthesise the set into ``out_dir`` (cached: existing clips are kept); returns its rows
     (file, cond, text, spoken, variant), also written to ``out_dir/index.jsonl``."""
-    from finadvisor.services.voice.training import load_utterances, speak
+    from finadvisor.services.voice.training import load_utterances, speak, speak_through
 
     out_dir.mkdir(parents=True, exist_ok=True)
     train = {u.spoken for u in load_utterances(data_dir, "train")}
@@ -81,14 +78,11 @@ def build(data_dir: Path, out_dir: Path, per_condition: int = PER_CONDITION,
                 voice = (VALIDATION_VOICES + VALIDATION_EXTRA_VOICES)[
                     rng.randrange(len(VALIDATION_VOICES) + len(VALIDATION_EXTRA_VOICES))]
                 speed, pitch = rng.choice([140, 150, 160, 170, 185]), rng.randint(35, 75)
-                channel = Channel(rng.choice([None, "pink", "brown"]), rng.choice([18.0, 22.0, 25.0]), True,
-                                  rng.choice([250.0, 400.0]), rng.choice([3000.0, 3300.0]), "a",
-                                  rng.choice([-10.0, 4.0]))
-                raw, sr = synthesize(u.spoken, VoiceVariant(voice, speed, pitch), seed=seed)
-                samples = soxr.resample(through_channel(raw, sr, channel, seed=seed), sr,
-                                        16_000).astype(np.float32)
-                tag = VoiceVariant(voice, speed, pitch).tag + f"_{channel.noise or 'quiet'}_{channel.snr_db:g}" \
-                    f"_a{channel.low_hz:g}-{channel.high_hz:g}_g{channel.gain_db:g}"
+                samples, tag = speak_through(
+                    u.spoken, voice, speed, pitch, seed, noise=rng.choice([None, "pink", "brown"]),
+                    snr_db=rng.choice([18.0, 22.0, 25.0]), phone=True,
+                    low_hz=rng.choice([250.0, 400.0]), high_hz=rng.choice([3000.0, 3300.0]),
+                    law="a", gain_db=rng.choice([-10.0, 4.0]))
             if not (out_dir / name).exists():
                 sf.write(out_dir / name, samples, 16_000, format="FLAC")
             rows.append({"file": name, "cond": cond, "text": u.text, "spoken": u.spoken,
