@@ -9,8 +9,9 @@ import torch
 from finadvisor.dialogue.acts import act
 from finadvisor.services.generator.drafts import KEY, DraftTable
 from finadvisor.services.generator.engine import GeneratorEngine
-from finadvisor.services.generator.inputs import CreditInfo, GenerationInput, build_source
+from finadvisor.services.generator.inputs import CreditInfo, GenerationInput
 from finadvisor.shared.paths import BUNDLED_MODELS_DIR
+from tests.unit.decoder_inputs import decoder_inputs
 
 SLOTS = {"loan_amount": "12000", "currency": "EUR", "loan_purpose": "renovation",
          "loan_term_months": "36", "monthly_income": "4200", "monthly_debt": "300"}
@@ -78,15 +79,9 @@ def test_checking_a_draft_takes_the_steps_one_by_one_would_take(
     place; logits and states equal the step-by-step ones to float rounding."""
     eng = engines[1]
     reqs = _requests()[1:3]
-    enc = eng.tokenizer([build_source(r) for r in reqs], padding=True, return_tensors="pt")
     m, cfg = eng.model, eng.model.config
+    states, keys, bias, hidden, weights, ban, start = decoder_inputs(eng, reqs)
     with torch.inference_mode():
-        states = m.encoder(enc["input_ids"], attention_mask=enc["attention_mask"])[0]
-        keys, bias, hidden = m.prepare_fast_decoding(states, enc["attention_mask"])
-        weights = m.step_weights()
-        ban = torch.zeros((len(reqs), cfg.vocab_size)).masked_fill(
-            eng._banned_placeholders(reqs), float("-inf"))
-        start = torch.full((len(reqs),), cfg.decoder_start_token_id, dtype=torch.long)
         toks, logits, _alphas, _h = m.decode_segment(start, hidden, states, keys, bias, ban,
                                                       weights, 12)
         assert len(toks) == 12  # both replies are longer than that

@@ -365,8 +365,8 @@ def test_compiled_greedy_steps_are_the_step_by_step_loop() -> None:
     one in Python, with the same tokens, logits and attention to the bit, and stops at the
     first EOS of any row (bundled model, a batch of different replies)."""
     from finadvisor.services.generator import modeling
-    from finadvisor.services.generator.inputs import build_source
     from finadvisor.shared.paths import BUNDLED_MODELS_DIR
+    from tests.unit.decoder_inputs import decoder_inputs
 
     assert modeling._greedy_steps_fn() is not modeling._greedy_steps  # compiled here
     eng = GeneratorEngine.load(BUNDLED_MODELS_DIR / "generator")
@@ -374,15 +374,9 @@ def test_compiled_greedy_steps_are_the_step_by_step_loop() -> None:
         reqs = [request("hello"), request("over 3 years please", slots={"loan_amount": "9000"}),
                 request("I'd like to borrow 15,000 dollars to buy a car",
                         slots={"loan_amount": "15000", "currency": "USD"})]
-        enc = eng.tokenizer([build_source(r) for r in reqs], padding=True, return_tensors="pt")
         m, cfg = eng.model, eng.model.config
+        states, keys, bias, hidden, weights, ban, start = decoder_inputs(eng, reqs)
         with torch.inference_mode():
-            states = m.encoder(enc["input_ids"], attention_mask=enc["attention_mask"])[0]
-            keys, bias, hidden = m.prepare_fast_decoding(states, enc["attention_mask"])
-            weights = m.step_weights()
-            ban = torch.zeros((len(reqs), cfg.vocab_size)).masked_fill(
-                eng._banned_placeholders(reqs), float("-inf"))
-            start = torch.full((len(reqs),), cfg.decoder_start_token_id, dtype=torch.long)
             toks, logits, alphas, h_end = m.decode_segment(start, hidden, states, keys, bias, ban,
                                                            weights, cfg.max_target_length)
             token, h = start, hidden
