@@ -19,10 +19,13 @@ class GeneratorSettings(ServerSettings):
     batch_wait_ms: float = env_field("BATCH_WAIT_MS", 0.0, "how long a batch waits for more "
                                      "requests (0: it takes what queued while the previous "
                                      "batch decoded)", min=0, max=100)
-    decode_workers: int = env_field("DECODE_WORKERS", 2, "batches decoded at the same time "
+    decode_workers: int = env_field("DECODE_WORKERS", 1, "batches decoded at the same time "
                                     "(threads; the greedy loop runs in TorchScript without the "
-                                    "GIL, so a short reply is decoded beside a long summary "
-                                    "instead of waiting for it)", min=1, max=16)
+                                    "GIL). One: with drafted decoding a batch's rows are checked "
+                                    "together, and on 2 cores a second decode thread only took "
+                                    "CPU from the other services (text p99 at 8 clients 73-83 "
+                                    "ms with one, 92-105 with two; bench README)",
+                                    min=1, max=16)
     draft_tokens: int = env_field("DRAFT_TOKENS", DRAFT_TOKENS, "longest draft of a greedy reply checked "
                                   "in one pass (drafts.py: what followed the same tokens in "
                                   "earlier replies; the same tokens either way); 0: off",
