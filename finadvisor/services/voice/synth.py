@@ -163,15 +163,9 @@ def synthesize(
         check=True,
     )
     samples, sr = sf.read(io.BytesIO(proc.stdout), dtype="float32", always_2d=False)
-    if variant.snr_db is not None and samples.size:
-        rng = np.random.default_rng(seed)
-        power = float(np.mean(samples**2)) + 1e-12
-        noise_power = power / (10.0 ** (variant.snr_db / 10.0))
-        samples = samples + rng.normal(0.0, np.sqrt(noise_power), samples.shape).astype(np.float32)
-        samples = np.clip(samples, -1.0, 1.0).astype(np.float32)
-    if variant.phone and samples.size:
-        samples = phone_band(samples, int(sr))
-    return samples, int(sr)
+    channel = Channel("white" if variant.snr_db is not None else None,
+                      variant.snr_db if variant.snr_db is not None else 0.0, variant.phone)
+    return through_channel(samples, int(sr), channel, seed=seed), int(sr)
 
 
 def phone_band(samples: np.ndarray, sample_rate: int) -> np.ndarray:
@@ -230,9 +224,10 @@ def coloured_noise(n: int, colour: str, rng: np.random.Generator) -> np.ndarray:
 
 @dataclass(frozen=True)
 class Channel:
-    """How a reading reaches the recogniser (the recogniser validation set's ``line``
-    condition): added noise of a colour at an SNR (``noise`` None: none), then optionally a
-    phone line with its band edges, companding law and level (``phone_line``)."""
+    """How a reading reaches the recogniser: added noise of a colour at an SNR (``noise`` None:
+    none), then optionally a phone line with its band edges, companding law and level
+    (``phone_line``). ``synthesize`` reads every ``VoiceVariant`` through one (white noise,
+    the standard line); the recogniser validation set's ``line`` condition through others."""
 
     noise: str | None = None
     snr_db: float = 20.0
@@ -244,11 +239,15 @@ class Channel:
 
 
 def through_channel(samples: np.ndarray, sample_rate: int, channel: Channel, seed: int = 0) -> np.ndarray:
-    """``samples`` (n,) float32 as heard through ``channel`` -> (m,) float32 at ``sample_rate``."""
+    """``samples`` (n,) float32 as heard through ``channel`` -> (m,) float32 at ``sample_rate``.
+    White noise is drawn at the SNR's level directly (as every corpus reading was made), pink
+    and brown are shaped (``coloured_noise``) and scaled to it."""
     if channel.noise is not None and samples.size:
         rng = np.random.default_rng(seed)
         power = float(np.mean(samples**2)) + 1e-12
-        noise = coloured_noise(samples.size, channel.noise, rng) * np.sqrt(power / 10.0 ** (channel.snr_db / 10.0))
+        scale = np.sqrt(power / 10.0 ** (channel.snr_db / 10.0))
+        noise = (rng.normal(0.0, scale, samples.shape).astype(np.float32) if channel.noise == "white"
+                 else coloured_noise(samples.size, channel.noise, rng) * scale)
         samples = np.clip(samples + noise, -1.0, 1.0).astype(np.float32)
     if channel.phone and samples.size:
         samples = phone_line(samples, sample_rate, channel.low_hz, channel.high_hz, channel.law, channel.gain_db)
