@@ -60,13 +60,13 @@ def greedy_search(
     scored_keys, mask_bias, hidden = model.prepare_fast_decoding(enc_states, src_mask)
     weights = model.step_weights()  # checked once per search, not once per step
     ban_bias = torch.zeros(banned.shape).masked_fill(banned, float("-inf"))  # (B, V)
-    token = torch.full((batch,), int(cfg.decoder_start_token_id), dtype=torch.long)  # (B,)
+    start = int(cfg.decoder_start_token_id)  # type: ignore[arg-type]  # set by our config
+    token = torch.full((batch,), start, dtype=torch.long)  # (B,)
     limit = cfg.max_target_length
     targets = torch.full((batch, limit), pad, dtype=torch.long)  # (B, T)
     tok_logp = torch.zeros((batch, limit))  # (B, T)
     alphas = torch.zeros((batch, limit, src_len)) if want_attention else None  # (B, T, S)
     alive = torch.arange(batch)  # (b,) the batch row of each row still writing
-    start = int(cfg.decoder_start_token_id)  # type: ignore[arg-type]  # set by our config
     # One segment: the steps since the set of rows last changed, written out in one go.
     seg_start = 0
     seg_tokens: list[torch.Tensor] = []
