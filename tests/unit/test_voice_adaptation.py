@@ -53,3 +53,30 @@ def test_torch_decoder_reads_ctranslate2_encoder_output_like_ctranslate2() -> No
     assert any("/attention/linear_0/" in k for k in trainable)  # cross-attention queries
     assert not any("/attention/linear_1/" in k for k in trainable)  # keys/values stay frozen
     assert not any("embeddings" in k or "position" in k for k in trainable)
+
+
+def test_torch_encoder_matches_ctranslate2_encoder_and_adapts_only_its_top_layers() -> None:
+    import ctranslate2
+
+    from finadvisor.services.voice.adaptation import WhisperEncoder
+
+    assert BASE is not None
+    backend = WhisperBackend(BASE, compute_type="float32")
+    samples, sr = synthesize("my monthly take home pay is two thousand", TRAIN_VARIANTS[1])
+    samples = soxr.resample(samples, sr, SAMPLE_RATE).astype(np.float32)
+    feats = backend._features(samples, backend.frames_for(len(samples)))[None]
+    model = backend._model.model  # type: ignore[union-attr]
+    expected = np.array(model.encode(ctranslate2.StorageView.from_array(feats), to_cpu=True))
+
+    encoder = WhisperEncoder(whisper_delta.read_variables(BASE / "model.bin"), adapted_layers=1).eval()
+    with torch.no_grad():
+        got = encoder.upper(encoder.lower(torch.from_numpy(feats))).numpy()
+    assert got.shape == expected.shape
+    assert float(np.abs(got - expected).max()) < 1e-2 * float(np.abs(expected).max())
+
+    trainable = encoder.trainable()
+    n_layers = len(encoder.layers)
+    assert trainable and all(k.startswith((f"encoder/layer_{n_layers - 1}/", "encoder/layer_norm/"))
+                             for k in trainable)
+    assert "encoder/conv1/weight" not in trainable
+    assert WhisperEncoder(whisper_delta.read_variables(BASE / "model.bin"), 0).trainable() == {}

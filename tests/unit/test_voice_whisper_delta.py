@@ -59,16 +59,41 @@ def test_adapted_folder_is_reused_and_follows_the_delta(tmp_path: Path) -> None:
     assert np.allclose(got.astype(np.float32), (base * 3).astype(np.float16).astype(np.float32))
 
 
-def test_committed_delta_is_small_and_names_only_the_adapted_decoder_weights() -> None:
-    from finadvisor.services.voice.adaptation import ADAPTED
+@needs_whisper
+def test_committed_delta_is_small_and_names_only_the_adapted_weights() -> None:
+    from finadvisor.services.voice.adaptation import ADAPTED, ENCODER_LAYERS
 
     path = BUNDLED_MODELS_DIR / "voice" / whisper_delta.DELTA_FILE
     if not path.is_file():
         pytest.skip("no committed recogniser delta")
-    assert path.stat().st_size < 5 * 1024 * 1024
+    # the decoder's part (3.6 MB) and the encoder's top two layers with their final norm (7.1 MB)
+    assert path.stat().st_size < 12 * 1024 * 1024
     delta = whisper_delta.load_delta(path)
-    assert delta and all(k.startswith("decoder/layer_") and any(s in k + "/" for s in ADAPTED)
-                         for k in delta)
-    assert not any("/attention/linear_1/" in k for k in delta)  # cross-attention keys/values
+    decoder = [k for k in delta if k.startswith("decoder/")]
+    encoder = [k for k in delta if k.startswith("encoder/")]
+    assert decoder and len(decoder) + len(encoder) == len(delta)
+    assert all(k.startswith("decoder/layer_") and any(s in k + "/" for s in ADAPTED) for k in decoder)
+    assert not any("/attention/linear_1/" in k for k in decoder)  # cross-attention keys/values
+    assert BASE is not None
+    n_layers = len({k.split("/")[1] for k in whisper_delta.variable_table(BASE / "model.bin")
+                    if k.startswith("encoder/layer_") and k.split("/")[1][6:].isdigit()})
+    top = tuple(f"encoder/layer_{i}/" for i in range(n_layers - ENCODER_LAYERS, n_layers))
+    assert all(k.startswith((*top, "encoder/layer_norm/")) for k in encoder)
+    assert {k.split("/")[1] for k in encoder if not k.startswith("encoder/layer_norm/")} == \
+        {t.split("/")[1] for t in top}
+    assert not any("conv" in k or "position" in k for k in encoder)
     assert all(v.dtype == np.float16 and np.isfinite(v.astype(np.float32)).all()
                for v in delta.values())
+
+
+def test_a_new_adaptation_replaces_its_model_card_section_and_keeps_the_others() -> None:
+    from finadvisor.services.voice.training import ADAPTATION_HEADING, _with_adaptation_section
+
+    card = (f"# voice model (v1)\n\n## What it is\nx\n\n{ADAPTATION_HEADING}\nold delta\n\n"
+            "## Training figures\nclips 10\n\n## Limits\n- synthetic voices\n")
+    new = _with_adaptation_section(card, f"{ADAPTATION_HEADING}\nnew delta\n")
+    assert "new delta" in new and "old delta" not in new
+    assert new.index("## What it is") < new.index("new delta") < new.index("## Training figures")
+    assert "## Limits\n- synthetic voices" in new
+    bare = _with_adaptation_section("# voice model (v1)\n", f"{ADAPTATION_HEADING}\nnew delta\n")
+    assert bare.endswith(f"{ADAPTATION_HEADING}\nnew delta\n")

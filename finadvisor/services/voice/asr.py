@@ -361,7 +361,7 @@ class WhisperBackend(AsrBackend):
             return False, f"whisper unavailable ({self._error})"
         how = f"beam {self.beam_size}" + (", spectral-subtraction denoising" if self.denoise else "")
         if self.adapted:
-            how += ", decoder adapted to synthesised speech, noise and phone lines"
+            how += ", encoder top layers and decoder adapted to synthesised speech, noise and phone lines"
         if self.rescorer is not None and self.num_hypotheses > 1:
             how += f", {self.num_hypotheses}-best re-ranked by the domain LM"
         return True, f"faster-whisper (CTranslate2 int8) tiny.en-class local model, {how}"

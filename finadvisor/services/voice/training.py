@@ -396,9 +396,9 @@ def adapt_recogniser(models_dir: Path, data_dir: Path, seed: int = 0, write: boo
         meta["version"] = _version(out)
         meta["metrics"]["recogniser_adaptation"] = report
         (out / META_FILE).write_text(json.dumps(meta, indent=2) + "\n")
-        card = (out / "MODEL_CARD.md").read_text().split(ADAPTATION_HEADING)[0].rstrip("\n")
+        card = (out / "MODEL_CARD.md").read_text()
         card = card.replace(card.splitlines()[0], f"# finadvisor voice model ({meta['version']})")
-        (out / "MODEL_CARD.md").write_text(card + "\n\n" + _adaptation_card(report))
+        (out / "MODEL_CARD.md").write_text(_with_adaptation_section(card, _adaptation_card(report)))
         write_manifest(out, component=COMPONENT, version=meta["version"])
     return report
 
@@ -464,6 +464,9 @@ def calibrate(models_dir: Path, data_dir: Path, seed: int = 0, write: bool = Tru
     }
     cal.save(out)
     if write:
+        meta = json.loads((out / META_FILE).read_text())
+        meta["metrics"]["confidence_calibration"] = report
+        (out / META_FILE).write_text(json.dumps(meta, indent=2) + "\n")
         manifest = json.loads((out / "MANIFEST.json").read_text())
         write_manifest(out, component=COMPONENT, version=manifest["version"])
     return report
@@ -512,13 +515,25 @@ def _accuracy(model: UtteranceEncoder, feats: list[torch.Tensor], y: torch.Tenso
 ADAPTATION_HEADING = "## Speech recogniser adaptation"
 
 
+def _with_adaptation_section(card: str, section: str) -> str:
+    """``card`` with its recogniser adaptation section replaced by ``section`` (the sections
+    after it kept), or ``section`` appended when the card has none."""
+    start = card.find(ADAPTATION_HEADING)
+    if start < 0:
+        return card.rstrip("\n") + "\n\n" + section
+    end = card.find("\n## ", start + len(ADAPTATION_HEADING))
+    rest = card[end + 1 :] if end >= 0 else ""
+    return card[:start] + section.rstrip("\n") + "\n" + ("\n" + rest if rest else "")
+
+
 def _adaptation_card(report: dict[str, Any] | None) -> str:
     """The model card's section on the Whisper delta (empty without one)."""
     if not report or "clips" not in report:
         return ""
     return f"""{ADAPTATION_HEADING}
-`{DELTA_FILE}`: {report['weights']:,} decoder weights of the bundled Whisper tiny.en
-({report.get('adapted', 'cross-attention queries, outputs and layer norms')}, float16) retrained
+`{DELTA_FILE}`: {report['weights']:,} weights of the bundled Whisper tiny.en (the encoder's top
+{report.get('encoder_layers_adapted', 0)} layers and final layer norm; in the decoder
+{report.get('adapted', 'cross-attention queries, outputs and layer norms')}; float16) retrained
 on {report['clips']} training-split sentences read by the adaptation voices (every English accent
 espeak-ng ships, none of them an evaluation voice; speed/pitch perturbed; clean, white noise
 13-27 dB SNR, or a phone line), {report['epochs']} epochs, loss by epoch

