@@ -3,6 +3,8 @@ encoder output, and only the cross-attention weights it names are trainable."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 import soxr
@@ -80,3 +82,35 @@ def test_torch_encoder_matches_ctranslate2_encoder_and_adapts_only_its_top_layer
                              for k in trainable)
     assert "encoder/conv1/weight" not in trainable
     assert WhisperEncoder(whisper_delta.read_variables(BASE / "model.bin"), 0).trainable() == {}
+
+
+def test_adaptation_writes_a_delta_of_the_adapted_weights_that_serves(tmp_path: Path) -> None:
+    import random
+
+    import jiwer
+
+    from finadvisor.services.voice.adaptation import ADAPTED, adapt
+    from finadvisor.services.voice.text import spoken_form, written_form
+
+    assert BASE is not None
+    texts = ["I would like to borrow 5000 pounds", "my monthly income is 3200 dollars",
+             "how long would the loan last", "I rent a flat with my partner"]
+    clips = []
+    for i, text in enumerate(texts):
+        samples, sr = synthesize(spoken_form(text), TRAIN_VARIANTS[i % 2])
+        clips.append((text, soxr.resample(samples, sr, SAMPLE_RATE).astype(np.float32)))
+    report = adapt(iter(clips), tmp_path, random.Random(0), seed=0, log=lambda *_a: None,
+                   encoder_layers=1, epochs=1)
+    assert report["clips"] == 4 and report["encoder_layers_adapted"] == 1
+    assert all(np.isfinite(loss) for loss in report["loss_by_epoch"])
+
+    delta = whisper_delta.load_delta(tmp_path / whisper_delta.DELTA_FILE)
+    encoder = {k for k in delta if k.startswith("encoder/")}
+    assert encoder and all(k.startswith(("encoder/layer_3/", "encoder/layer_norm/")) for k in encoder)
+    assert all(any(s in k + "/" for s in ADAPTED) for k in set(delta) - encoder)
+    base = whisper_delta.read_variables(BASE / "model.bin", sorted(delta))
+    assert any(not np.array_equal(base[k], v) for k, v in delta.items())  # it trained
+
+    patched = whisper_delta.adapted_model_dir(BASE, tmp_path / whisper_delta.DELTA_FILE, tmp_path / "cache")
+    heard = WhisperBackend(patched, beam_size=5).transcribe(clips[1][1]).text
+    assert jiwer.wer(spoken_form(texts[1]), spoken_form(written_form(heard))) < 0.5, heard
