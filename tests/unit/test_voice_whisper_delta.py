@@ -61,7 +61,7 @@ def test_adapted_folder_is_reused_and_follows_the_delta(tmp_path: Path) -> None:
 
 @needs_whisper
 def test_committed_delta_is_small_and_names_only_the_adapted_weights() -> None:
-    from finadvisor.services.voice.adaptation import ADAPTED, ENCODER_LAYERS
+    from finadvisor.services.voice.adaptation import ADAPTED, ENCODER_LAYERS, layer_count
 
     path = BUNDLED_MODELS_DIR / "voice" / whisper_delta.DELTA_FILE
     if not path.is_file():
@@ -75,8 +75,7 @@ def test_committed_delta_is_small_and_names_only_the_adapted_weights() -> None:
     assert all(k.startswith("decoder/layer_") and any(s in k + "/" for s in ADAPTED) for k in decoder)
     assert not any("/attention/linear_1/" in k for k in decoder)  # cross-attention keys/values
     assert BASE is not None
-    n_layers = len({k.split("/")[1] for k in whisper_delta.variable_table(BASE / "model.bin")
-                    if k.startswith("encoder/layer_") and k.split("/")[1][6:].isdigit()})
+    n_layers = layer_count(whisper_delta.variable_table(BASE / "model.bin"), "encoder")
     top = tuple(f"encoder/layer_{i}/" for i in range(n_layers - ENCODER_LAYERS, n_layers))
     assert all(k.startswith((*top, "encoder/layer_norm/")) for k in encoder)
     assert {k.split("/")[1] for k in encoder if not k.startswith("encoder/layer_norm/")} == \

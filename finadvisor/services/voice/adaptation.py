@@ -88,9 +88,10 @@ class _FFN(nn.Module):
         return x + self.l1(F.gelu(self.l0(self.ln(x))))
 
 
-def _layer_count(variables: dict[str, np.ndarray], part: str) -> int:
-    """How many layers ``part`` ("encoder" or "decoder") has in CTranslate2's variables."""
-    return len({k.split("/")[1] for k in variables
+def layer_count(names: Iterable[str], part: str) -> int:
+    """How many layers ``part`` ("encoder" or "decoder") has, from CTranslate2's variable
+    names (``read_variables`` or ``variable_table`` keys)."""
+    return len({k.split("/")[1] for k in names
                 if k.startswith(f"{part}/layer_") and k.split("/")[1][6:].isdigit()})
 
 
@@ -110,7 +111,7 @@ class WhisperEncoder(nn.Module):
         super().__init__()
         d = variables["encoder/conv1/weight"].shape[0]
         heads = int(variables["encoder/num_heads"])
-        n_layers = _layer_count(variables, "encoder")
+        n_layers = layer_count(variables, "encoder")
         self.adapted_layers = adapted_layers
         self.conv1 = nn.Conv1d(variables["encoder/conv1/weight"].shape[1], d, 3, padding=1)
         self.conv2 = nn.Conv1d(d, d, 3, stride=2, padding=1)
@@ -170,7 +171,7 @@ class WhisperDecoder(nn.Module):
         emb = variables["decoder/embeddings/weight"]  # (vocab, d)
         d = emb.shape[1]
         heads = int(variables["decoder/num_heads"])
-        n_layers = _layer_count(variables, "decoder")
+        n_layers = layer_count(variables, "decoder")
         self.emb = nn.Embedding(*emb.shape)
         self.pos = nn.Parameter(torch.zeros(variables["decoder/position_encodings/encodings"].shape))
         self.layers = nn.ModuleList(
