@@ -69,28 +69,36 @@ class DraftTable:
             while len(self._next) > self.max_keys:
                 del self._next[next(iter(self._next))]
 
-    def batch_draft(self, written: Sequence[Sequence[int]], room: int) -> list[list[int]] | None:
-        """The drafts of rows that wrote ``written`` cut to one length (at most ``room``), or
-        None when a row has none."""
-        found = [self.lookup(row) for row in written]
-        size = min(room, *(len(d) for d in found))
-        return [list(d[:size]) for d in found] if size >= 1 else None
+    def batch_draft(self, written: Sequence[Sequence[int]], room: int,
+                    ) -> tuple[list[list[int]], list[int]] | None:
+        """Drafts for rows that wrote ``written``, checked together: one length (the longest
+        draft, at most ``room``), a row with a shorter draft or none filled up with its last
+        token; and each row's real draft length. None when no row has a draft."""
+        found = [self.lookup(row)[: max(room, 0)] for row in written]
+        size = max(len(d) for d in found)
+        if size < 1:
+            return None
+        return ([[*d, *[row[-1]] * (size - len(d))] for d, row in zip(found, written)],
+                [len(d) for d in found])
 
-    def agreed(self, best: Sequence[Sequence[int]], draft: Sequence[Sequence[int]], eos: int) -> int:
-        """How many positions of a checked draft every row keeps: ``best`` (b, d + 1), the
+    def kept(self, best: Sequence[Sequence[int]], draft: Sequence[Sequence[int]],
+             lengths: Sequence[int], eos: int) -> list[int]:
+        """How many positions of a checked draft each row keeps: ``best`` (b, d + 1), the
         model's token after each input. A row keeps up to its first token the draft got wrong
-        (the model's token there included) or its EOS; the rows keep the smallest of these."""
-        n = len(best[0])
-        for got, want in zip(best, draft):
-            k = next((i + 1 for i, (g, w) in enumerate(zip(got, want)) if g != w), len(got))
+        (the model's token there included), or its whole real draft (``lengths``) and the
+        model's token after it; and never past its EOS."""
+        kept = []
+        for got, want, real in zip(best, draft, lengths):
+            k = next((i + 1 for i, (g, w) in enumerate(zip(got[:real], want)) if g != w), real + 1)
             if eos in got[:k]:
                 k = list(got).index(eos) + 1
-            n = min(n, k)
+            kept.append(k)
         with self._lock:
             self.checked += 1
-            self.drafted += sum(len(w) for w in draft)
-            self.accepted += sum(g == w for got, want in zip(best, draft) for g, w in zip(got[:n], want))
-        return n
+            self.drafted += sum(lengths)
+            self.accepted += sum(g == w for got, want, k, real in zip(best, draft, kept, lengths)
+                                 for g, w in zip(got[:k], want[:real]))
+        return kept
 
     @property
     def stats(self) -> dict[str, int]:

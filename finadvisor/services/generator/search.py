@@ -20,13 +20,164 @@ from finadvisor.services.generator.modeling import GeneratorModel
 RowsDecoded = Callable[[list[int], torch.Tensor, torch.Tensor, "torch.Tensor | None"], None]
 
 
+#: (batch rows, their targets (n, T), token log-probabilities (n, T), attention (n, T, S) or None)
+Completed = tuple[list[int], torch.Tensor, torch.Tensor, "torch.Tensor | None"]
+
+
+class GreedyRows:
+    """A batch of rows decoded greedily, a segment at a time; rows leave as they complete.
+
+    The constructor encodes the batch; each ``step()`` runs one segment on the rows still
+    writing (a compiled run of steps until a row writes EOS, or one drafted check) and returns
+    the rows it completed (EOS written, or the length limit reached). With drafts, each row
+    keeps what its own draft got right: rows advance by different counts, so one row's wrong
+    draft does not cut the others' short. Per row, the steps' tokens, log-probabilities (under
+    the unmasked distribution, what the teacher-forced rescoring computes) and attention rows
+    are kept, written out whenever the set of rows changes or rows part ways.
+    """
+
+    @torch.inference_mode()
+    def __init__(self, model: GeneratorModel, src_ids: torch.Tensor, src_mask: torch.Tensor,
+                 banned: torch.Tensor, want_attention: bool = True,
+                 drafts: DraftTable | None = None) -> None:
+        """src_ids, src_mask (B, S); banned (B, V): the tokens row b may not write."""
+        cfg = model.config
+        self.model = model
+        self.want_attention = want_attention
+        self.drafts = drafts
+        self.eos = int(cfg.eos_token_id)  # type: ignore[arg-type]  # set by our config
+        self.pad = int(cfg.pad_token_id)  # type: ignore[arg-type]  # set by our config
+        start = int(cfg.decoder_start_token_id)  # type: ignore[arg-type]  # set by our config
+        self.limit = int(cfg.max_target_length)
+        self.weights = model.step_weights()  # checked once per search, not once per step
+        batch = int(src_ids.shape[0])
+        self.enc_states = model.encoder(src_ids, attention_mask=src_mask)[0]  # (B, S, H)
+        self.scored_keys, self.mask_bias, self.hidden = model.prepare_fast_decoding(
+            self.enc_states, src_mask)  # (B, S, H), (B, S), (1, B, H)
+        self.ban_bias = torch.zeros(banned.shape).masked_fill(banned, float("-inf"))  # (B, V)
+        self.token = torch.full((batch,), start, dtype=torch.long)  # (B,)
+        self.rows = list(range(batch))  # the batch row of each row still writing
+        self.used = [0] * batch  # tokens each row has written
+        # each row's tokens so far (start token first), to draft from
+        self.written: list[list[int]] = [[start] for _ in range(batch)]
+        # each row's written-out steps: (tokens (t,), log-probabilities (t,), attention (t, S))
+        self.parts: list[list[tuple[torch.Tensor, torch.Tensor, torch.Tensor | None]]] = \
+            [[] for _ in range(batch)]
+        # the steps all rows took together since they were last written out
+        self.seg_tokens: list[torch.Tensor] = []
+        self.seg_logits: list[torch.Tensor] = []
+        self.seg_alpha: list[torch.Tensor] = []
+
+    @property
+    def active(self) -> int:
+        """Rows still writing."""
+        return len(self.rows)
+
+    @torch.inference_mode()
+    def step(self) -> list[Completed]:
+        """One segment on every row; the rows it completed (none, or one group)."""
+        if not self.rows:
+            return []
+        room = self.limit - max(self.used)  # steps until the first row reaches the limit
+        drafting = self.drafts is not None and len(self.rows) <= DRAFT_ROWS
+        draft = self.drafts.batch_draft(self.written, room - 1) if self.drafts is not None and \
+            drafting else None  # cut so that no row passes the length limit
+        if draft is not None:
+            self._checked(*draft)
+        else:
+            # Steps until a row writes EOS (or the limit), in one compiled loop; while drafting,
+            # a few steps at a time (one at a reply's start), looking for a draft in between.
+            steps = min(room, PROBE_STEPS if min(self.used) else 1) if drafting else room
+            toks, logits_seen, alpha_seen, self.hidden = self.model.decode_segment(
+                self.token, self.hidden, self.enc_states, self.scored_keys, self.mask_bias,
+                self.ban_bias, self.weights, steps, self.want_attention)  # t x (b,), t x (b, V), t x (b, S), (1, b, H)
+            if self.drafts is not None:
+                for row, new in zip(self.written, torch.stack(toks, dim=1).tolist()):
+                    row.extend(new)
+            self.seg_tokens.extend(toks)
+            self.seg_logits.extend(logits_seen)
+            self.seg_alpha.extend(alpha_seen)
+            self.used = [u + len(toks) for u in self.used]
+            self.token = toks[-1]  # (b,)
+        finished = (self.token == self.eos) | (torch.tensor(self.used) >= self.limit)  # (b,)
+        if not bool(finished.any()):
+            return []
+        self._flush()
+        done = finished.nonzero().squeeze(1).tolist()
+        completed = self._completed(done)
+        keep = (~finished).nonzero().squeeze(1)  # (b',)
+        self.token, self.hidden = self.token[keep], self.hidden[:, keep]
+        self.enc_states, self.scored_keys = self.enc_states[keep], self.scored_keys[keep]
+        self.mask_bias, self.ban_bias = self.mask_bias[keep], self.ban_bias[keep]
+        kept = keep.tolist()
+        self.rows = [self.rows[i] for i in kept]
+        self.used = [self.used[i] for i in kept]
+        self.written = [self.written[i] for i in kept]
+        self.parts = [self.parts[i] for i in kept]
+        return [completed]
+
+    def _checked(self, draft: list[list[int]], lengths: list[int]) -> None:
+        """What the rows write next, drafted and checked in one pass: each row keeps its tokens
+        up to the first one its model would not have written there, and the model's own token
+        at that place (rows advance by different counts)."""
+        self._flush()  # the steps before come first
+        best, logits_k, alpha_k, states = self.model.check_draft(
+            self.token, torch.tensor(draft), self.hidden, self.enc_states, self.scored_keys,
+            self.mask_bias, self.ban_bias, self.weights)  # (b, d+1), (b, d+1, V), (b, d+1, S), (b, d+1, H)
+        best_rows = best.tolist()
+        kept = self.drafts.kept(best_rows, draft, lengths, self.eos)  # type: ignore[union-attr]  # drafting
+        logp = torch.log_softmax(logits_k.float(), dim=-1).gather(-1, best.unsqueeze(-1)).squeeze(-1)  # (b, d+1)
+        last = torch.tensor(kept) - 1  # (b,) each row's last kept position
+        rows = torch.arange(len(kept))
+        self.hidden = states[rows, last].unsqueeze(0)  # (1, b, H)
+        self.token = best[rows, last]  # (b,)
+        for i, k in enumerate(kept):
+            self.parts[i].append((best[i, :k], logp[i, :k],
+                                  alpha_k[i, :k] if self.want_attention else None))
+            self.written[i].extend(best_rows[i][:k])
+            self.used[i] += k
+
+    def _flush(self) -> None:
+        """Write the segment's steps out to each row's parts."""
+        if not self.seg_tokens:
+            return
+        toks = torch.stack(self.seg_tokens, dim=1)  # t x (b,) -> (b, t)
+        logits = torch.stack(self.seg_logits, dim=1)  # t x (b, V) -> (b, t, V)
+        logp = torch.log_softmax(logits.float(), dim=-1).gather(-1, toks.unsqueeze(-1)).squeeze(-1)  # (b, t)
+        alphas = torch.stack(self.seg_alpha, dim=1).unbind(0) if self.want_attention else None  # b x (t, S)
+        for i, (row_toks, row_logp) in enumerate(zip(toks.unbind(0), logp.unbind(0))):
+            self.parts[i].append((row_toks, row_logp, alphas[i] if alphas is not None else None))
+        self.seg_tokens.clear()
+        self.seg_logits.clear()
+        self.seg_alpha.clear()
+
+    def _completed(self, rows: list[int]) -> Completed:
+        """The replies of ``rows`` as (n, T) tensors, pad after each row's end."""
+        length = max(self.used[i] for i in rows)
+        targets = torch.full((len(rows), length), self.pad, dtype=torch.long)  # (n, T)
+        tok_logp = torch.zeros((len(rows), length))  # (n, T)
+        alphas = torch.zeros((len(rows), length, self.enc_states.shape[1])) \
+            if self.want_attention else None  # (n, T, S)
+        for j, i in enumerate(rows):
+            at = 0
+            for row_toks, row_logp, row_alpha in self.parts[i]:
+                end = at + row_toks.shape[0]
+                targets[j, at:end], tok_logp[j, at:end] = row_toks, row_logp
+                if alphas is not None and row_alpha is not None:
+                    alphas[j, at:end] = row_alpha
+                at = end
+            if self.drafts is not None:
+                self.drafts.learn(self.written[i])
+        return [self.rows[i] for i in rows], targets, tok_logp, alphas
+
+
 @torch.inference_mode()
 def greedy_search(
     model: GeneratorModel, src_ids: torch.Tensor, src_mask: torch.Tensor, banned: torch.Tensor,
     want_attention: bool = True, on_rows: RowsDecoded | None = None,
     drafts: DraftTable | None = None,
 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None]:
-    """Greedy search that scores as it goes.
+    """Greedy search that scores as it goes: one batch of rows through ``GreedyRows``.
 
     src_ids, src_mask (B, S); banned (B, V) -> targets (B, T) (pad after EOS, as ``generate``
     writes them), the log-probability of each target token under the unmasked distribution
@@ -45,8 +196,9 @@ def greedy_search(
     written, or the length limit reached) with their batch indices and their (n, T') slices.
 
     With ``drafts`` (drafts.py), the rows' next tokens are drafted from earlier replies and
-    checked in one pass where every row has a draft, and the complete replies are learnt:
-    the same tokens, values equal to float rounding.
+    checked in one pass where some row has a draft (each row keeps what its own draft got
+    right), and the complete replies are learnt: the same tokens, values equal to float
+    rounding.
     """
     cfg = model.config
     if cfg.decoder_layers != 1 or model.training:
@@ -54,102 +206,24 @@ def greedy_search(
         if on_rows is not None:
             on_rows(list(range(int(src_ids.shape[0]))), *found)
         return found
-    eos, pad = int(cfg.eos_token_id), int(cfg.pad_token_id)  # type: ignore[arg-type]  # set by our config
     batch, src_len = src_ids.shape
-    enc_states = model.encoder(src_ids, attention_mask=src_mask)[0]  # (B, S, H)
-    scored_keys, mask_bias, hidden = model.prepare_fast_decoding(enc_states, src_mask)
-    weights = model.step_weights()  # checked once per search, not once per step
-    ban_bias = torch.zeros(banned.shape).masked_fill(banned, float("-inf"))  # (B, V)
-    start = int(cfg.decoder_start_token_id)  # type: ignore[arg-type]  # set by our config
-    token = torch.full((batch,), start, dtype=torch.long)  # (B,)
-    limit = cfg.max_target_length
-    targets = torch.full((batch, limit), pad, dtype=torch.long)  # (B, T)
+    limit = int(cfg.max_target_length)
+    targets = torch.full((batch, limit), int(cfg.pad_token_id), dtype=torch.long)  # type: ignore[arg-type]  # set by our config
     tok_logp = torch.zeros((batch, limit))  # (B, T)
     alphas = torch.zeros((batch, limit, src_len)) if want_attention else None  # (B, T, S)
-    alive = torch.arange(batch)  # (b,) the batch row of each row still writing
-    # One segment: the steps since the set of rows last changed, written out in one go.
-    seg_start = 0
-    seg_tokens: list[torch.Tensor] = []
-    seg_logits: list[torch.Tensor] = []
-    seg_alpha: list[torch.Tensor] = []
-
-    def complete(rows: torch.Tensor, end: int) -> None:
-        if drafts is not None:
-            for row in targets[rows, :end].tolist():
-                drafts.learn([start, *row])
-        if on_rows is not None and rows.numel():
-            on_rows(rows.tolist(), targets[rows, :end], tok_logp[rows, :end],
-                    alphas[rows, :end] if alphas is not None else None)
-
-    def flush(end: int) -> None:
-        if not seg_tokens:
-            return
-        toks = torch.stack(seg_tokens, dim=1)  # t x (b,) -> (b, t)
-        logits = torch.stack(seg_logits, dim=1)  # t x (b, V) -> (b, t, V)
-        logp = torch.log_softmax(logits.float(), dim=-1).gather(-1, toks.unsqueeze(-1))  # (b, t, 1)
-        targets[alive, seg_start:end] = toks
-        tok_logp[alive, seg_start:end] = logp.squeeze(-1)
-        if alphas is not None:
-            alphas[alive, seg_start:end] = torch.stack(seg_alpha, dim=1)  # (b, t, S)
-        seg_tokens.clear()
-        seg_logits.clear()
-        seg_alpha.clear()
-
+    rows = GreedyRows(model, src_ids, src_mask, banned, want_attention, drafts)
     used = 0
-    # each row's tokens so far (start token first), to draft from
-    written = [[start] for _ in range(batch)] if drafts is not None else None
-    while used < limit:
-        draft = None
-        drafting = written is not None and len(written) <= DRAFT_ROWS
-        if drafts is not None and written is not None and drafting:
-            draft = drafts.batch_draft(written, limit - used - 1)
-        if drafts is not None and draft is not None:
-            # What the rows write next, drafted and checked in one pass; every row keeps the
-            # tokens up to the first one that any row's model would not have written there,
-            # and the model's own token at that place.
-            best, logits_k, alpha_k, states = model.check_draft(
-                token, torch.tensor(draft), hidden, enc_states, scored_keys, mask_bias, ban_bias,
-                weights)  # (b, d+1), (b, d+1, V), (b, d+1, S), (b, d+1, H)
-            n = drafts.agreed(best.tolist(), draft, eos)
-            toks = list(best[:, :n].unbind(1))  # n x (b,)
-            logits_seen = list(logits_k[:, :n].unbind(1))  # n x (b, V)
-            alpha_seen = list(alpha_k[:, :n].unbind(1)) if want_attention else []
-            hidden = states[:, n - 1].unsqueeze(0)  # (1, b, H)
-        else:
-            # Steps until a row writes EOS (or the limit), in one compiled loop; while drafting,
-            # a few steps at a time (one at a reply's start), looking for a draft in between.
-            toks, logits_seen, alpha_seen, hidden = model.decode_segment(
-                token, hidden, enc_states, scored_keys, mask_bias, ban_bias, weights,
-                min(limit - used, PROBE_STEPS if used else 1) if drafting else limit - used,
-                want_attention)  # t x (b,), t x (b, V), t x (b, S), (1, b, H)
-        if written is not None:
-            for row, new in zip(written, torch.stack(toks, dim=1).tolist()):
-                row.extend(new)
-        seg_tokens.extend(toks)
-        seg_logits.extend(logits_seen)
-        seg_alpha.extend(alpha_seen)
-        used += len(toks)
-        nxt = toks[-1]  # (b,)
-        finished = nxt == eos  # (b,)
-        if bool(finished.any()):
-            flush(used)
-            seg_start = used
-            complete(alive[finished], used)
-            keep = (~finished).nonzero().squeeze(1)  # (b',)
-            if keep.numel() == 0:
-                alive = keep
-                break
-            alive, nxt = alive[keep], nxt[keep]
-            hidden, enc_states = hidden[:, keep], enc_states[keep]
-            scored_keys, mask_bias, ban_bias = scored_keys[keep], mask_bias[keep], ban_bias[keep]
-            if written is not None:
-                written = [written[i] for i in keep.tolist()]
-        token = nxt
-    flush(used)
-    complete(alive, used)  # rows that reached the length limit without EOS
+    while rows.active:
+        for done, row_targets, row_logp, row_alphas in rows.step():
+            end = row_targets.shape[1]
+            targets[done, :end], tok_logp[done, :end] = row_targets, row_logp
+            if alphas is not None and row_alphas is not None:
+                alphas[done, :end] = row_alphas
+            used = max(used, end)
+            if on_rows is not None:
+                on_rows(done, row_targets, row_logp, row_alphas)
     return (targets[:, :used], tok_logp[:, :used],
             alphas[:, :used] if alphas is not None else None)
-
 
 
 def _greedy_layers(
