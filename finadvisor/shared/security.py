@@ -201,26 +201,35 @@ class CallerAllowList(grpc.aio.ServerInterceptor):
     def __init__(self, service: str, allowed: Iterable[str] | None = None) -> None:
         self.service = service
         self.allowed = frozenset(CALLERS.get(service, ()) if allowed is None else allowed)
+        #: method -> (its handler, the checked handler made for it): made once per method, not
+        #: once per call (only registered methods get here, so it stays as small as the API)
+        self._checked: dict[str, tuple[grpc.RpcMethodHandler, grpc.RpcMethodHandler]] = {}
 
     async def intercept_service(self, continuation, details):  # type: ignore[no-untyped-def]  # grpc's untyped API
         handler = await continuation(details)
         if (handler is None or handler.unary_unary is None
                 or details.method.startswith(OPEN_METHOD_PREFIXES)):
             return handler
+        made = self._checked.get(details.method)
+        if made is not None and made[0] is handler:
+            return made[1]
         inner, allowed, service = handler.unary_unary, self.allowed, self.service
+        method = details.method.rsplit("/", 1)[-1]
 
         async def checked(request, context):  # type: ignore[no-untyped-def]  # a grpc handler
             identity = peer_identity(context.auth_context())
             if not caller_allowed(identity, allowed):
                 log.warning("caller refused", extra={"fields": {
-                    "service": service, "method": details.method.rsplit("/", 1)[-1],
+                    "service": service, "method": method,
                     "peer": ",".join(sorted(identity))[:200]}})
                 raise PermissionDeniedError(f"this caller may not call the {service} service")
             return await inner(request, context)
 
-        return grpc.unary_unary_rpc_method_handler(
+        wrapped = grpc.unary_unary_rpc_method_handler(
             checked, request_deserializer=handler.request_deserializer,
             response_serializer=handler.response_serializer)
+        self._checked[details.method] = (handler, wrapped)
+        return wrapped
 
 
 # -- API keys -------------------------------------------------------------------------------------

@@ -42,6 +42,11 @@ async def test_only_the_gateway_certificate_may_call_state(redis_server, tmp_pat
         assert err.value.code() == grpc.StatusCode.PERMISSION_DENIED
         # The gateway is the state service's caller; any certificate of the CA may probe health.
         await stub("gateway").ListSessions(state_pb2.ListSessionsRequest(limit=5), timeout=10)
+        # The checked handler is made once per method; every call is still checked.
+        with pytest.raises(grpc.aio.AioRpcError) as err:
+            await stub("console").ListSessions(state_pb2.ListSessionsRequest(limit=5),
+                                               timeout=10)
+        assert err.value.code() == grpc.StatusCode.PERMISSION_DENIED
         ch = grpc.aio.secure_channel(f"localhost:{srv.port}",
                                      channel_credentials(tls, "console"))
         channels.append(ch)
