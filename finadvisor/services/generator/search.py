@@ -58,11 +58,14 @@ class GreedyRows:
         self.token = torch.full((batch,), start, dtype=torch.long)  # (B,)
         self.rows = list(range(batch))  # the batch row of each row still writing
         self.used = [0] * batch  # tokens each row has written
+        self.length = 0  # the longest reply written so far
         # each row's tokens so far (start token first), to draft from
         self.written: list[list[int]] = [[start] for _ in range(batch)]
-        # each row's written-out steps: (tokens (t,), log-probabilities (t,), attention (t, S))
-        self.parts: list[list[tuple[torch.Tensor, torch.Tensor, torch.Tensor | None]]] = \
-            [[] for _ in range(batch)]
+        # what the rows wrote, by batch row: pad after a row's end, as ``generate`` writes it
+        self.targets = torch.full((batch, self.limit), self.pad, dtype=torch.long)  # (B, T)
+        self.tok_logp = torch.zeros((batch, self.limit))  # (B, T)
+        self.alphas = torch.zeros((batch, self.limit, src_ids.shape[1])) \
+            if want_attention else None  # (B, T, S)
         # the steps all rows took together since they were last written out
         self.seg_tokens: list[torch.Tensor] = []
         self.seg_logits: list[torch.Tensor] = []
@@ -113,7 +116,6 @@ class GreedyRows:
         self.rows = [self.rows[i] for i in kept]
         self.used = [self.used[i] for i in kept]
         self.written = [self.written[i] for i in kept]
-        self.parts = [self.parts[i] for i in kept]
         return [completed]
 
     def _checked(self, draft: list[list[int]], lengths: list[int]) -> None:
@@ -127,48 +129,61 @@ class GreedyRows:
         best_rows = best.tolist()
         kept = self.drafts.kept(best_rows, draft, lengths, self.eos)  # type: ignore[union-attr]  # drafting
         logp = torch.log_softmax(logits_k.float(), dim=-1).gather(-1, best.unsqueeze(-1)).squeeze(-1)  # (b, d+1)
-        last = torch.tensor(kept) - 1  # (b,) each row's last kept position
+        counts = torch.tensor(kept)  # (b,)
+        self._write(self.used, torch.arange(best.shape[1]) < counts.unsqueeze(1), best, logp,
+                    alpha_k if self.want_attention else None)
+        last = counts - 1  # (b,) each row's last kept position
         rows = torch.arange(len(kept))
         self.hidden = states[rows, last].unsqueeze(0)  # (1, b, H)
         self.token = best[rows, last]  # (b,)
         for i, k in enumerate(kept):
-            self.parts[i].append((best[i, :k], logp[i, :k],
-                                  alpha_k[i, :k] if self.want_attention else None))
             self.written[i].extend(best_rows[i][:k])
             self.used[i] += k
 
     def _flush(self) -> None:
-        """Write the segment's steps out to each row's parts."""
+        """Write the steps all rows took together out (each row from where it was)."""
         if not self.seg_tokens:
             return
+        steps = len(self.seg_tokens)
         toks = torch.stack(self.seg_tokens, dim=1)  # t x (b,) -> (b, t)
         logits = torch.stack(self.seg_logits, dim=1)  # t x (b, V) -> (b, t, V)
         logp = torch.log_softmax(logits.float(), dim=-1).gather(-1, toks.unsqueeze(-1)).squeeze(-1)  # (b, t)
-        alphas = torch.stack(self.seg_alpha, dim=1).unbind(0) if self.want_attention else None  # b x (t, S)
-        for i, (row_toks, row_logp) in enumerate(zip(toks.unbind(0), logp.unbind(0))):
-            self.parts[i].append((row_toks, row_logp, alphas[i] if alphas is not None else None))
+        self._write([u - steps for u in self.used],  # where each row was when they started
+                    torch.ones(toks.shape, dtype=torch.bool), toks, logp,
+                    torch.stack(self.seg_alpha, dim=1) if self.want_attention else None)  # (b, t, S)
         self.seg_tokens.clear()
         self.seg_logits.clear()
         self.seg_alpha.clear()
 
+    def _write(self, start: list[int], keep: torch.Tensor, toks: torch.Tensor,
+               logp: torch.Tensor, alphas: torch.Tensor | None) -> None:
+        """Write the positions ``keep`` (b, t) of toks, logp (b, t) and alphas (b, t, S), row i
+        from its position ``start[i]`` on, in one indexed assignment per tensor."""
+        at = torch.tensor(start).unsqueeze(1) + torch.arange(toks.shape[1])  # (b, t)
+        rows = torch.tensor(self.rows).unsqueeze(1).expand(toks.shape)  # (b, t)
+        where = (rows[keep], at[keep])  # (n,), (n,)
+        self.targets[where] = toks[keep]
+        self.tok_logp[where] = logp[keep]
+        if self.alphas is not None and alphas is not None:
+            self.alphas[where] = alphas[keep]  # (n, S)
+        if bool(keep.any()):
+            self.length = max(self.length, int(at[keep].max()) + 1)
+
     def _completed(self, rows: list[int]) -> Completed:
-        """The replies of ``rows`` as (n, T) tensors, pad after each row's end."""
-        length = max(self.used[i] for i in rows)
-        targets = torch.full((len(rows), length), self.pad, dtype=torch.long)  # (n, T)
-        tok_logp = torch.zeros((len(rows), length))  # (n, T)
-        alphas = torch.zeros((len(rows), length, self.enc_states.shape[1])) \
-            if self.want_attention else None  # (n, T, S)
-        for j, i in enumerate(rows):
-            at = 0
-            for row_toks, row_logp, row_alpha in self.parts[i]:
-                end = at + row_toks.shape[0]
-                targets[j, at:end], tok_logp[j, at:end] = row_toks, row_logp
-                if alphas is not None and row_alpha is not None:
-                    alphas[j, at:end] = row_alpha
-                at = end
-            if self.drafts is not None:
+        """The replies of ``rows`` (indices among the rows writing) as (n, T) tensors, pad after
+        each row's end."""
+        if self.drafts is not None:
+            for i in rows:
                 self.drafts.learn(self.written[i])
-        return [self.rows[i] for i in rows], targets, tok_logp, alphas
+        batch_rows = [self.rows[i] for i in rows]
+        end = max(self.used[i] for i in rows)
+        return (batch_rows, self.targets[batch_rows, :end], self.tok_logp[batch_rows, :end],
+                self.alphas[batch_rows, :end] if self.alphas is not None else None)
+
+    def result(self) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None]:
+        """Every row's reply so far: targets, tok_logp (B, T); alphas (B, T, S) or None."""
+        return (self.targets[:, : self.length], self.tok_logp[:, : self.length],
+                self.alphas[:, : self.length] if self.alphas is not None else None)
 
 
 @torch.inference_mode()
@@ -206,24 +221,12 @@ def greedy_search(
         if on_rows is not None:
             on_rows(list(range(int(src_ids.shape[0]))), *found)
         return found
-    batch, src_len = src_ids.shape
-    limit = int(cfg.max_target_length)
-    targets = torch.full((batch, limit), int(cfg.pad_token_id), dtype=torch.long)  # type: ignore[arg-type]  # set by our config
-    tok_logp = torch.zeros((batch, limit))  # (B, T)
-    alphas = torch.zeros((batch, limit, src_len)) if want_attention else None  # (B, T, S)
     rows = GreedyRows(model, src_ids, src_mask, banned, want_attention, drafts)
-    used = 0
     while rows.active:
-        for done, row_targets, row_logp, row_alphas in rows.step():
-            end = row_targets.shape[1]
-            targets[done, :end], tok_logp[done, :end] = row_targets, row_logp
-            if alphas is not None and row_alphas is not None:
-                alphas[done, :end] = row_alphas
-            used = max(used, end)
+        for found in rows.step():
             if on_rows is not None:
-                on_rows(done, row_targets, row_logp, row_alphas)
-    return (targets[:, :used], tok_logp[:, :used],
-            alphas[:, :used] if alphas is not None else None)
+                on_rows(*found)
+    return rows.result()
 
 
 def _greedy_layers(
