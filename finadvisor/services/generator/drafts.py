@@ -6,7 +6,8 @@ writes token runs it has written before. A draft is the run that followed the la
 tokens the last time they were decoded; the greedy search (search.py) checks a draft in one pass
 (``GeneratorModel.check_draft``: the GRU steps one by one, attention and output layer for all
 positions at once) and keeps the tokens up to the first one the model would not have written,
-plus the model's own token there. The reply is the greedy reply either way (the same tokens;
+plus the model's own token there. Each row of a batch keeps what its own draft got right (a
+row without one writes the model's one token), so rows advance by different counts. The reply is the greedy reply either way (the same tokens;
 scores equal to float rounding); a right draft makes a token about two and a half times
 cheaper (30 against 80 us at one row, bundled model), a wrong one costs one check. This is prompt-lookup / n-gram speculative
 decoding, with the service's own recent replies as the look-up text.
@@ -26,10 +27,10 @@ KEY = 3
 DRAFT_TOKENS = 16
 #: n-grams remembered (least recently written forgotten first)
 MAX_KEYS = 20_000
-#: greedy steps rows without a draft take before they look for one again
+#: greedy steps the rows take when none of them has a draft, before they look again
 PROBE_STEPS = 4
-#: most rows drafted together: in a wider batch some row lacks a draft nearly every time, and
-#: looking for drafts would only cut the compiled loop short (rows leave a batch as they finish)
+#: most rows drafted together: in a wider batch many rows lack a draft (they write one token a
+#: check), and the compiled loop serves them better (rows leave a batch as they finish)
 DRAFT_ROWS = 8
 
 
