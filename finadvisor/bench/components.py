@@ -4,10 +4,12 @@ decoding modes and dynamic batching, and the in-process pipeline (no microservic
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import shutil
 import subprocess
 import time
 import uuid
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlsplit
@@ -18,6 +20,8 @@ from finadvisor.bench.load import DIALOGUE
 from finadvisor.shared import paths
 
 if TYPE_CHECKING:
+    import grpc
+
     from finadvisor.bench.stack import StackHandle
 
 
@@ -262,18 +266,17 @@ def peak_rss_mb(pids: dict[str, int]) -> dict[str, float]:
     return out
 
 
-async def monolith_text(stack: StackHandle, turns: int) -> dict[str, dict[str, float]]:
-    """Text turns at 1 and 8 clients against the gateway with every service in its process
-    (``finadvisor.bench.monolith``), served on its own port with the stack's TLS certificate
-    and API keys: the split's baseline when the turn still arrives over the network."""
+@contextlib.asynccontextmanager
+async def monolith(stack: StackHandle) -> AsyncIterator[grpc.aio.Channel]:
+    """The gateway with every service in its process (``finadvisor.bench.monolith``), served on
+    its own port with the stack's TLS certificate, API keys and Redis: a channel to it once it
+    is SERVING; the process is stopped on leaving."""
     import os
-    import subprocess
     import sys
 
     import grpc
     from grpc_health.v1 import health_pb2, health_pb2_grpc
 
-    from finadvisor.bench.load import Inputs, run_load
     from finadvisor.bench.stack import StackHandle as Handle
     from finadvisor.shared.redis_local import free_port
 
@@ -308,15 +311,24 @@ async def monolith_text(stack: StackHandle, turns: int) -> dict[str, dict[str, f
                 if time.monotonic() > deadline:
                     raise RuntimeError("monolith did not become ready")
                 await asyncio.sleep(0.2)
-            await run_load(channel, "text", Inputs(), clients=2, turns=16)  # warm-up
-            out = {}
-            for clients in (1, 8):
-                res = await run_load(channel, "text", Inputs(), clients, max(turns, clients * 2))
-                out[str(clients)] = res.summary()
-            return out
+            yield channel
     finally:
         proc.terminate()
         try:
             proc.wait(30)
         except subprocess.TimeoutExpired:
             proc.kill()
+
+
+async def monolith_text(stack: StackHandle, turns: int) -> dict[str, dict[str, float]]:
+    """Text turns at 1 and 8 clients against the gateway with every service in its process
+    (``monolith``): the split's baseline when the turn still arrives over the network."""
+    from finadvisor.bench.load import Inputs, run_load
+
+    async with monolith(stack) as channel:
+        await run_load(channel, "text", Inputs(), clients=2, turns=16)  # warm-up
+        out = {}
+        for clients in (1, 8):
+            res = await run_load(channel, "text", Inputs(), clients, max(turns, clients * 2))
+            out[str(clients)] = res.summary()
+        return out
