@@ -31,9 +31,10 @@ class GreedyRows:
     writing (a compiled run of steps until a row writes EOS, or one drafted check) and returns
     the rows it completed (EOS written, or the length limit reached). With drafts, each row
     keeps what its own draft got right: rows advance by different counts, so one row's wrong
-    draft does not cut the others' short. Per row, the steps' tokens, log-probabilities (under
-    the unmasked distribution, what the teacher-forced rescoring computes) and attention rows
-    are kept, written out whenever the set of rows changes or rows part ways.
+    draft does not cut the others' short. The steps' tokens, log-probabilities (under the
+    unmasked distribution, what the teacher-forced rescoring computes) and attention rows go
+    into the batch's output tensors, each row from its own position (pad after a row's end),
+    whenever rows leave or a draft is checked.
     """
 
     @torch.inference_mode()
