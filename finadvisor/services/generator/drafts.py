@@ -7,10 +7,11 @@ tokens the last time they were decoded; the greedy search (search.py) checks a d
 (``GeneratorModel.check_draft``: the GRU steps one by one, attention and output layer for all
 positions at once) and keeps the tokens up to the first one the model would not have written,
 plus the model's own token there. Each row of a batch keeps what its own draft got right (a
-row without one writes the model's one token), so rows advance by different counts. The reply is the greedy reply either way (the same tokens;
-scores equal to float rounding); a right draft makes a token about two and a half times
-cheaper (30 against 80 us at one row, bundled model), a wrong one costs one check. This is prompt-lookup / n-gram speculative
-decoding, with the service's own recent replies as the look-up text.
+row without one writes the model's one token), so rows advance by different counts. The reply
+is the greedy reply either way (the same tokens; scores equal to float rounding); a right draft
+makes a token about two and a half times cheaper (30 against 80 us at one row, bundled model),
+a wrong one costs one check. This is prompt-lookup / n-gram speculative decoding, with the
+service's own recent replies as the look-up text.
 
 The table holds delexicalised token ids only (a reply's figures and names are placeholders
 until lexicalisation), bounded by ``max_keys``: no customer data.
