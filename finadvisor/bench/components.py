@@ -277,6 +277,7 @@ async def monolith(stack: StackHandle) -> AsyncIterator[grpc.aio.Channel]:
     import grpc
     from grpc_health.v1 import health_pb2, health_pb2_grpc
 
+    from finadvisor.bench.stack import GATEWAY_LIMITS
     from finadvisor.bench.stack import StackHandle as Handle
     from finadvisor.shared.redis_local import free_port
 
@@ -288,9 +289,9 @@ async def monolith(stack: StackHandle) -> AsyncIterator[grpc.aio.Channel]:
         "FINADVISOR_TLS_DIR": str(stack.home / "tls"),
         "FINADVISOR_CREDENTIALS_FILE": str(stack.home / "credentials" / "clients.json"),
         "FINADVISOR_GATEWAY_PORT": str(port), "FINADVISOR_GATEWAY_METRICS_PORT": "0",
-        "FINADVISOR_GATEWAY_RATE_LIMIT_PER_S": "0", "FINADVISOR_GATEWAY_RATE_BURST": "1000",
-        "FINADVISOR_GATEWAY_MAX_TURNS_PER_SESSION": "64", "FINADVISOR_LOG_LEVEL": "WARNING",
+        "FINADVISOR_LOG_LEVEL": "WARNING",
     })
+    env.update(GATEWAY_LIMITS)  # the split stack's limits: a difference is the split's own
     proc = subprocess.Popen(  # noqa: ASYNC220 - returns once the child runs; never waited on here
         [sys.executable, "-m", "finadvisor.bench.monolith"], env=env,
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)

@@ -97,15 +97,23 @@ def _listen_ports(count: int) -> list[int]:
     return list(found)
 
 
+#: The gateway's limits under the benchmark, for the split stack and the one-process gateway
+#: (``components.monolith``) alike: per-client rate limits as by default (one backend key must
+#: get through the load), the per-session turn limit off (the benchmark sends a customer's
+#: turns far faster than a person types).
+GATEWAY_LIMITS = {
+    "FINADVISOR_GATEWAY_SESSION_TURNS_PER_MIN": "0",
+    "FINADVISOR_GATEWAY_MAX_TURNS_PER_SESSION": "64",
+}
+
+
 def start_stack(timeout_s: float = 300, extra_env: dict[str, str] | None = None) -> StackHandle:
-    """`finadvisor up` on free ports with its own home; TLS, API keys and per-client rate
-    limits as by default (one backend key must get through the load), the per-session turn
-    limit off (the benchmark sends a customer's turns far faster than a person types)."""
+    """`finadvisor up` on free ports with its own home; TLS and API keys as by default, the
+    gateway's limits ``GATEWAY_LIMITS``."""
     home = Path(tempfile.mkdtemp(prefix="finadvisor-bench-"))
     env = {k: v for k, v in os.environ.items() if k != "REDIS_URL"}
     env["FINADVISOR_HOME"] = str(home)
-    env["FINADVISOR_GATEWAY_SESSION_TURNS_PER_MIN"] = "0"
-    env["FINADVISOR_GATEWAY_MAX_TURNS_PER_SESSION"] = "64"
+    env.update(GATEWAY_LIMITS)
     env["FINADVISOR_LOG_LEVEL"] = "WARNING"
     ports, metrics_ports = {}, {}
     picked = _listen_ports(2 * (len(GRPC_SERVICES) + 1))
