@@ -152,6 +152,9 @@ class ServerSettings:
                                      "<service>-key.pem", absolute=True)
     insecure: bool = env_field("FINADVISOR_INSECURE", False, "plain text, no client "
                                "credentials: local development only", absolute=True)
+    event_loop: str = env_field("FINADVISOR_EVENT_LOOP", "uvloop", "the asyncio event loop: "
+                                "uvloop (libuv; asyncio's own where uvloop is not installed) "
+                                "or asyncio", choices=("uvloop", "asyncio"), absolute=True)
     health_port: int = env_field("HEALTH_PORT", 0, "plain-text port serving only "
                                  "grpc.health.v1, for probes that cannot speak TLS (0 = off)",
                                  min=0, max=65535)

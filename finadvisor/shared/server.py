@@ -39,7 +39,7 @@ import abc
 import asyncio
 import logging
 import signal
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
 from typing import Any, cast
 
@@ -316,7 +316,23 @@ async def serve(app: ServiceApp, settings: ServerSettings) -> None:
 def run_service(app: ServiceApp, settings: ServerSettings) -> None:
     """Process entry point: settings are loaded by the caller; logging set here."""
     setup_logging(app.name, settings.log_level)
-    asyncio.run(serve(app, settings))
+    run_loop(serve(app, settings), settings.event_loop)
+
+
+def run_loop(main: Coroutine[Any, Any, None], event_loop: str = "uvloop") -> None:
+    """``asyncio.run(main)`` on uvloop when asked for and installed, else on asyncio's loop.
+
+    uvloop runs the same coroutines with its loop and transports in C (libuv): the services'
+    Redis sockets, timers and callbacks cost less CPU per turn (bench README, "session 9")."""
+    if event_loop == "uvloop":
+        try:
+            import uvloop
+        except ImportError:
+            log.warning("uvloop is not installed: asyncio's own event loop serves")
+        else:
+            uvloop.run(main)
+            return
+    asyncio.run(main)
 
 
 def main_for(settings_cls: type[ServerSettings],

@@ -12,7 +12,7 @@ from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
 from finadvisor.shared.client import make_channel
 from finadvisor.shared.errors import InvalidInputError
 from finadvisor.shared.logging import request_id_var
-from finadvisor.shared.server import RunningServer, ServiceApp, create_server
+from finadvisor.shared.server import RunningServer, ServiceApp, create_server, run_loop
 from finadvisor.state.v1 import state_pb2, state_pb2_grpc
 
 pytestmark = pytest.mark.integration
@@ -165,3 +165,30 @@ async def test_graceful_stop_finishes_in_flight_call() -> None:
         resp = await asyncio.wait_for(call, 10)
         await asyncio.wait_for(stopping, 10)
     assert resp.intent == "greet" and app.stopped
+
+
+@pytest.mark.parametrize("event_loop", ["uvloop", "asyncio"])
+def test_a_service_serves_on_the_event_loop_it_is_given(event_loop: str) -> None:
+    """``run_loop`` (what ``run_service`` runs a service with): the same server and calls on
+    uvloop, the default, and on asyncio's own loop."""
+    seen: dict[str, str] = {}
+
+    async def main() -> None:
+        seen["loop"] = type(asyncio.get_running_loop()).__module__
+        app = ProbeApp()
+        srv = await create_server(app, "127.0.0.1:0", max_message_bytes=64 * 1024)
+        channel = make_channel(f"127.0.0.1:{srv.port}", default_timeout_s=3.0)
+        try:
+            await srv.start_app()
+            got = await state_pb2_grpc.StateTrackerStub(channel).Understand(
+                state_pb2.UnderstandRequest(text="hello"))
+            seen["intent"] = got.intent
+            seen["health"] = str(await _health(channel, SERVICE))
+        finally:
+            await channel.close()
+            await srv.stop(0)
+
+    run_loop(main(), event_loop)
+    assert seen["loop"].split(".")[0] == event_loop
+    assert seen["intent"] == "greet"
+    assert seen["health"] == str(health_pb2.HealthCheckResponse.SERVING)
