@@ -16,7 +16,9 @@ from finadvisor.bench.load import Inputs, run_load
 from finadvisor.bench.stack import StackHandle, start_stack
 
 #: turns per concurrency level, by scenario (heavier turns get fewer)
-TURNS = {"text": 240, "image": 48, "audio": 24, "full": 24}
+#: Turns per scenario and client count. Text: 1200, so that its p99 is the 12th slowest turn;
+#: with 240 it was the 3rd, and two runs of the same code differed by 10-15 ms.
+TURNS = {"text": 1200, "image": 48, "audio": 24, "full": 24}
 LEVELS = (1, 8, 32)
 REPRODUCE = "finadvisor bench --json"
 
