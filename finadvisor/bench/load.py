@@ -104,3 +104,46 @@ async def run_load(channel: grpc.aio.Channel, scenario: str, inputs: Inputs, cli
     await asyncio.gather(*(client(i) for i in range(clients)))
     return LoadResult(scenario, clients, len(latencies), errors, time.perf_counter() - start,
                       latencies)
+
+
+async def run_dialogues(channel: grpc.aio.Channel, rate_per_s: float, seconds: float,
+                        timeout_s: float = 30.0) -> LoadResult:
+    """Open loop: a text dialogue starts every ``1 / rate_per_s`` seconds for ``seconds`` and
+    plays its turns back to back, however many dialogues are running by then.
+
+    The offered load (``len(DIALOGUE) * rate_per_s`` turns/s) does not depend on how fast the
+    stack answers. With ``run_load``'s closed loop a faster stack is also sent more turns per
+    second, so two versions' tails are measured at different loads; here they are measured at
+    the same one. ``clients`` in the result is the number of dialogues started; every turn of a
+    dialogue whose session could not start counts as an error."""
+    stub = gateway_pb2_grpc.AdvisoryGatewayStub(channel)
+    make = request_factory("text", Inputs())
+    latencies: list[float] = []
+    errors = 0
+
+    async def dialogue(k: int) -> None:
+        nonlocal errors
+        try:
+            session = (await stub.StartSession(gateway_pb2.StartSessionRequest(),
+                                               timeout=timeout_s)).session_id
+        except grpc.aio.AioRpcError:
+            errors += len(DIALOGUE)
+            return
+        for step in range(len(DIALOGUE)):
+            begin = time.perf_counter()
+            try:
+                await stub.Converse(make(session, f"o{k}-{step}", step), timeout=timeout_s)
+                latencies.append((time.perf_counter() - begin) * 1000)
+            except grpc.aio.AioRpcError:
+                errors += 1
+
+    started: list[asyncio.Task[None]] = []
+    start = time.perf_counter()
+    while (due := len(started) / rate_per_s) < seconds:  # the k-th dialogue starts at k / rate
+        wait = due - (time.perf_counter() - start)
+        if wait > 0:
+            await asyncio.sleep(wait)
+        started.append(asyncio.create_task(dialogue(len(started))))
+    await asyncio.gather(*started)
+    return LoadResult("text", len(started), len(latencies), errors, time.perf_counter() - start,
+                      latencies)

@@ -12,13 +12,16 @@ from typing import Any
 from tqdm import tqdm
 
 from finadvisor.bench import components, one_key, store_hop
-from finadvisor.bench.load import Inputs, run_load
+from finadvisor.bench.load import DIALOGUE, Inputs, run_dialogues, run_load
 from finadvisor.bench.stack import StackHandle, start_stack
 
 #: turns per concurrency level, by scenario (heavier turns get fewer)
 #: Turns per scenario and client count. Text: 1200, so that its p99 is the 12th slowest turn;
 #: with 240 it was the 3rd, and two runs of the same code differed by 10-15 ms.
 TURNS = {"text": 1200, "image": 48, "audio": 24, "full": 24}
+#: The open loop's text dialogues started per second (8 turns each: 128 turns/s, about three
+#: quarters of what this 2-core machine serves) and for how long.
+OPEN_LOOP_DIALOGUES_PER_S, OPEN_LOOP_S = 16.0, 20.0
 LEVELS = (1, 8, 32)
 REPRODUCE = "finadvisor bench --json"
 
@@ -47,7 +50,7 @@ async def _measure(stack: StackHandle, quick: bool, progress: bool,
     inputs = bench_inputs()
     scenarios = [s for s in TURNS if s in ("text", "image") or inputs.audio]
     levels = (1, 8) if quick else LEVELS
-    steps = len(scenarios) * len(levels) + 7
+    steps = len(scenarios) * len(levels) + 8
     bar = tqdm(total=steps, desc="bench", disable=not progress, file=sys.stderr)
     turns: dict[str, dict[str, dict[str, float]]] = {}
     async with stack.channel() as channel:
@@ -60,6 +63,12 @@ async def _measure(stack: StackHandle, quick: bool, progress: bool,
                 res = await run_load(channel, scenario, inputs, clients, n)
                 turns[scenario][str(clients)] = res.summary()
                 bar.update()
+        # Text at a load that does not depend on the stack's speed (see run_dialogues): the
+        # tail of two versions compared at the same turns per second.
+        bar.set_postfix_str("text, open loop")
+        open_loop = await run_dialogues(channel, OPEN_LOOP_DIALOGUES_PER_S,
+                                        OPEN_LOOP_S / (4 if quick else 1))
+        bar.update()
         # One backend key at a bank's rate (open loop, 200 turns/s), after the turn figures so
         # its backlog cannot slow them; every turn is answered (or refused) before it returns.
         bar.set_postfix_str("one key at 200 turns/s")
@@ -86,6 +95,9 @@ async def _measure(stack: StackHandle, quick: bool, progress: bool,
         "generator_batching_gain": None,
         "one_key_rate": key_rate,
         "details": {"turns": turns, "gateway_text_p50_ms_1_client": text1,
+                    "text_open_loop": {
+                        **open_loop.summary(),
+                        "offered_turns_per_s": OPEN_LOOP_DIALOGUES_PER_S * len(DIALOGUE)},
                     "reproduce": REPRODUCE},
     }
     if not local:
@@ -156,6 +168,11 @@ def print_table(result: dict[str, Any]) -> None:
         for clients, s in levels.items():
             print(f"  {scenario:<8} {clients:>7} {s['p50_ms']:>8} {s['p95_ms']:>8} "
                   f"{s['p99_ms']:>8} {s['turns_per_s']:>8}")
+    o = d["text_open_loop"]
+    print(f"  text, open loop: {o['clients']} dialogues started at {o['offered_turns_per_s']:g} "
+          f"turns/s offered: p50 {o['p50_ms']}, p95 {o['p95_ms']}, p99 {o['p99_ms']} ms, "
+          f"{o['errors']} errors (the same load for any version; the rows above are closed "
+          f"loops, where a faster stack is also sent more turns)")
     if result.get("one_key_rate"):
         one_key.print_line(result["one_key_rate"])
     print(f"reproduce: {d['reproduce']}")

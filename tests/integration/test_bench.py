@@ -9,7 +9,7 @@ import pytest_asyncio
 import redis.asyncio as redis
 
 from finadvisor.bench import components
-from finadvisor.bench.load import Inputs, run_load
+from finadvisor.bench.load import DIALOGUE, Inputs, run_dialogues, run_load
 from tests.integration.stack import Stack
 
 pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="session")]
@@ -31,6 +31,19 @@ async def test_run_load_counts_every_turn_and_every_error(stack: Stack) -> None:
     # A deadline nobody can meet is counted as an error, not dropped.
     failing = await run_load(stack.channel, "text", Inputs(), clients=2, turns=4, timeout_s=0.0001)
     assert failing.errors == 4 and failing.turns == 0
+
+
+async def test_open_loop_plays_every_dialogue_it_starts(stack: Stack) -> None:
+    """The open loop starts a dialogue at 0, 50 and 100 ms (20 a second for 0.15 s) and plays
+    each through; a deadline nobody can meet costs every turn of its dialogue, as errors."""
+    assert stack.channel is not None
+    ok = (await run_dialogues(stack.channel, rate_per_s=20, seconds=0.15)).summary()
+    assert ok["clients"] == 3 and ok["errors"] == 0
+    assert ok["turns"] == 3 * len(DIALOGUE)
+    assert 0 < ok["p50_ms"] <= ok["p95_ms"] <= ok["p99_ms"]
+    failing = await run_dialogues(stack.channel, rate_per_s=20, seconds=0.1, timeout_s=0.0001)
+    assert failing.clients == 2 and failing.turns == 0
+    assert failing.errors == 2 * len(DIALOGUE)
 
 
 async def test_store_rate_cleans_up_its_sessions(redis_server) -> None:
