@@ -69,6 +69,18 @@ def request_factory(scenario: str, inputs: Inputs) -> Callable[[str, str, int], 
     return make
 
 
+async def _turn(stub: gateway_pb2_grpc.AdvisoryGatewayStub, request: gateway_pb2.ConverseRequest,
+                timeout_s: float, latencies: list[float]) -> bool:
+    """One Converse call; its latency (ms) goes into ``latencies``; False when it failed."""
+    start = time.perf_counter()
+    try:
+        await stub.Converse(request, timeout=timeout_s)
+    except grpc.aio.AioRpcError:
+        return False
+    latencies.append((time.perf_counter() - start) * 1000)
+    return True
+
+
 async def run_load(channel: grpc.aio.Channel, scenario: str, inputs: Inputs, clients: int,
                    turns: int, timeout_s: float = 30.0) -> LoadResult:
     """``turns`` turns spread over ``clients`` concurrent clients; latency of each."""
@@ -92,11 +104,7 @@ async def run_load(channel: grpc.aio.Channel, scenario: str, inputs: Inputs, cli
                     session = ""
                     continue
                 step = 0
-            start = time.perf_counter()
-            try:
-                await stub.Converse(make(session, f"b{cid}-{n}", step), timeout=timeout_s)
-                latencies.append((time.perf_counter() - start) * 1000)
-            except grpc.aio.AioRpcError:
+            if not await _turn(stub, make(session, f"b{cid}-{n}", step), timeout_s, latencies):
                 errors += 1
             step += 1
 
@@ -130,11 +138,7 @@ async def run_dialogues(channel: grpc.aio.Channel, rate_per_s: float, seconds: f
             errors += len(DIALOGUE)
             return
         for step in range(len(DIALOGUE)):
-            begin = time.perf_counter()
-            try:
-                await stub.Converse(make(session, f"o{k}-{step}", step), timeout=timeout_s)
-                latencies.append((time.perf_counter() - begin) * 1000)
-            except grpc.aio.AioRpcError:
+            if not await _turn(stub, make(session, f"o{k}-{step}", step), timeout_s, latencies):
                 errors += 1
 
     started: list[asyncio.Task[None]] = []
