@@ -15,9 +15,9 @@ from finadvisor.bench import components, one_key, store_hop
 from finadvisor.bench.load import DIALOGUE, Inputs, run_dialogues, run_load
 from finadvisor.bench.stack import StackHandle, start_stack
 
-#: turns per concurrency level, by scenario (heavier turns get fewer)
-#: Turns per scenario and client count. Text: 1200, so that its p99 is the 12th slowest turn;
-#: with 240 it was the 3rd, and two runs of the same code differed by 10-15 ms.
+#: Turns per scenario and client count (heavier turns get fewer). Text: 1200, so that its p99
+#: is the 12th slowest turn; with 240 it was the 3rd, and two runs of the same code differed by
+#: 10-15 ms.
 TURNS = {"text": 1200, "image": 48, "audio": 24, "full": 24}
 #: The open loop's text dialogues started per second (8 turns each: 128 turns/s, about three
 #: quarters of what this 2-core machine serves) and for how long.
