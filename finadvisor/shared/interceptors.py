@@ -3,7 +3,8 @@
 Every unary RPC of every service goes through :class:`ServiceInterceptor`, so servicers stay
 proto <-> domain only: they raise domain exceptions and this maps them to status codes
 (``finadvisor.shared.errors.status_for``). INTERNAL never carries details; the full error goes
-to the log (redacted).
+to the log (redacted). The access line of a call ("rpc", its method, code and duration) is
+written a moment after the answer has left (``ACCESS_LOG``), not before it.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from grpc_status import rpc_status
 
 from finadvisor.shared import metrics
 from finadvisor.shared.errors import InvalidInputError, RateLimitedError, status_for
-from finadvisor.shared.logging import log_fields, request_id_var
+from finadvisor.shared.logging import ACCESS_LOG, request_id_var
 
 log = logging.getLogger("finadvisor.rpc")
 
@@ -105,11 +106,9 @@ class ServiceInterceptor(grpc.aio.ServerInterceptor):
                 metrics.RPC_IN_FLIGHT.labels(service).dec()
                 metrics.RPC_LATENCY.labels(service, method).observe(elapsed)
                 metrics.RPC_REQUESTS.labels(service, method, code.name).inc()
-                log.info(
-                    "rpc",
-                    extra=log_fields(method=method, code=code.name,
-                                     duration_ms=round(elapsed * 1000, 2)),
-                )
+                if log.isEnabledFor(logging.INFO):  # the line is written after the answer
+                    ACCESS_LOG.add(log, "rpc", method=method, code=code.name,
+                                   duration_ms=round(elapsed * 1000, 2))
                 request_id_var.reset(token)
 
         return grpc.unary_unary_rpc_method_handler(
