@@ -51,6 +51,10 @@ class ServiceInterceptor(grpc.aio.ServerInterceptor):
 
     def __init__(self, service: str) -> None:
         self.service = service
+        #: method -> (its handler, the wrapped handler made for it): made once per method, not
+        #: once per call (only registered methods get here, so it stays as small as the API)
+        self._wrapped: dict[str, tuple[grpc.RpcMethodHandler, grpc.RpcMethodHandler]] = {}
+        self._in_flight = metrics.RPC_IN_FLIGHT.labels(service)
 
     async def intercept_service(
         self,
@@ -60,8 +64,15 @@ class ServiceInterceptor(grpc.aio.ServerInterceptor):
         handler = await continuation(details)
         if handler is None or handler.unary_unary is None:
             return handler  # streaming RPCs (health Watch, reflection) pass through untouched
+        made = self._wrapped.get(details.method)
+        if made is not None and made[0] is handler:
+            return made[1]
+        wrapped = self._wrap(handler, details.method.rsplit("/", 1)[-1])
+        self._wrapped[details.method] = (handler, wrapped)
+        return wrapped
+
+    def _wrap(self, handler: grpc.RpcMethodHandler, method: str) -> grpc.RpcMethodHandler:
         inner = handler.unary_unary
-        method = details.method.rsplit("/", 1)[-1]
         deserialize = handler.request_deserializer
 
         def safe_deserializer(raw: bytes) -> Any:
@@ -72,14 +83,16 @@ class ServiceInterceptor(grpc.aio.ServerInterceptor):
             except Exception:  # noqa: BLE001 - any decoding failure
                 return _UNDECODABLE
 
-        incoming_id = _metadata_value(details.invocation_metadata, REQUEST_ID_HEADER)
-        service = self.service
+        service, in_flight = self.service, self._in_flight
+        latency = metrics.RPC_LATENCY.labels(service, method)
+        answered = metrics.RPC_REQUESTS.labels(service, method, grpc.StatusCode.OK.name)
 
         async def wrapper(request: Any, context: grpc.aio.ServicerContext) -> Any:
+            incoming_id = _metadata_value(context.invocation_metadata(), REQUEST_ID_HEADER)
             token = request_id_var.set(clean_request_id(incoming_id))
             start = time.perf_counter()
             code = grpc.StatusCode.OK
-            metrics.RPC_IN_FLIGHT.labels(service).inc()
+            in_flight.inc()
             try:
                 if request is _UNDECODABLE:
                     raise InvalidInputError(f"the {method} request is not a valid message")
@@ -103,9 +116,10 @@ class ServiceInterceptor(grpc.aio.ServerInterceptor):
                 await context.abort(code, message)
             finally:
                 elapsed = time.perf_counter() - start
-                metrics.RPC_IN_FLIGHT.labels(service).dec()
-                metrics.RPC_LATENCY.labels(service, method).observe(elapsed)
-                metrics.RPC_REQUESTS.labels(service, method, code.name).inc()
+                in_flight.dec()
+                latency.observe(elapsed)
+                (answered if code == grpc.StatusCode.OK else
+                 metrics.RPC_REQUESTS.labels(service, method, code.name)).inc()
                 if log.isEnabledFor(logging.INFO):  # the line is written after the answer
                     ACCESS_LOG.add(log, "rpc", method=method, code=code.name,
                                    duration_ms=round(elapsed * 1000, 2))
