@@ -39,7 +39,7 @@ async def _leftovers(r: Redis, sid: str, marker: str, aof_dir: Path) -> list[str
     return found
 
 
-class _Lines(logging.Handler):
+class LogLines(logging.Handler):
     """Every record, formatted as the services write it."""
 
     def __init__(self) -> None:
@@ -52,7 +52,7 @@ class _Lines(logging.Handler):
 
 
 async def test_erase_racing_twenty_turns_leaves_nothing(fresh_redis) -> None:
-    lines = _Lines()
+    lines = LogLines()
     root = logging.getLogger()
     old_level = root.level
     root.addHandler(lines)

@@ -15,9 +15,10 @@ from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
 
 from finadvisor.shared.client import make_channel
 from finadvisor.shared.errors import InvalidInputError
-from finadvisor.shared.logging import ACCESS_LOG, JsonFormatter, request_id_var
+from finadvisor.shared.logging import ACCESS_LOG, request_id_var
 from finadvisor.shared.server import RunningServer, ServiceApp, create_server, run_loop
 from finadvisor.state.v1 import state_pb2, state_pb2_grpc
+from tests.integration.test_hardening_erasure import LogLines
 
 pytestmark = pytest.mark.integration
 SERVICE = "finadvisor.state.v1.StateTracker"
@@ -144,23 +145,11 @@ async def test_client_sets_deadline_and_request_id(running) -> None:
     assert app.servicer.seen_request_id == "turn-42"
 
 
-class _Lines(logging.Handler):
-    """The access lines, formatted as the services write them."""
-
-    def __init__(self) -> None:
-        super().__init__(logging.INFO)
-        self.setFormatter(JsonFormatter("probe"))
-        self.lines: list[dict] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.lines.append(json.loads(self.format(record)))
-
-
 async def test_the_access_line_is_written_after_the_answer(running) -> None:
     srv, app, channel = running
     await srv.start_app()
     stub = state_pb2_grpc.StateTrackerStub(channel)
-    lines = _Lines()
+    lines = LogLines()
     rpc_log = logging.getLogger("finadvisor.rpc")
     old_level, old_delay = rpc_log.level, ACCESS_LOG.delay_s
     rpc_log.addHandler(lines)
@@ -176,7 +165,7 @@ async def test_the_access_line_is_written_after_the_answer(running) -> None:
             request_id_var.reset(token)
         assert lines.lines == []  # the answer left before its line was written
         ACCESS_LOG.write()
-        (line,) = lines.lines
+        (line,) = [json.loads(text) for text in lines.lines]
         assert line["msg"] == "rpc" and line["method"] == "Understand" and line["code"] == "OK"
         assert line["request_id"] == "turn-7"  # the call's own id, though written later
         # its time is the call's, not the write's (the JSON keeps milliseconds)
@@ -188,14 +177,14 @@ async def test_the_access_line_is_written_after_the_answer(running) -> None:
         with pytest.raises(grpc.aio.AioRpcError):
             await stub.Understand(state_pb2.UnderstandRequest(text="bad"))
         await _wait_for(lambda: _has_lines(lines, 2))
-        assert lines.lines[1]["code"] == "INVALID_ARGUMENT"
+        assert json.loads(lines.lines[1])["code"] == "INVALID_ARGUMENT"
     finally:
         ACCESS_LOG.delay_s = old_delay
         rpc_log.removeHandler(lines)
         rpc_log.setLevel(old_level)
 
 
-async def _has_lines(lines: _Lines, count: int) -> bool:
+async def _has_lines(lines: LogLines, count: int) -> bool:
     return len(lines.lines) >= count
 
 
