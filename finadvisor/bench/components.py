@@ -165,6 +165,42 @@ async def generator_figures(clients: int = 16, requests: int = 64) -> dict[str, 
             "generator_batching_gain": round(batched / greedy, 2)}
 
 
+def credit_figures(applicants: int = 40) -> dict[str, float]:
+    """One credit assessment (ms, p50) of the served model on distinct applicants, scored from
+    plain rows (``risk/compiled.py``) and through scikit-learn, and their ratio. The bench's
+    dialogues repeat one applicant, whose assessment the gateway keeps, so their turns do not
+    show this cost; a bank's applicants differ."""
+    import statistics
+
+    from finadvisor.services.gateway.risk import ApplicantFields, CreditRiskModel
+
+    served = CreditRiskModel.load(paths.models_dir() / "risk")
+    plain = CreditRiskModel(served.estimator, served.config, served.policy)
+    plain.compiled = None
+    fields = [ApplicantFields.from_slots({
+        "loan_amount": str(3000 + 517 * i), "loan_term_months": str(12 + 6 * (i % 9)),
+        "loan_purpose": ("car", "renovation", "education", "other")[i % 4],
+        "monthly_income": str(1800 + 133 * i), "monthly_debt": str(50 * (i % 7)),
+        "age": str(21 + i), "employment_status": "employed",
+        "employment_years": str(i % 12), "housing": ("rent", "own")[i % 2],
+        "dependents": str(i % 3)}, {}) for i in range(applicants)]
+
+    def p50(model: CreditRiskModel) -> float:
+        times = []
+        for f in fields:
+            start = time.perf_counter()
+            model.assess(f)
+            times.append((time.perf_counter() - start) * 1000)
+        return statistics.median(times)
+
+    p50(served)  # warm-up
+    compiled, sklearn = p50(served), p50(plain)
+    return {"assessment_p50_ms": round(compiled, 2),
+            "assessment_p50_ms_scikit_learn": round(sklearn, 2),
+            "speedup": round(sklearn / compiled, 1),
+            "compiled": served.compiled is not None}
+
+
 async def in_process_text_p50(redis_url: str, turns: int = 64) -> float:
     """The text turn without the split: the gateway's turn with every service's code called
     directly in one process.

@@ -127,6 +127,8 @@ async def _measure(stack: StackHandle, quick: bool, progress: bool,
     hop = await store_hop.finish_turn_hop(stack.redis_url, calls=400)
     bar.set_postfix_str("generator")
     gen = await components.generator_figures()
+    bar.set_postfix_str("credit assessment")
+    credit = await asyncio.to_thread(components.credit_figures)
     bar.update(2)
     bar.close()
     mono1 = monolith["1"]["p50_ms"]
@@ -147,6 +149,7 @@ async def _measure(stack: StackHandle, quick: bool, progress: bool,
         "state_vs_redis_ratio_2_processes": round(store_two / redis_rate, 3),
         "redis_benchmark_runs_per_s": [round(r, 1) for r in redis_runs],
         "generator": gen,
+        "credit": credit,
         "finish_turn_hop": hop,
         "peak_rss_mb": memory,
         "notes": "p50/p95/p99 per scenario and client count; text_p50_ms/text_p99_ms are at 8 "
@@ -195,6 +198,11 @@ def print_table(result: dict[str, Any]) -> None:
           + ", ".join(f"{k.split('_')[0]} client(s) {v['direct']['p50_ms']} vs "
                       f"{v['one_grpc_hop']['p50_ms']}" for k, v in h.items()
                       if k.endswith("_clients")))
+    c = d.get("credit")
+    if c:
+        print(f"credit assessment p50 (distinct applicants): {c['assessment_p50_ms']} ms from "
+              f"plain rows vs {c['assessment_p50_ms_scikit_learn']} ms through scikit-learn "
+              f"({c['speedup']}x)")
     g = d["generator"]
     print(f"generator tokens/s: greedy {g['greedy_tokens_per_s']}, beam-4 "
           f"{g['beam4_tokens_per_s']}, dynamic batching gain {g['generator_batching_gain']}x")
