@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -25,6 +26,25 @@ DIALOGUE = [
     "what interest rate would I get?",
     "thank you",
 ]
+
+
+def applicant_dialogue(rng: random.Random) -> list[str]:
+    """``DIALOGUE`` with figures of its own (amount, term, age, years employed, income, debts,
+    the changed amount) drawn from ``rng``. Every session of ``DIALOGUE`` is the same applicant,
+    whom the gateway scores once and then finds in its cache of assessments; a bank's
+    applicants differ, and each one's application is scored when it is complete."""
+    amount = rng.randrange(3000, 30000, 500)
+    return [
+        f"Hi, I'd like to borrow {amount} euros to renovate my home",
+        f"over {rng.randrange(2, 6)} years please",
+        f"I am {rng.randrange(22, 64)} and have been employed for {rng.randrange(1, 15)} years",
+        DIALOGUE[3],
+        f"my monthly income is {rng.randrange(1800, 7000, 50)} euros and I pay "
+        f"{rng.randrange(0, 900, 25)} a month on other debts",
+        f"actually make it {amount + rng.randrange(1000, 8000, 500)}",
+        DIALOGUE[6],
+        DIALOGUE[7],
+    ]
 
 
 @dataclass
@@ -82,18 +102,24 @@ async def _turn(stub: gateway_pb2_grpc.AdvisoryGatewayStub, request: gateway_pb2
 
 
 async def run_load(channel: grpc.aio.Channel, scenario: str, inputs: Inputs, clients: int,
-                   turns: int, timeout_s: float = 30.0) -> LoadResult:
-    """``turns`` turns spread over ``clients`` concurrent clients; latency of each."""
+                   turns: int, timeout_s: float = 30.0, applicants: int | None = None,
+                   ) -> LoadResult:
+    """``turns`` turns spread over ``clients`` concurrent clients; latency of each.
+
+    ``applicants`` (text only): a seed; each session then plays ``applicant_dialogue``, an
+    applicant of its own, instead of ``DIALOGUE``."""
     stub = gateway_pb2_grpc.AdvisoryGatewayStub(channel)
     make = request_factory(scenario, inputs)
     counter = itertools.count()
     latencies: list[float] = []
     errors = 0
+    rng = random.Random(applicants)
 
     async def client(cid: int) -> None:
         nonlocal errors
         session = ""
         step = 0
+        texts = DIALOGUE
         while (n := next(counter)) < turns:
             if not session or step >= len(DIALOGUE):
                 try:
@@ -104,7 +130,12 @@ async def run_load(channel: grpc.aio.Channel, scenario: str, inputs: Inputs, cli
                     session = ""
                     continue
                 step = 0
-            if not await _turn(stub, make(session, f"b{cid}-{n}", step), timeout_s, latencies):
+                if applicants is not None:
+                    texts = applicant_dialogue(rng)
+            request = make(session, f"b{cid}-{n}", step)
+            if applicants is not None:
+                request.text = texts[step]
+            if not await _turn(stub, request, timeout_s, latencies):
                 errors += 1
             step += 1
 

@@ -33,6 +33,16 @@ async def test_run_load_counts_every_turn_and_every_error(stack: Stack) -> None:
     assert failing.errors == 4 and failing.turns == 0
 
 
+async def test_run_load_with_applicants_plays_whole_dialogues_without_errors(
+        stack: Stack) -> None:
+    """Every session its own applicant: two clients play two whole dialogues each, through
+    the scoring of each completed application, and every turn is answered."""
+    assert stack.channel is not None
+    res = await run_load(stack.channel, "text", Inputs(), clients=2, turns=4 * len(DIALOGUE),
+                         applicants=3)
+    assert res.errors == 0 and res.turns == 4 * len(DIALOGUE)
+
+
 async def test_open_loop_plays_every_dialogue_it_starts(stack: Stack) -> None:
     """The open loop starts a dialogue at 0, 50 and 100 ms (20 a second for 0.15 s) and plays
     each through; a deadline nobody can meet costs every turn of its dialogue, as errors."""
