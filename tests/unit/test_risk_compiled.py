@@ -101,7 +101,7 @@ def test_other_shapes_are_left_to_scikit_learn(data: tuple[pd.DataFrame, np.ndar
     gbm = MonotonicGBM(max_iter=5).fit(X, y)
     assert CompiledRisk.build(gbm) is None  # not calibrated
     numeric = [spec.name for spec in FEATURES if spec.kind == "numeric"]
-    logistic = CalibratedClassifierCV(LogisticRegression(), cv=3).fit(
+    logistic = CalibratedClassifierCV(LogisticRegression(max_iter=5000), cv=3).fit(
         X[numeric].fillna(0.0), y)
     assert CompiledRisk.build(logistic) is None  # another estimator
 
