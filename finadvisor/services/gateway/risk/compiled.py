@@ -26,15 +26,14 @@ import numpy as np
 from scipy.special import expit
 from sklearn.calibration import CalibratedClassifierCV, _SigmoidCalibration
 
-from finadvisor.services.gateway.risk.estimators import MonotonicGBM, WOEScorecard
+from finadvisor.services.gateway.risk.estimators import (
+    MonotonicGBM,
+    WOEScorecard,
+    row_columns,
+)
 from finadvisor.services.gateway.risk.schema import FEATURES, rows_to_frame
 
 Rows = Sequence[dict[str, Any]]
-
-
-def _number(value: Any) -> float:
-    """A numeric feature as ``DataFrame(...).astype(float)`` reads it (None is unknown)."""
-    return math.nan if value is None else float(value)
 
 
 @dataclass(frozen=True)
@@ -47,7 +46,6 @@ class _GBMScores:
     are that mapping; the trees are scikit-learn's own predictors, added in their order.
     """
 
-    lookups: tuple[dict[str, float], ...]  # per feature: category -> schema index ({} numeric)
     order: np.ndarray  # (n_features,) input column of each preprocessed column
     seen: tuple[np.ndarray | None, ...]  # per preprocessed column: sorted codes seen, or None
     baseline: float
@@ -80,23 +78,8 @@ class _GBMScores:
             seen.append(np.sort(values[~np.isnan(values)]))
         seen += [None] * len(num_cols)
         bitsets, f_idx_map = g._bin_mapper.make_known_categories_bitsets()
-        lookups = tuple({c: float(i) for i, c in enumerate(spec.categories)}
-                        if spec.kind == "categorical" else {} for spec in FEATURES)
-        return cls(lookups, order, tuple(seen), float(np.ravel(g._baseline_prediction)[0]),
+        return cls(order, tuple(seen), float(np.ravel(g._baseline_prediction)[0]),
                    tuple(p for (p,) in g._predictors), bitsets, f_idx_map)
-
-    def encode(self, rows: Rows) -> np.ndarray:
-        """(n, n_features) in the schema's order, as ``MonotonicGBM.encode`` gives it."""
-        out = np.empty((len(rows), len(FEATURES)))
-        for j, spec in enumerate(FEATURES):
-            values = [row.get(spec.name) for row in rows]
-            if spec.kind == "numeric":
-                out[:, j] = [math.nan if v is None else float(v) for v in values]
-            else:
-                lookup = self.lookups[j]
-                out[:, j] = [lookup.get(v, math.nan) if isinstance(v, str) else math.nan
-                             for v in values]
-        return out
 
     def preprocess(self, encoded: np.ndarray) -> np.ndarray:
         """What the boosted model's ``ColumnTransformer`` makes of the encoded rows."""
@@ -113,35 +96,11 @@ class _GBMScores:
         return out
 
     def scores(self, rows: Rows) -> np.ndarray:
-        X = self.preprocess(self.encode(rows))
+        X = self.preprocess(MonotonicGBM.encode_columns(row_columns(rows)))
         raw = np.full(len(rows), self.baseline)
         for predictor in self.predictors:
             raw += predictor.predict(X, self.known_cat_bitsets, self.f_idx_map, 1)
         return raw
-
-
-@dataclass(frozen=True)
-class _WOEScores:
-    """``WOEScorecard.decision_function`` from rows instead of a frame (the same arithmetic)."""
-
-    est: WOEScorecard
-
-    def scores(self, rows: Rows) -> np.ndarray:
-        cols = []
-        for spec in FEATURES:
-            b = self.est.bins_[spec.name]
-            raw = [row.get(spec.name) for row in rows]
-            if spec.kind == "numeric":
-                v = np.array([_number(x) for x in raw])
-                idx = np.searchsorted(np.asarray(b["edges"]), np.nan_to_num(v), side="right")
-                cols.append(np.where(np.isnan(v), b["missing_woe"], np.asarray(b["woe"])[idx]))
-            else:
-                cols.append(np.array([
-                    b["woe"].get(str(x), b["missing_woe"])
-                    if not (isinstance(x, float) and math.isnan(x)) and x is not None
-                    else b["missing_woe"] for x in raw], dtype=float))
-        W = np.column_stack(cols)  # (n, n_features)
-        return np.asarray(W @ self.est.coef_ + self.est.intercept_)
 
 
 @dataclass(frozen=True)
@@ -172,7 +131,7 @@ class CompiledRisk:
                     return None
                 scorer = gbm.scores
             elif type(est) is WOEScorecard:
-                scorer = _WOEScores(est).scores
+                scorer = _woe_scores(est)
             else:
                 return None
             if list(est.classes_) != [0, 1]:
@@ -195,6 +154,13 @@ class CompiledRisk:
             total += p
         total /= len(self.parts)
         return total
+
+
+def _woe_scores(est: WOEScorecard) -> Callable[[Rows], np.ndarray]:
+    """``WOEScorecard.decision_function`` from rows instead of a frame (the same arithmetic)."""
+    def scores(rows: Rows) -> np.ndarray:
+        return np.asarray(est.woe_columns(row_columns(rows)) @ est.coef_ + est.intercept_)
+    return scores
 
 
 def _calibrate(calibrator: Any, scores: np.ndarray) -> np.ndarray:

@@ -13,6 +13,7 @@ better cross-validated AUC is served (``training.py``).
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -38,6 +39,35 @@ from finadvisor.services.gateway.risk.schema import (  # noqa: E402 - after the 
     PROFILE_FEATURES,
     FeatureSpec,
 )
+
+#: Feature name -> its values: float for a numeric feature (NaN unknown), object otherwise.
+Columns = dict[str, np.ndarray]
+
+
+def frame_columns(X: pd.DataFrame) -> Columns:
+    """The schema's columns of a feature frame."""
+    return {spec.name: X[spec.name].to_numpy(dtype=float if spec.kind == "numeric" else object)
+            for spec in FEATURES}
+
+
+def row_columns(rows: Sequence[Mapping[str, Any]]) -> Columns:
+    """The same columns from feature rows, as ``frame_columns(rows_to_frame(rows))`` gives
+    them (a missing key or None is unknown), without building the frame."""
+    out: Columns = {}
+    for spec in FEATURES:
+        values = [row.get(spec.name) for row in rows]
+        if spec.kind == "numeric":
+            out[spec.name] = np.array([math.nan if v is None else float(v) for v in values],
+                                      dtype=float)
+        else:
+            column = np.empty(len(values), dtype=object)
+            column[:] = values
+            out[spec.name] = column
+    return out
+
+#: Categorical feature -> category -> its index in the schema (the boosted model's encoding).
+_CATEGORY_INDEX = {spec.name: {c: float(i) for i, c in enumerate(spec.categories)}
+                   for spec in FEATURES if spec.kind == "categorical"}
 
 
 def _woe(bad: np.ndarray, good: np.ndarray, total_bad: int, total_good: int, s: float) -> np.ndarray:
@@ -159,12 +189,16 @@ class WOEScorecard(ClassifierMixin, BaseEstimator):
 
     def woe_transform(self, X: pd.DataFrame) -> np.ndarray:
         """(n, n_features) WOE matrix in schema order; unknown categories use the missing WOE."""
+        return self.woe_columns(frame_columns(X))
+
+    def woe_columns(self, columns: Columns) -> np.ndarray:
+        """``woe_transform`` of the schema's columns (``frame_columns`` / ``row_columns``)."""
         cols = []
         for spec in FEATURES:
             b = self.bins_[spec.name]
-            col = X[spec.name]
+            col = columns[spec.name]
             if spec.kind == "numeric":
-                v = col.to_numpy(dtype=float)
+                v = col
                 woe = np.asarray(b["woe"])
                 idx = np.searchsorted(np.asarray(b["edges"]), np.nan_to_num(v), side="right")
                 w = np.where(np.isnan(v), b["missing_woe"], woe[idx])
@@ -174,7 +208,7 @@ class WOEScorecard(ClassifierMixin, BaseEstimator):
                         b["woe"].get(str(x), b["missing_woe"])
                         if not (isinstance(x, float) and math.isnan(x)) and x is not None
                         else b["missing_woe"]
-                        for x in col.to_numpy(dtype=object)
+                        for x in col
                     ],
                     dtype=float,
                 )
@@ -271,16 +305,21 @@ class MonotonicGBM(ClassifierMixin, BaseEstimator):
     @staticmethod
     def encode(X: pd.DataFrame) -> np.ndarray:
         """(n, n_features) float matrix: categoricals as their index in the schema, NaN unknown."""
+        return MonotonicGBM.encode_columns(frame_columns(X))
+
+    @staticmethod
+    def encode_columns(columns: Columns) -> np.ndarray:
+        """``encode`` of the schema's columns (``frame_columns`` / ``row_columns``)."""
         cols = []
         for spec in FEATURES:
-            col = X[spec.name]
+            col = columns[spec.name]
             if spec.kind == "numeric":
-                cols.append(col.to_numpy(dtype=float))
+                cols.append(col)
             else:
-                lookup = {c: float(i) for i, c in enumerate(spec.categories)}
+                lookup = _CATEGORY_INDEX[spec.name]
                 cols.append(
                     np.array([lookup.get(x, np.nan) if isinstance(x, str) else np.nan
-                              for x in col.to_numpy(dtype=object)], dtype=float)
+                              for x in col], dtype=float)
                 )
         return np.column_stack(cols)  # (n, n_features)
 
