@@ -12,7 +12,7 @@ makes (a sigmoid- or isotonic-calibrated ``MonotonicGBM`` or ``WOEScorecard``) a
 scikit-learn's arithmetic in the same order from plain rows: the same encoding, the same trees
 (scikit-learn's own tree predictor), the same calibrator, so the probabilities are the same
 floats. Any other shape gets ``None`` and is scored by scikit-learn as before; ``build`` also
-checks its own encoding against the estimator's on probe rows and refuses when they differ.
+compares its probabilities with the estimator's on probe rows and refuses when any differs.
 """
 
 from __future__ import annotations

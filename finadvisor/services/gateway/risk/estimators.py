@@ -65,6 +65,7 @@ def row_columns(rows: Sequence[Mapping[str, Any]]) -> Columns:
             out[spec.name] = column
     return out
 
+
 #: Categorical feature -> category -> its index in the schema (the boosted model's encoding).
 _CATEGORY_INDEX = {spec.name: {c: float(i) for i, c in enumerate(spec.categories)}
                    for spec in FEATURES if spec.kind == "categorical"}
