@@ -6,6 +6,8 @@
     the document renderer, the speech synthesiser, the training and evaluation modules.
 (c) The vocabulary is written once: no serving module holds a literal copy of an ontology list
     except the copies trained weights pin (checked value by value in ``test_ontology.py``).
+(d) No file of the house's own text is over 600 lines: code, stylesheets, scripts, manifests,
+    docs. Data tables (the simulator's templates) and generated stubs are exempt.
 """
 
 from __future__ import annotations
@@ -177,3 +179,43 @@ def test_no_serving_module_copies_an_ontology_list() -> None:
 @pytest.mark.parametrize("module", sorted(PINNED_COPIES))
 def test_pinned_copies_are_where_they_are_said_to_be(module: str) -> None:
     assert (ROOT / (module.replace(".", "/") + ".py")).is_file()
+
+
+#: Folders walked for (d), from the repository's root.
+SIZED_FOLDERS = ("finadvisor", "tests", "docs", "bench", "deploy", ".ci")
+#: The house's own text, by file ending (data sets, weights and images are not text we write).
+SIZED_ENDINGS = frozenset({".py", ".pyi", ".js", ".css", ".html", ".lua", ".md", ".sh", ".toml",
+                           ".yaml", ".yml", ".proto", ".cfg", ".ini"})
+#: Data tables allowed to be long, named one by one.
+LONG_DATA_TABLES = frozenset({"finadvisor/corpus/templates.py"})
+MAX_LINES = 600
+
+
+def _sized_files() -> Iterator[Path]:
+    for folder in SIZED_FOLDERS:
+        for path in sorted((ROOT / folder).rglob("*")):
+            rel = path.relative_to(ROOT)
+            if not path.is_file() or path.suffix not in SIZED_ENDINGS \
+                    or "__pycache__" in rel.parts or rel.parts[:2] == ("finadvisor", "models") \
+                    or rel.parts[:2] == ("tests", "data"):
+                continue
+            if path.name.endswith(("_pb2.py", "_pb2.pyi", "_pb2_grpc.py")):
+                continue  # generated stubs (python -m finadvisor.protogen)
+            yield path
+
+
+def test_no_file_is_over_600_lines() -> None:
+    checked, long = 0, []
+    for path in _sized_files():
+        checked += 1
+        rel = path.relative_to(ROOT).as_posix()
+        n = len(path.read_text(encoding="utf-8").splitlines())
+        if n > MAX_LINES and rel not in LONG_DATA_TABLES:
+            long.append(f"{rel}: {n} lines")
+    assert checked > 100, f"only {checked} files found: is ROOT the repository?"
+    assert not long, f"split these (over {MAX_LINES} lines):\n" + "\n".join(long)
+
+
+@pytest.mark.parametrize("table", sorted(LONG_DATA_TABLES))
+def test_long_data_tables_exist(table: str) -> None:
+    assert (ROOT / table).is_file()

@@ -86,13 +86,13 @@ def test_committed_delta_is_small_and_names_only_the_adapted_weights() -> None:
 
 
 def test_a_new_adaptation_replaces_its_model_card_section_and_keeps_the_others() -> None:
-    from finadvisor.services.voice.training import ADAPTATION_HEADING, _with_adaptation_section
+    from finadvisor.services.voice.model_card import ADAPTATION_HEADING, with_adaptation_section
 
     card = (f"# voice model (v1)\n\n## What it is\nx\n\n{ADAPTATION_HEADING}\nold delta\n\n"
             "## Training figures\nclips 10\n\n## Limits\n- synthetic voices\n")
-    new = _with_adaptation_section(card, f"{ADAPTATION_HEADING}\nnew delta\n")
+    new = with_adaptation_section(card, f"{ADAPTATION_HEADING}\nnew delta\n")
     assert "new delta" in new and "old delta" not in new
     assert new.index("## What it is") < new.index("new delta") < new.index("## Training figures")
     assert "## Limits\n- synthetic voices" in new
-    bare = _with_adaptation_section("# voice model (v1)\n", f"{ADAPTATION_HEADING}\nnew delta\n")
+    bare = with_adaptation_section("# voice model (v1)\n", f"{ADAPTATION_HEADING}\nnew delta\n")
     assert bare.endswith(f"{ADAPTATION_HEADING}\nnew delta\n")

@@ -39,6 +39,11 @@ from finadvisor.services.voice.asr import (
 from finadvisor.services.voice.confidence import Calibration, calibration_report
 from finadvisor.services.voice.encoder import UtteranceEncoder, VoiceEncoderConfig, pad_batch
 from finadvisor.services.voice.engine import COMPONENT, DEFAULT_ASR, META_FILE, VoiceEngine
+from finadvisor.services.voice.model_card import (
+    adaptation_card,
+    model_card,
+    with_adaptation_section,
+)
 from finadvisor.services.voice.synth import (
     ADAPTATION_VARIANTS,
     CALIBRATION_VARIANTS,
@@ -315,7 +320,7 @@ def train(models_dir: Path, data_dir: Path, seed: int = 0, progress: bool = True
     metrics["confidence_calibration"] = calibrate(models_dir, data_dir, seed, write=False)
     meta["metrics"] = metrics
     (out / META_FILE).write_text(json.dumps(meta, indent=2) + "\n")
-    (out / "MODEL_CARD.md").write_text(_model_card(config, meta))
+    (out / "MODEL_CARD.md").write_text(model_card(config, meta))
     write_manifest(out, component=COMPONENT, version=version)
     return metrics
 
@@ -398,7 +403,7 @@ def adapt_recogniser(models_dir: Path, data_dir: Path, seed: int = 0, write: boo
         (out / META_FILE).write_text(json.dumps(meta, indent=2) + "\n")
         card = (out / "MODEL_CARD.md").read_text()
         card = card.replace(card.splitlines()[0], f"# finadvisor voice model ({meta['version']})")
-        (out / "MODEL_CARD.md").write_text(_with_adaptation_section(card, _adaptation_card(report)))
+        (out / "MODEL_CARD.md").write_text(with_adaptation_section(card, adaptation_card(report)))
         write_manifest(out, component=COMPONENT, version=meta["version"])
     return report
 
@@ -510,78 +515,6 @@ def _accuracy(model: UtteranceEncoder, feats: list[torch.Tensor], y: torch.Tenso
         _, logits = model(x, lengths)  # (B, n_intents)
         correct += int((logits.argmax(-1) == y[b]).sum())
     return correct / len(idx)
-
-
-ADAPTATION_HEADING = "## Speech recogniser adaptation"
-
-
-def _with_adaptation_section(card: str, section: str) -> str:
-    """``card`` with its recogniser adaptation section replaced by ``section`` (the sections
-    after it kept), or ``section`` appended when the card has none."""
-    start = card.find(ADAPTATION_HEADING)
-    if start < 0:
-        return card.rstrip("\n") + "\n\n" + section
-    end = card.find("\n## ", start + len(ADAPTATION_HEADING))
-    rest = card[end + 1 :] if end >= 0 else ""
-    return card[:start] + section.rstrip("\n") + "\n" + ("\n" + rest if rest else "")
-
-
-def _adaptation_card(report: dict[str, Any] | None) -> str:
-    """The model card's section on the Whisper delta (empty without one)."""
-    if not report or "clips" not in report:
-        return ""
-    return f"""{ADAPTATION_HEADING}
-`{DELTA_FILE}`: {report['weights']:,} weights of the bundled Whisper tiny.en (the encoder's top
-{report.get('encoder_layers_adapted', 0)} layers and final layer norm; in the decoder
-{report.get('adapted', 'cross-attention queries, outputs and layer norms')}; float16) retrained
-on {report['clips']} training-split sentences read by the adaptation voices (every English accent
-espeak-ng ships, none of them an evaluation voice; speed/pitch perturbed; clean, white noise
-13-27 dB SNR, or a phone line), {report['epochs']} epochs, loss by epoch
-{report['loss_by_epoch']}. Serving writes the patched CTranslate2 folder into a local cache.
-"""
-
-
-def _model_card(config: VoiceEncoderConfig, meta: dict[str, Any]) -> str:
-    m = meta["metrics"]
-    return f"""# finadvisor voice model ({meta['version']})
-
-## What it is
-- An utterance encoder: log-mel (80 bins, 10 ms hop, Whisper-style, from transformers'
-  WhisperFeatureExtractor) -> {config.subsample}-frame stacking -> bidirectional GRU
-  (hidden {config.hidden_size}, {config.num_layers} layer) -> mean+max pooling -> a
-  {config.embedding_dim}-d L2-normalised embedding, plus an intent head over the
-  {len(config.intents)} ontology intents. Per-utterance mean{' and variance' if config.normalise_variance else ''}
-  normalisation of the log-mel bins comes first, inside the model.
-- The speech recogniser's language model (`asr/lm.arpa.txt`, absolute-discount trigram) and
-  pronunciation dictionary (`asr/words.dict.txt`, a subset of CMUdict) built from the dialogue
-  corpus's customer turns. The acoustic model is PocketSphinx's en-us model from its wheel,
-  searched with `asr.DECODER_OPTIONS` (chosen on validation voices that are neither training
-  nor held-out voices, see asr.py).
-
-## Data
-Synthesised speech only: espeak-ng reading the spoken form of corpus customer turns, training
-voices {', '.join(meta['train_variants'])}, each reading at a randomly perturbed speed
-(x0.8-1.25) and pitch (+-20) for the encoder. Evaluation uses other voices:
-{', '.join(meta['heldout_variants'])}. No recorded human speech was used.
-
-{_adaptation_card(m.get('recogniser_adaptation'))}
-## Training figures
-Training clips {m['train_clips']}, validation clips {m['validation_clips']} (unseen sentences),
-validation intent accuracy {m['val_intent_accuracy']:.3f}. LM: {m['lm_sentences']} sentences,
-vocabulary {m['vocab']}, {m['lm_sentences_dropped_oov']} sentences left out for words missing
-from the pronunciation dictionary. Seed {meta['seed']}. `finadvisor eval --json` gives held-out
-WER, intent accuracy and real-time factor.
-
-## Limits
-- Synthetic voices are cleaner and more regular than customers on a phone; expect a higher WER
-  and a weaker intent head on real recordings. A bank should retrain on its own transcribed
-  notes (same corpus format) and measure before relying on either.
-- The recogniser only knows the corpus vocabulary: out-of-domain words come out as the nearest
-  domain words. Use the Whisper backend with a local model for open vocabulary.
-- The acoustic intent is a backup for an unsure transcript, not a replacement for text intent.
-- Prosody and the embedding describe how something was said; they must not be used to score
-  credit.
-"""
 
 
 # ------------------------------------------------------------------------------------------
