@@ -61,7 +61,7 @@ class DirectStub:
                 raise _rpc_error(grpc.StatusCode.DEADLINE_EXCEEDED, "deadline exceeded") from None
             except grpc.aio.AioRpcError:
                 raise
-            except Exception as exc:  # noqa: BLE001 - mapped as the services' interceptor maps it
+            except Exception as exc:  # mapped as the services' interceptor maps it
                 code, message = status_for(exc)
                 raise _rpc_error(code, message) from exc
 

@@ -31,7 +31,7 @@ async def measure(rounds: int = 3) -> dict[str, float]:
     from finadvisor.state.v1 import state_pb2, state_pb2_grpc
 
     root = Path(__file__).resolve().parents[2]  # noqa: ASYNC240 - set-up before any turn is timed
-    dialogues = [json.loads(line) for line in (root / "tests/data/handwritten/dialogues.jsonl").read_text().splitlines()  # noqa: ASYNC240 - read once before any turn is timed
+    dialogues = [json.loads(line) for line in (root / "tests/data/handwritten/dialogues.jsonl").read_text().splitlines()  # read once before any turn is timed
                  if line.strip()]
     with tempfile.TemporaryDirectory() as tmp:
         redis = LocalRedis(Path(tmp) / "r", persist=False).start()

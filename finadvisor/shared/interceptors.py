@@ -100,7 +100,7 @@ class ServiceInterceptor(grpc.aio.ServerInterceptor):
             except grpc.aio.AbortError:
                 code = context.code() or grpc.StatusCode.UNKNOWN
                 raise
-            except BaseException as exc:  # noqa: BLE001 - this is the one place errors map
+            except BaseException as exc:  # this is the one place errors map
                 if isinstance(exc, (KeyboardInterrupt, SystemExit)):
                     raise
                 if isinstance(exc, asyncio.CancelledError):  # the caller went away: no error

@@ -48,7 +48,7 @@ def session_ref(session_id: str) -> str:
 
         path = os.environ.get("FINADVISOR_LOG_KEY_FILE", "")
         try:
-            _LOG_KEY = open(path, "rb").read().strip() if path else b""  # noqa: SIM115 - read once at start-up, closed by refcount
+            _LOG_KEY = open(path, "rb").read().strip() if path else b""  # read once at start-up, closed by refcount
         except OSError:
             _LOG_KEY = b""
         _LOG_KEY = _LOG_KEY or secrets.token_bytes(32)

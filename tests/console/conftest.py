@@ -48,7 +48,7 @@ def chromium() -> None:
         pytest.fail(f"headless browser missing ({', '.join(missing)}); install it with: "
                     f"{INSTALL_HINT}", pytrace=False)
     try:
-        import selenium  # noqa: F401
+        import selenium  # noqa: F401 - only whether it is installed
     except ImportError:
         pytest.fail(f"selenium is not installed; {INSTALL_HINT}", pytrace=False)
 

@@ -27,7 +27,7 @@ def _settings(tmp_path: Path, **extra: object) -> ConsoleSettings:
     key_file.write_text(KEY + "\n")
     return ConsoleSettings(insecure=True, gateway_addr=f"127.0.0.1:{free_port()}",
                            call_timeout_s=1.0, users_file=users, api_key_file=key_file,
-                           **extra)  # type: ignore[arg-type]
+                           **extra)  # type: ignore[arg-type]  # each test passes fields of the right type
 
 
 def _password(tmp_path: Path) -> str:

@@ -47,7 +47,7 @@ def _python_c(test: list[str]) -> str:
 
 def test_compose_file_passes_the_compose_spec_schema() -> None:
     try:
-        import check_jsonschema  # noqa: F401
+        import check_jsonschema  # noqa: F401 - only whether it is installed
     except ImportError:
         pytest.fail("check-jsonschema is not installed: pip install 'check-jsonschema>=0.29,<1'")
     proc = subprocess.run(

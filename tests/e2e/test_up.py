@@ -125,7 +125,7 @@ def _check_gateway_credentials(home: Path, port: int) -> None:
         with pytest.raises(grpc.RpcError) as err:
             stub.StartSession(gateway_pb2.StartSessionRequest(), timeout=10)
         assert err.value.code() == grpc.StatusCode.UNAUTHENTICATED
-        auth = lambda role: [("authorization", f"Bearer {key[role]}")]  # noqa: E731
+        auth = lambda role: [("authorization", f"Bearer {key[role]}")]
         started = stub.StartSession(gateway_pb2.StartSessionRequest(), timeout=10,
                                     metadata=auth("backend"))
         assert started.session_id

@@ -20,7 +20,7 @@ from finadvisor.services.voice.config import VoiceSettings
 from finadvisor.services.voice.server import VoiceApp
 from finadvisor.shared.client import make_channel
 from finadvisor.shared.config import load_settings
-from finadvisor.shared.server import create_server
+from finadvisor.shared.server import RunningServer, ServiceApp, create_server
 from finadvisor.vision.v1 import vision_pb2, vision_pb2_grpc
 from finadvisor.voice.v1 import voice_pb2, voice_pb2_grpc
 
@@ -41,7 +41,7 @@ def small_png() -> bytes:
     return buf.getvalue()
 
 
-async def _serve(app):  # type: ignore[no-untyped-def]
+async def _serve(app: ServiceApp) -> RunningServer:
     srv = await create_server(app, "127.0.0.1:0")
     await srv.start_app()
     return srv

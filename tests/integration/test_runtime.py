@@ -33,7 +33,7 @@ class Probe(state_pb2_grpc.StateTrackerServicer):
         self.entered = asyncio.Event()
         self.release = asyncio.Event()
 
-    async def Understand(self, request, context):  # noqa: N802
+    async def Understand(self, request, context):
         self.seen_deadline = context.time_remaining()
         self.seen_request_id = request_id_var.get()
         if request.text == "bad":

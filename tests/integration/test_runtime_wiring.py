@@ -26,7 +26,7 @@ class Greeter(state_pb2_grpc.StateTrackerServicer):
     def __init__(self, intent: str) -> None:
         self.intent = intent
 
-    async def Understand(self, request, context):  # noqa: N802 - the proto's method name
+    async def Understand(self, request, context):
         return state_pb2.UnderstandResponse(intent=self.intent)
 
 

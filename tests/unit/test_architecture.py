@@ -8,11 +8,14 @@
     except the copies trained weights pin (checked value by value in ``test_ontology.py``).
 (d) No file of the house's own text is over 600 lines: code, stylesheets, scripts, manifests,
     docs. Data tables (the simulator's templates) and generated stubs are exempt.
+(e) Every ``noqa`` and ``type: ignore`` says why on its line (ruff's RUF100 and mypy's
+    warn_unused_ignores say whether it still silences something).
 """
 
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -219,3 +222,26 @@ def test_no_file_is_over_600_lines() -> None:
 @pytest.mark.parametrize("table", sorted(LONG_DATA_TABLES))
 def test_long_data_tables_exist(table: str) -> None:
     assert (ROOT / table).is_file()
+
+
+#: A suppression and what follows it on the line: its codes, then the reason.
+_SUPPRESSION = re.compile(r"#\s*(noqa(?::\s*[A-Z]+[0-9]+(?:,\s*[A-Z]+[0-9]+)*)?"
+                          r"|type:\s*ignore(?:\[[^\]]*\])?)(?P<rest>.*)$")
+
+
+def test_every_suppression_says_why() -> None:
+    bare, seen = [], 0
+    for folder in ("finadvisor", "tests"):
+        for path in sorted((ROOT / folder).rglob("*.py")):
+            if path.name.endswith(("_pb2.py", "_pb2_grpc.py")):
+                continue
+            for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+                m = _SUPPRESSION.search(line)
+                if m is None:
+                    continue
+                seen += 1
+                reason = re.sub(r"^[-:#\s]+", "", m.group("rest")).strip()
+                if len(reason) < 4:
+                    bare.append(f"{path.relative_to(ROOT)}:{n}: {line.strip()}")
+    assert seen > 10, "no suppression found at all: is the pattern still right?"
+    assert not bare, "say why on the line:\n" + "\n".join(bare)

@@ -31,7 +31,7 @@ def test_the_source_is_the_context_then_the_acts_as_tokens() -> None:
     assert "4.5" not in src  # argument values are filled in after decoding, never read
 
 
-def test_a_faithful_reply_is_filled_from_the_acts_arguments(engine: GeneratorEngine) -> None:  # noqa: F811
+def test_a_faithful_reply_is_filled_from_the_acts_arguments(engine: GeneratorEngine) -> None:  # noqa: F811 - the fixture imported above
     out = engine._finish(with_acts(RATE), [Hypothesis(
         "Our [product] rate starts at [rate]% a year. How much would you like to borrow?", -0.1, [])],
         None)
@@ -40,7 +40,7 @@ def test_a_faithful_reply_is_filled_from_the_acts_arguments(engine: GeneratorEng
     assert out.disclaimers == engine.policy.disclaimers("ask_rate")
 
 
-def test_an_unfaithful_reply_is_replaced_by_the_best_faithful_alternative(engine: GeneratorEngine) -> None:  # noqa: F811
+def test_an_unfaithful_reply_is_replaced_by_the_best_faithful_alternative(engine: GeneratorEngine) -> None:  # noqa: F811 - the fixture imported above
     hyps = [Hypothesis("Our [product] rate starts at [rate]% a year. How old are you?", -0.1, []),
             Hypothesis("Our [product] rate is [rate]% a year. How much do you need to borrow?", -0.2, [])]
     out = engine._finish(with_acts(RATE), hyps, None)
@@ -49,7 +49,7 @@ def test_an_unfaithful_reply_is_replaced_by_the_best_faithful_alternative(engine
     assert outcome(out) == "nbest"
 
 
-def test_without_a_faithful_alternative_the_acts_template_is_the_reply(engine: GeneratorEngine) -> None:  # noqa: F811
+def test_without_a_faithful_alternative_the_acts_template_is_the_reply(engine: GeneratorEngine) -> None:  # noqa: F811 - the fixture imported above
     acts = [act("inform_decision", decision="decline", reason="the repayments would take 61% of "
                 "your income", instalment="366", currency="EUR")]
     out = engine._finish(with_acts(acts), [Hypothesis("We can approve it, about 999 [currency].",
@@ -61,14 +61,14 @@ def test_without_a_faithful_alternative_the_acts_template_is_the_reply(engine: G
     assert out.disclaimers == engine.policy.disclaimers("ask_rate", "decline")
 
 
-def test_a_real_decode_of_an_untrained_model_still_says_what_the_acts_say(engine: GeneratorEngine) -> None:  # noqa: F811
+def test_a_real_decode_of_an_untrained_model_still_says_what_the_acts_say(engine: GeneratorEngine) -> None:  # noqa: F811 - the fixture imported above
     out = engine.generate_batch([with_acts(RATE, return_attention=True)])[0]
     body = engine.policy.without_disclaimers(out.reply)
     assert faithful(body, list(RATE)), out.reply
     assert out.attention is not None and "<act=answer_rate>" in out.attention.input_tokens
 
 
-def test_placeholders_the_acts_cannot_fill_are_masked(engine: GeneratorEngine) -> None:  # noqa: F811
+def test_placeholders_the_acts_cannot_fill_are_masked(engine: GeneratorEngine) -> None:  # noqa: F811 - the fixture imported above
     banned = engine._banned_placeholders([with_acts(RATE)])[0]
     tok = engine.tokenizer
     assert bool(banned[tok.convert_tokens_to_ids("[monthly_income]")])  # no act carries it

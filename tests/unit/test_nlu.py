@@ -54,7 +54,7 @@ def test_oversized_or_non_text_input_is_invalid(tiny: Understanding) -> None:
     with pytest.raises(InvalidInputError):
         tiny.understand("a" * (MAX_TEXT_CHARS + 1))
     with pytest.raises(InvalidInputError):
-        tiny.understand(None)  # type: ignore[arg-type]
+        tiny.understand(None)  # type: ignore[arg-type]  # wrong on purpose: the refusal is tested
 
 
 def test_intent_text_masks_digits_and_adds_cues() -> None:

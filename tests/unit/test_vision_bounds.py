@@ -32,7 +32,7 @@ def big_pngs() -> list[bytes]:
 
 def _engine(folder: Path, budget: int = BUDGET, **kw: object) -> VisionEngine:
     limits = ImageLimits(max_pixels_in_flight=budget)
-    return VisionEngine(limits=limits, batch_window_ms=20, **kw).load(folder)  # type: ignore[arg-type]
+    return VisionEngine(limits=limits, batch_window_ms=20, **kw).load(folder)  # type: ignore[arg-type]  # engine options of the right types
 
 
 async def test_concurrent_decodes_never_exceed_the_pixel_budget(tiny_folder: Path,

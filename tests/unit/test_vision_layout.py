@@ -108,7 +108,7 @@ def test_figure_region_of_a_payslip_holds_its_fields_not_its_table(index: int) -
 @pytest.mark.parametrize("index", [0, 5])
 def test_figure_region_of_a_statement_holds_its_balance_not_its_transactions(index: int) -> None:
     sample = render_sample("bank_statement", sample_seed(31, "heldout", index), "heldout")
-    lines = ocr_lines(figure_region(prepare_for_ocr(sample.image)))  # type: ignore[arg-type]
+    lines = ocr_lines(figure_region(prepare_for_ocr(sample.image)))  # type: ignore[arg-type]  # the region exists on these pages
     fields = {f.name: f.value for f in parse_document(lines, "bank_statement")}
     assert fields == {"account_balance": sample.fields["account_balance"],
                       "currency": sample.fields["currency"]}
@@ -136,7 +136,7 @@ def _left_aligned_total_page() -> Image.Image:
 @needs_tesseract
 def test_a_total_outside_the_figure_rows_is_found_by_reading_the_whole_page() -> None:
     page = _left_aligned_total_page()
-    region_lines = ocr_lines(figure_region(prepare_for_ocr(page)))  # type: ignore[arg-type]
+    region_lines = ocr_lines(figure_region(prepare_for_ocr(page)))  # type: ignore[arg-type]  # the region exists on these pages
     assert "net pay" not in _texts(region_lines)  # the region alone misses it ...
     fields = {f.name: f.value for f in read_document(page, "payslip")}
     assert fields.get("net_pay") == "3200"  # ... so the page is read whole

@@ -35,7 +35,7 @@ def test_torch_decoder_reads_ctranslate2_encoder_output_like_ctranslate2() -> No
     from finadvisor.services.voice.adaptation import WhisperDecoder
 
     backend, feats = _float32_features("I would like to borrow five thousand pounds", 0)
-    model = backend._model.model  # type: ignore[union-attr]
+    model = backend._model.model  # type: ignore[union-attr]  # set when the backend is built
     enc = model.encode(ctranslate2.StorageView.from_array(feats), to_cpu=True)
     prompt = list(backend._prompt)
     expected = model.generate(enc, [prompt], beam_size=1, max_length=40).__getitem__(0)
@@ -69,7 +69,7 @@ def test_torch_encoder_matches_ctranslate2_encoder_and_adapts_only_its_top_layer
     from finadvisor.services.voice.adaptation import WhisperEncoder
 
     backend, feats = _float32_features("my monthly take home pay is two thousand", 1)
-    model = backend._model.model  # type: ignore[union-attr]
+    model = backend._model.model  # type: ignore[union-attr]  # set when the backend is built
     expected = np.array(model.encode(ctranslate2.StorageView.from_array(feats), to_cpu=True))
 
     encoder = WhisperEncoder(whisper_delta.read_variables(BASE / "model.bin"), adapted_layers=1).eval()

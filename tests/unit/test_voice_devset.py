@@ -66,7 +66,7 @@ def test_phone_band_removes_what_a_phone_line_cannot_carry() -> None:
 
 
 def test_devset_voices_are_used_nowhere_else() -> None:
-    def key(v):  # noqa: ANN001, ANN202
+    def key(v):
         return v.voice
 
     dev = {key(v) for v in DEVSET_VARIANTS}
@@ -149,7 +149,7 @@ class _RuleNLU:
     """A deterministic stand-in for the state tracker, so the scoring arithmetic is tested on
     its own (the real tracker is measured by ``finadvisor eval``)."""
 
-    def understand_batch(self, texts, sources=None):  # noqa: ANN001, ANN201
+    def understand_batch(self, texts, sources=None):
         out = []
         for t in texts:
             low = t.lower()

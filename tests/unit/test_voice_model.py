@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import math
 import re
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -13,6 +14,7 @@ import torch
 
 from finadvisor.services.voice.asr import build_arpa, make_backend
 from finadvisor.services.voice.encoder import UtteranceEncoder, VoiceEncoderConfig, pad_batch
+from finadvisor.services.voice.engine import VoiceEngine
 from finadvisor.services.voice.text import spoken_form
 from finadvisor.shared.errors import ConfigError, InvalidInputError, ModelNotReadyError
 from finadvisor.shared.paths import BUNDLED_MODELS_DIR
@@ -153,22 +155,18 @@ def test_prosody_on_synthesised_speech() -> None:
 
 
 def test_missing_model_folder_is_not_ready(tmp_path: Path) -> None:
-    from finadvisor.services.voice.engine import VoiceEngine
-
     with pytest.raises(ModelNotReadyError):
         VoiceEngine.load(tmp_path / "nowhere")
 
 
 @pytest.fixture(scope="module")
-def default_engine():  # type: ignore[no-untyped-def]
-    from finadvisor.services.voice.engine import VoiceEngine
-
+def default_engine() -> Iterator[VoiceEngine]:
     engine = VoiceEngine.load(DEFAULT_MODEL, asr_backend="pocketsphinx")
     yield engine
     engine.close()
 
 
-def test_default_model_transcribes_a_loan_request(default_engine) -> None:  # type: ignore[no-untyped-def]
+def test_default_model_transcribes_a_loan_request(default_engine: VoiceEngine) -> None:
     _espeak()
     from finadvisor.services.voice.synth import HELDOUT_VARIANTS, synthesize, to_wav_bytes
 
@@ -188,15 +186,13 @@ def test_default_model_transcribes_a_loan_request(default_engine) -> None:  # ty
     assert result.prosody.duration_seconds == pytest.approx(x.size / sr, abs=0.01)
 
 
-def test_engine_refuses_corrupt_audio(default_engine) -> None:  # type: ignore[no-untyped-def]
+def test_engine_refuses_corrupt_audio(default_engine: VoiceEngine) -> None:
     with pytest.raises(InvalidInputError):
         asyncio.run(default_engine.analyze(b"RIFF\x00\x00\x00\x00WAVEnot really", "audio/wav"))
 
 
 def test_tampered_model_is_refused(tmp_path: Path) -> None:
     import shutil
-
-    from finadvisor.services.voice.engine import VoiceEngine
 
     folder = tmp_path / "voice"
     shutil.copytree(DEFAULT_MODEL, folder)

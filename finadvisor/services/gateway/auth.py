@@ -113,7 +113,7 @@ class Ownership:
             return
         try:
             await self.redis.set(owner_key(session_id), client.client_id, ex=self.ttl_s)
-        except Exception as exc:  # noqa: BLE001 - redis errors of every flavour
+        except Exception as exc:  # redis errors of every flavour
             raise StoreUnavailableError("session store unavailable") from exc
 
     async def owners(self, session_ids: list[str]) -> list[str]:
@@ -125,7 +125,7 @@ class Ownership:
                 for sid in session_ids:
                     pipe.get(owner_key(sid))
                 raw = await pipe.execute()
-        except Exception as exc:  # noqa: BLE001 - redis errors of every flavour
+        except Exception as exc:  # redis errors of every flavour
             raise StoreUnavailableError("session store unavailable") from exc
         return [(r.decode() if isinstance(r, bytes) else r) or "" for r in raw]
 
@@ -141,7 +141,7 @@ class Ownership:
     async def forget(self, session_id: str) -> None:
         try:
             await self.redis.delete(owner_key(session_id))
-        except Exception as exc:  # noqa: BLE001 - redis errors of every flavour
+        except Exception as exc:  # redis errors of every flavour
             raise StoreUnavailableError("session store unavailable") from exc
 
 
@@ -215,7 +215,7 @@ class RateLimiter:
             allowed, wait_ms = await self._run(
                 self._bucket, [f"fa:rl:{{{client_id}}}"],
                 [rate, burst, int(time.time() * 1000), ttl_ms])
-        except Exception as exc:  # noqa: BLE001 - redis errors of every flavour
+        except Exception as exc:  # redis errors of every flavour
             raise StoreUnavailableError("rate limiter unavailable") from exc
         if not int(allowed):
             raise RateLimitedError("rate limit exceeded, retry later",
@@ -249,7 +249,7 @@ class _TurnSlot:
                 lim._turn_slot, [self.key, self.owner_key, self.rate_key, self.meta_key],
                 [self.caller, self.owner_ttl_s, lim.session_turns_per_s,
                  lim.session_turn_burst, int(time.time() * 1000)])
-        except Exception as exc:  # noqa: BLE001 - redis errors of every flavour
+        except Exception as exc:  # redis errors of every flavour
             raise StoreUnavailableError("session store unavailable") from exc
         if int(count) == -1:
             raise SessionNotFoundError(NOT_FOUND_MESSAGE)

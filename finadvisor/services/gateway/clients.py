@@ -56,7 +56,7 @@ class Backends:
 
         async def one(stub: object) -> common_pb2.ServiceInfo | None:
             try:
-                return await stub.GetInfo(common_pb2.GetInfoRequest(), timeout=timeout_s)  # type: ignore[attr-defined]
+                return await stub.GetInfo(common_pb2.GetInfoRequest(), timeout=timeout_s)  # type: ignore[attr-defined]  # every stub has GetInfo; no common base
             except grpc.aio.AioRpcError:
                 return None
 

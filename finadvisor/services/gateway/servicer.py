@@ -5,9 +5,12 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
+from collections.abc import Awaitable
+from typing import TypeVar
 
 import grpc
 
+from finadvisor.common.v1 import common_pb2
 from finadvisor.gateway.v1 import gateway_pb2, gateway_pb2_grpc
 from finadvisor.services.gateway.audit import AuditEntry, AuditLog
 from finadvisor.services.gateway.auth import Ownership, RateLimiter, client_var
@@ -25,6 +28,7 @@ from finadvisor.state.v1 import state_pb2
 STATE_CALL_S = 2.0
 #: the bank's own customer reference: opaque, bounded
 MAX_CUSTOMER_ID_CHARS = 128
+T = TypeVar("T")
 
 
 def _history(h: state_pb2.HistoryEntry) -> gateway_pb2.HistoryTurn:
@@ -61,13 +65,16 @@ class AdvisoryGatewayServicer(gateway_pb2_grpc.AdvisoryGatewayServicer):
         if self.ownership is not None:
             await self.ownership.check(session_id, client_var.get(), action)
 
-    async def _state(self, call, name: str = "state"):  # type: ignore[no-untyped-def]  # any grpc call of a state stub
+    async def _state(self, call: Awaitable[T], name: str = "state") -> T:
+        """A call of the state service (any of its methods), its failure mapped to the turn's
+        domain error."""
         try:
             return await call
         except grpc.aio.AioRpcError as exc:
             raise _rpc_error(exc, name) from None
 
-    async def StartSession(self, request, context):  # noqa: N802 - the proto's method name
+    async def StartSession(self, request: gateway_pb2.StartSessionRequest,
+                           context: grpc.aio.ServicerContext) -> gateway_pb2.StartSessionResponse:
         from finadvisor.ontology import SLOTS
 
         backends = self.backends
@@ -93,7 +100,8 @@ class AdvisoryGatewayServicer(gateway_pb2_grpc.AdvisoryGatewayServicer):
         return gateway_pb2.StartSessionResponse(session_id=session_id, state=created.state,
                                                 ttl_seconds=created.ttl_seconds)
 
-    async def Converse(self, request, context):  # noqa: N802 - the proto's method name
+    async def Converse(self, request: gateway_pb2.ConverseRequest,
+                       context: grpc.aio.ServicerContext) -> gateway_pb2.ConverseResponse:
         converser = self.converser
         session_id_var.set(request.session_id)
         converser.validate(request)
@@ -111,7 +119,8 @@ class AdvisoryGatewayServicer(gateway_pb2_grpc.AdvisoryGatewayServicer):
             elif not stored.cancelled():
                 stored.exception()  # retrieved: a slot refused first leaves it unread
 
-    async def GetSession(self, request, context):  # noqa: N802 - the proto's method name
+    async def GetSession(self, request: gateway_pb2.GetSessionRequest,
+                         context: grpc.aio.ServicerContext) -> gateway_pb2.GetSessionResponse:
         backends = self.backends
         check_id(request.session_id, "session_id")
         if request.history_limit < 0:
@@ -126,7 +135,8 @@ class AdvisoryGatewayServicer(gateway_pb2_grpc.AdvisoryGatewayServicer):
             history=[_history(h) for h in got.history], profile=got.profile,
             created_ms=got.created_ms, ttl_seconds=got.ttl_seconds)
 
-    async def EndSession(self, request, context):  # noqa: N802 - the proto's method name
+    async def EndSession(self, request: gateway_pb2.EndSessionRequest,
+                         context: grpc.aio.ServicerContext) -> gateway_pb2.EndSessionResponse:
         backends, audit = self.backends, self.audit
         check_id(request.session_id, "session_id")
         session_id_var.set(request.session_id)
@@ -148,7 +158,8 @@ class AdvisoryGatewayServicer(gateway_pb2_grpc.AdvisoryGatewayServicer):
                      ).erase(request.session_id)
         return gateway_pb2.EndSessionResponse(erased=True)
 
-    async def AssessCredit(self, request, context):  # noqa: N802 - the proto's method name
+    async def AssessCredit(self, request: gateway_pb2.AssessCreditRequest,
+                           context: grpc.aio.ServicerContext) -> gateway_pb2.AssessCreditResponse:
         audit, credit = self.audit, self.credit
         if not request.HasField("applicant"):
             raise InvalidInputError("applicant is required")
@@ -160,7 +171,8 @@ class AdvisoryGatewayServicer(gateway_pb2_grpc.AdvisoryGatewayServicer):
             probability_of_default=result.probability_of_default))
         return gateway_pb2.AssessCreditResponse(credit=result)
 
-    async def ListSessions(self, request, context):  # noqa: N802 - the proto's method name
+    async def ListSessions(self, request: gateway_pb2.ListSessionsRequest,
+                           context: grpc.aio.ServicerContext) -> gateway_pb2.ListSessionsResponse:
         backends = self.backends
         if request.limit < 0:
             raise InvalidInputError("limit must not be negative")
@@ -193,7 +205,9 @@ class AdvisoryGatewayServicer(gateway_pb2_grpc.AdvisoryGatewayServicer):
         found = await asyncio.gather(*(summary(s) for s in sessions))
         return gateway_pb2.ListSessionsResponse(sessions=[s for s in found if s is not None])
 
-    async def GetAuditRecords(self, request, context):  # noqa: N802 - the proto's method name
+    async def GetAuditRecords(self, request: gateway_pb2.GetAuditRecordsRequest,
+                              context: grpc.aio.ServicerContext,
+                              ) -> gateway_pb2.GetAuditRecordsResponse:
         audit = self.audit
         check_id(request.session_id, "session_id")
         if request.limit < 0:
@@ -202,7 +216,8 @@ class AdvisoryGatewayServicer(gateway_pb2_grpc.AdvisoryGatewayServicer):
         entries = await audit.for_session(request.session_id, min(request.limit or 100, 1000))
         return gateway_pb2.GetAuditRecordsResponse(records=[_audit(e) for e in entries])
 
-    async def GetInfo(self, request, context: grpc.aio.ServicerContext):  # noqa: N802 - the proto's method name
+    async def GetInfo(self, request: common_pb2.GetInfoRequest,
+                      context: grpc.aio.ServicerContext) -> gateway_pb2.GatewayInfo:
         return gateway_pb2.GatewayInfo(
             gateway=service_info("gateway", {"credit": self.credit.version}),
             services=await self.backends.infos())

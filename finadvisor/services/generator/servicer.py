@@ -110,10 +110,12 @@ class ResponseGeneratorServicer(generator_pb2_grpc.ResponseGeneratorServicer):
     def __init__(self, engine: GeneratorEngine) -> None:
         self.engine = engine
 
-    async def Generate(self, request, context):  # noqa: N802 - the proto's method name
+    async def Generate(self, request: generator_pb2.GenerateRequest,
+                       context: grpc.aio.ServicerContext) -> generator_pb2.GenerateResponse:
         out = await self.engine.generate(request_to_input(request))
         REPLIES.labels(outcome(out)).inc()
         return output_to_proto(out)
 
-    async def GetInfo(self, request, context: grpc.aio.ServicerContext):  # noqa: N802 - the proto's method name
+    async def GetInfo(self, request: common_pb2.GetInfoRequest,
+                      context: grpc.aio.ServicerContext) -> common_pb2.ServiceInfo:
         return service_info("generator", {"generator": self.engine.model_version})

@@ -44,7 +44,8 @@ class StateTrackerServicer(state_pb2_grpc.StateTrackerServicer):
     def __init__(self, tracker: DialogueTracker) -> None:
         self.tracker = tracker
 
-    async def CreateSession(self, request, context):  # noqa: N802 - the proto's method name
+    async def CreateSession(self, request: state_pb2.CreateSessionRequest,
+                            context: grpc.aio.ServicerContext) -> state_pb2.CreateSessionResponse:
         from finadvisor.ontology import SLOTS
 
         session_id_var.set(request.session_id)
@@ -55,7 +56,8 @@ class StateTrackerServicer(state_pb2_grpc.StateTrackerServicer):
         return state_pb2.CreateSessionResponse(state=state_to_proto(state),
                                                ttl_seconds=store.config.ttl_s)
 
-    async def ApplyTurn(self, request, context):  # noqa: N802 - the proto's method name
+    async def ApplyTurn(self, request: state_pb2.ApplyTurnRequest,
+                        context: grpc.aio.ServicerContext) -> state_pb2.ApplyTurnResponse:
         from finadvisor.shared.errors import InvalidInputError
 
         session_id_var.set(request.session_id)
@@ -91,14 +93,16 @@ class StateTrackerServicer(state_pb2_grpc.StateTrackerServicer):
             resp.profile.update(snap.profile)
         return resp
 
-    async def RecordReply(self, request, context):  # noqa: N802 - the proto's method name
+    async def RecordReply(self, request: state_pb2.RecordReplyRequest,
+                          context: grpc.aio.ServicerContext) -> state_pb2.RecordReplyResponse:
         session_id_var.set(request.session_id)
         await self.tracker.store.record_reply(
             request.session_id, request.request_id, request.reply, list(request.degraded),
             request.image_type)
         return state_pb2.RecordReplyResponse()
 
-    async def GetState(self, request, context):  # noqa: N802 - the proto's method name
+    async def GetState(self, request: state_pb2.GetStateRequest,
+                       context: grpc.aio.ServicerContext) -> state_pb2.GetStateResponse:
         session_id_var.set(request.session_id)
         limit = min(request.history_limit, MAX_HISTORY) if request.history_limit > 0 else None
         snap = await self.tracker.store.get_state(request.session_id, limit)
@@ -108,12 +112,14 @@ class StateTrackerServicer(state_pb2_grpc.StateTrackerServicer):
             profile=snap.profile, created_ms=snap.created_ms, ttl_seconds=snap.ttl_seconds,
         )
 
-    async def EraseSession(self, request, context):  # noqa: N802 - the proto's method name
+    async def EraseSession(self, request: state_pb2.EraseSessionRequest,
+                           context: grpc.aio.ServicerContext) -> state_pb2.EraseSessionResponse:
         session_id_var.set(request.session_id)
         deleted = await self.tracker.store.erase(request.session_id)
         return state_pb2.EraseSessionResponse(deleted_keys=deleted)
 
-    async def ListSessions(self, request, context):  # noqa: N802 - the proto's method name
+    async def ListSessions(self, request: state_pb2.ListSessionsRequest,
+                           context: grpc.aio.ServicerContext) -> state_pb2.ListSessionsResponse:
         limit = max(1, min(request.limit or 50, 500))
         listing = await self.tracker.store.list_sessions(limit)
         return state_pb2.ListSessionsResponse(sessions=[
@@ -121,7 +127,8 @@ class StateTrackerServicer(state_pb2_grpc.StateTrackerServicer):
             for s in listing
         ])
 
-    async def Understand(self, request, context):  # noqa: N802 - the proto's method name
+    async def Understand(self, request: state_pb2.UnderstandRequest,
+                         context: grpc.aio.ServicerContext) -> state_pb2.UnderstandResponse:
         from finadvisor.shared.errors import InvalidInputError
 
         if len(request.text) > 4000:
@@ -134,5 +141,6 @@ class StateTrackerServicer(state_pb2_grpc.StateTrackerServicer):
                                             start=m.start, end=m.end) for m in nlu.mentions],
         )
 
-    async def GetInfo(self, request, context: grpc.aio.ServicerContext):  # noqa: N802 - the proto's method name
+    async def GetInfo(self, request: common_pb2.GetInfoRequest,
+                      context: grpc.aio.ServicerContext) -> common_pb2.ServiceInfo:
         return service_info("state", {"nlu": self.tracker.version})

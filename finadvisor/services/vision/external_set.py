@@ -273,7 +273,7 @@ def phone_photo(img: Image.Image, r: random.Random, rng: np.random.Generator) ->
     canvas = Image.new("RGB", (w + 2 * pad, h + 2 * pad), desk)
     canvas.paste(img, (pad, pad))
     W, H = canvas.size
-    j = lambda: r.uniform(-0.025, 0.025) * W  # noqa: E731 - corner jitter in px
+    j = lambda: r.uniform(-0.025, 0.025) * W  # corner jitter in px
     # Perspective: map the output corners to jittered source corners (PIL's 8 coefficients).
     src = [(j(), j()), (W + j(), j()), (W + j(), H + j()), (j(), H + j())]
     dst = [(0, 0), (W, 0), (W, H), (0, H)]

@@ -33,7 +33,11 @@ from finadvisor.services.vision.documents import (  # noqa: F401 - the reading A
 )
 from finadvisor.services.vision.labels import OCR_TYPES
 from finadvisor.services.vision.money import find_amounts, parse_amount  # noqa: F401 - re-exported: the OCR reading API
-from finadvisor.services.vision.ocr_engines import OcrEngine, get_engine, ocr_status  # noqa: F401 - re-exported: the OCR reading API
+from finadvisor.services.vision.ocr_engines import (  # re-exported: the OCR reading API
+    OcrEngine,
+    get_engine,
+    ocr_status,
+)
 
 # ------------------------------------------------------------------------------------ pixels -> text
 # Ink is a pixel this much darker than the closing of the image around it (a black top-hat):

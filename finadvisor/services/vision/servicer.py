@@ -38,7 +38,8 @@ class DocumentVisionServicer(vision_pb2_grpc.DocumentVisionServicer):
     def __init__(self, engine: VisionEngine) -> None:
         self.engine = engine
 
-    async def AnalyzeImage(self, request, context):  # noqa: N802 - the proto's method name
+    async def AnalyzeImage(self, request: vision_pb2.AnalyzeImageRequest,
+                           context: grpc.aio.ServicerContext) -> vision_pb2.AnalyzeImageResponse:
         if not self.engine.ready:
             raise ModelNotReadyError("vision model is loading")
         if not request.HasField("image") or not request.image.data:
@@ -50,6 +51,7 @@ class DocumentVisionServicer(vision_pb2_grpc.DocumentVisionServicer):
                                              timeout=context.time_remaining())
         return analysis_to_proto(analysis)
 
-    async def GetInfo(self, request, context: grpc.aio.ServicerContext):  # noqa: N802 - the proto's method name
+    async def GetInfo(self, request: common_pb2.GetInfoRequest,
+                      context: grpc.aio.ServicerContext) -> common_pb2.ServiceInfo:
         versions = {"vision": self.engine.model_version} if self.engine.ready else {}
         return service_info("vision", versions, self.engine.capabilities())

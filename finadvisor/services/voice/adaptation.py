@@ -253,8 +253,8 @@ def adapt(clips: Iterable[tuple[str, np.ndarray]], out_folder: Path, rng: random
     torch.manual_seed(seed)
     # as many intra-op threads as torch has (OMP_NUM_THREADS=1 keeps it to one core)
     backend = WhisperBackend(base, workers=1, cpu_threads=torch.get_num_threads())
-    tok = backend._tokenizer  # noqa: SLF001 - the backend's own tokenizer and prompt
-    prompt = list(backend._prompt)  # noqa: SLF001 - the recogniser's own prompt and features, adapted here
+    tok = backend._tokenizer  # the backend's own tokenizer and prompt
+    prompt = list(backend._prompt)  # the recogniser's own prompt and features, adapted here
     variables = whisper_delta.read_variables(base / "model.bin")
     model = WhisperDecoder(variables)
     model.requires_grad_(False)
@@ -265,10 +265,10 @@ def adapt(clips: Iterable[tuple[str, np.ndarray]], out_folder: Path, rng: random
     for text, samples in clips:
         if denoised:
             samples = denoise(samples)
-        feats = backend._features(samples, backend.frames_for(len(samples)))[None]  # noqa: SLF001 - the recogniser's own prompt and features, adapted here
+        feats = backend._features(samples, backend.frames_for(len(samples)))[None]  # as served
         if encoder is None:
             # the encoder output as served (CTranslate2 int8)
-            out = np.array(backend._model.model.encode(  # type: ignore[union-attr]  # noqa: SLF001 - the recogniser's own prompt and features, adapted here
+            out = np.array(backend._model.model.encode(  # type: ignore[union-attr]  # set when the backend is built
                 ctranslate2.StorageView.from_array(feats), to_cpu=True))[0]
             hidden = torch.from_numpy(out)
         else:

@@ -39,7 +39,8 @@ class VoiceNotesServicer(voice_pb2_grpc.VoiceNotesServicer):
     def __init__(self, engine: VoiceEngine) -> None:
         self.engine = engine
 
-    async def AnalyzeAudio(self, request, context):  # noqa: N802 - the proto's method name
+    async def AnalyzeAudio(self, request: voice_pb2.AnalyzeAudioRequest,
+                           context: grpc.aio.ServicerContext) -> voice_pb2.AnalyzeAudioResponse:
         if not request.HasField("audio") or not request.audio.data:
             raise InvalidInputError("audio.data is required")
         # The caller's remaining deadline bounds the work: a note still queued when it passes is
@@ -50,7 +51,8 @@ class VoiceNotesServicer(voice_pb2_grpc.VoiceNotesServicer):
                                              timeout=context.time_remaining())
         return analysis_to_proto(analysis)
 
-    async def GetInfo(self, request, context: grpc.aio.ServicerContext):  # noqa: N802 - the proto's method name
+    async def GetInfo(self, request: common_pb2.GetInfoRequest,
+                      context: grpc.aio.ServicerContext) -> common_pb2.ServiceInfo:
         caps = self.engine.capabilities()
         asr = caps["asr"]
         conf = caps["confidence"]
