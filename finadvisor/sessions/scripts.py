@@ -1,4 +1,6 @@
-"""The Lua scripts of the session store, loaded from ``scripts/*.lua`` (package data).
+"""The Lua scripts of the session store, loaded from ``scripts/*.lua`` (package data): the
+store's turn logic, and the scripts the gateway runs on a session's keys (turn slot, rate
+limits, audit log), so every script that touches those keys lives here.
 
 The scripts ARE the turn logic: each write is one script over keys that share the hash tag
 ``{<session_id>}``, so a turn is applied atomically and on a single Cluster slot. Every script
@@ -20,8 +22,14 @@ from typing import Any
 _REQUIRES = "-- requires:"
 
 #: The scripts the store runs (a file each under scripts/); fragments are not listed.
-SCRIPT_NAMES = ("create", "apply", "record_reply", "finish_turn", "get", "erase",
-                "store_response", "get_response", "index_touch")
+STORE_SCRIPT_NAMES = ("create", "apply", "record_reply", "finish_turn", "get", "erase",
+                      "store_response", "get_response", "index_touch")
+#: The scripts the gateway runs on a session's keys and beside them: the per-client rate
+#: limit, the turn slot (owner, turn rate, turns in flight) and the audit log's writes.
+GATEWAY_SCRIPT_NAMES = ("token_bucket", "turn_slot", "release_turn", "audit_index",
+                        "audit_append")
+#: Every script run on the keys of :mod:`finadvisor.sessions.types`.
+SCRIPT_NAMES = STORE_SCRIPT_NAMES + GATEWAY_SCRIPT_NAMES
 
 
 def _read(name: str) -> str:
@@ -53,7 +61,7 @@ class Script:
 
     @classmethod
     def named(cls, name: str) -> Script:
-        """The store's script ``name`` (one of :data:`SCRIPT_NAMES`)."""
+        """The script ``name`` (one of :data:`SCRIPT_NAMES`)."""
         return cls(script_source(name))
 
     async def __call__(self, client: Any, keys: Sequence[str], args: Sequence[Any]) -> Any:

@@ -51,6 +51,18 @@ SESSION_KEY_SUFFIXES: tuple[str, ...] = (
 #: outside any session's hash tag, so it is updated by its own single-key script; it is only an
 #: index (``list_sessions``), never the source of truth. Trimmed by age and size, with a TTL.
 INDEX_KEY = KEY_PREFIX + "index:recent_sessions"
+#: Keys of a session that the gateway writes beside the store's, under the same hash tag: who
+#: started it (string: the API client's id), its turn-rate bucket (hash), its turns in flight
+#: (counter) and its audit entries' ids (list). Not in the scripts' KEYS order above; erasure
+#: deletes them by name.
+OWNER_SUFFIX = "owner"
+TURN_RATE_SUFFIX = "turn_rate"
+INFLIGHT_SUFFIX = "inflight"
+AUDIT_IDS_SUFFIX = "audit_ids"
+GATEWAY_KEY_SUFFIXES: tuple[str, ...] = (OWNER_SUFFIX, TURN_RATE_SUFFIX, INFLIGHT_SUFFIX,
+                                         AUDIT_IDS_SUFFIX)
+#: Stream of the audit entries of every session (each names its session), trimmed by length.
+AUDIT_STREAM_KEY = KEY_PREFIX + "audit"
 
 SLOT_FIELD_PREFIX = "slot:"
 #: ``turn`` of slots set from the backend's profile at session creation, before any user turn.
@@ -72,12 +84,26 @@ MAX_LABEL_CHARS = 64
 
 
 def session_keys(session_id: str) -> tuple[str, ...]:
-    """Every key name a session may own, in the KEYS order of the scripts.
+    """Every key of a session that the store's scripts touch, in their KEYS order (the
+    gateway's keys beside them: ``session_key`` with :data:`GATEWAY_KEY_SUFFIXES`).
 
     Knowing the names is what lets erasure and TTL checks work without any scan.
     """
     check_id(session_id, "session_id")
     return tuple(f"{KEY_PREFIX}{{{session_id}}}:{suffix}" for suffix in SESSION_KEY_SUFFIXES)
+
+
+def session_key(session_id: str, suffix: str) -> str:
+    """The key ``suffix`` (one of the store's or the gateway's) of a session whose id the caller
+    has already checked (the gateway checks every id it is sent)."""
+    if suffix not in SESSION_KEY_SUFFIXES and suffix not in GATEWAY_KEY_SUFFIXES:
+        raise KeyError(f"no session key {suffix!r}")
+    return f"{KEY_PREFIX}{{{session_id}}}:{suffix}"
+
+
+def client_rate_key(client_id: str) -> str:
+    """The token bucket of one API client (its own hash tag: one client, one slot)."""
+    return f"{KEY_PREFIX}rl:{{{client_id}}}"
 
 
 # --------------------------------------------------------------------------------------------

@@ -24,6 +24,17 @@ def test_session_keys_share_one_hash_tag() -> None:
         session_keys("a}b")
 
 
+def test_the_gateways_keys_of_a_session_share_its_hash_tag() -> None:
+    from finadvisor.sessions.types import GATEWAY_KEY_SUFFIXES, SESSION_KEY_SUFFIXES, session_key
+
+    keys = {session_key("abc-1", s) for s in GATEWAY_KEY_SUFFIXES}
+    assert len(keys) == 4 and all(k.startswith("fa:{abc-1}:") for k in keys)
+    assert not keys & set(session_keys("abc-1"))
+    assert not set(GATEWAY_KEY_SUFFIXES) & set(SESSION_KEY_SUFFIXES)
+    with pytest.raises(KeyError):
+        session_key("abc-1", "anything")
+
+
 def test_from_env_reads_url_and_overrides() -> None:
     cfg = SessionSettings.from_env(
         {

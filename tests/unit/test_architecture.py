@@ -10,6 +10,8 @@
     docs. Data tables (the simulator's templates) and generated stubs are exempt.
 (e) Every ``noqa`` and ``type: ignore`` says why on its line (ruff's RUF100 and mypy's
     warn_unused_ignores say whether it still silences something).
+(f) The Redis key schema and every Lua script live in ``finadvisor/sessions``: no other module
+    spells a key name (a string starting with the store's prefix) or holds a script.
 """
 
 from __future__ import annotations
@@ -245,3 +247,28 @@ def test_every_suppression_says_why() -> None:
                     bare.append(f"{path.relative_to(ROOT)}:{n}: {line.strip()}")
     assert seen > 10, "no suppression found at all: is the pattern still right?"
     assert not bare, "say why on the line:\n" + "\n".join(bare)
+
+
+def _string_pieces(tree: ast.AST) -> Iterator[tuple[str, int]]:
+    """Every string constant of a module, f-strings by their first literal piece."""
+    for node in ast.walk(tree):
+        if isinstance(node, ast.JoinedStr):
+            first = node.values[0] if node.values else None
+            if isinstance(first, ast.Constant) and isinstance(first.value, str):
+                yield first.value, node.lineno
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str):
+            yield node.value, node.lineno
+
+
+def test_key_names_and_lua_scripts_live_in_the_session_package() -> None:
+    from finadvisor.sessions import KEY_PREFIX
+
+    found = []
+    for module, path in _modules():
+        if module.startswith("finadvisor.sessions"):
+            continue
+        for text, line in _string_pieces(ast.parse(path.read_text(encoding="utf-8"))):
+            if text.startswith(KEY_PREFIX) or "redis.call(" in text:
+                found.append(f"{path.relative_to(ROOT)}:{line}: {text[:60]!r}")
+    assert not found, "use finadvisor.sessions (types.session_key, scripts/*.lua):\n" + \
+        "\n".join(found)

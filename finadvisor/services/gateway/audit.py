@@ -20,11 +20,15 @@ from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from finadvisor.sessions import Script, ScriptRunner, run_on, session_keys
-from finadvisor.sessions.types import META_SUFFIX, SESSION_KEY_SUFFIXES
+from finadvisor.sessions.types import (
+    AUDIT_IDS_SUFFIX,
+    AUDIT_STREAM_KEY,
+    META_SUFFIX,
+    SESSION_KEY_SUFFIXES,
+    session_key,
+)
 from finadvisor.shared.errors import StoreUnavailableError
 
-AUDIT_STREAM = "fa:audit"
-SESSION_AUDIT_SUFFIX = "audit_ids"
 #: How long the global stream lives without writes.
 AUDIT_STREAM_TTL_S = 400 * 24 * 3600
 
@@ -52,28 +56,8 @@ class AuditEntry:
     acts: Sequence[str] = ()
 
 
-#: KEYS: the session's audit ids, the session's meta. ARGV: entry id, max entries, ttl s.
-#: 0 (nothing written) when the session no longer exists.
-_INDEX_IF_SESSION = """
-if redis.call('EXISTS', KEYS[2]) == 0 then return 0 end
-redis.call('RPUSH', KEYS[1], ARGV[1])
-redis.call('LTRIM', KEYS[1], -tonumber(ARGV[2]), -1)
-redis.call('EXPIRE', KEYS[1], ARGV[3])
-return 1
-"""
-
-
-#: KEYS: the stream. ARGV: max entries (approximate trim), the stream's TTL in s, then the
-#: entry's field/value pairs. Returns the new entry's id.
-_APPEND = """
-local id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*', unpack(ARGV, 3))
-redis.call('EXPIRE', KEYS[1], ARGV[2])
-return id
-"""
-
-
 def session_audit_key(session_id: str) -> str:
-    return f"fa:{{{session_id}}}:{SESSION_AUDIT_SUFFIX}"
+    return session_key(session_id, AUDIT_IDS_SUFFIX)
 
 
 class AuditLog:
@@ -86,8 +70,8 @@ class AuditLog:
         self.max_records = max_records
         self.session_ttl_s = session_ttl_s
         self.per_session_max = per_session_max
-        self._index_script = Script(_INDEX_IF_SESSION)
-        self._append_script = Script(_APPEND)
+        self._index_script = Script.named("audit_index")
+        self._append_script = Script.named("audit_append")
         self._run = run_script or run_on(redis)
 
     async def _index(self, session_id: str, entry_id: str) -> int:
@@ -108,7 +92,7 @@ class AuditLog:
             # auto-pipeline they share one round trip with whatever else this tick sends (the
             # turn's finish_turn).
             raw_ids = await asyncio.gather(*(
-                self._run(self._append_script, [AUDIT_STREAM],
+                self._run(self._append_script, [AUDIT_STREAM_KEY],
                           [self.max_records, AUDIT_STREAM_TTL_S,
                            *(x for kv in self._fields(entry).items() for x in kv)])
                 for entry in entries))
@@ -120,7 +104,7 @@ class AuditLog:
             indexed = await asyncio.gather(*(self._index(sid, i) for sid, i in pairs))
             orphans = [i for (_, i), ok in zip(pairs, indexed, strict=True) if not ok]
             if orphans:
-                await self.redis.xdel(AUDIT_STREAM, *orphans)
+                await self.redis.xdel(AUDIT_STREAM_KEY, *orphans)
         except (RedisError, OSError) as exc:
             raise StoreUnavailableError("audit log unavailable") from exc
         return ids
@@ -148,7 +132,7 @@ class AuditLog:
             out: list[AuditEntry] = []
             for raw_id in ids:
                 entry_id = raw_id.decode() if isinstance(raw_id, bytes) else raw_id
-                rows = await self.redis.xrange(AUDIT_STREAM, entry_id, entry_id)
+                rows = await self.redis.xrange(AUDIT_STREAM_KEY, entry_id, entry_id)
                 if rows:
                     out.append(_entry_from_fields(entry_id, rows[0][1]))
             return out
@@ -160,7 +144,7 @@ class AuditLog:
         key = session_audit_key(session_id)
         try:
             ids = await self.redis.lrange(key, 0, -1)
-            deleted = await self.redis.xdel(AUDIT_STREAM, *ids) if ids else 0
+            deleted = await self.redis.xdel(AUDIT_STREAM_KEY, *ids) if ids else 0
             await self.redis.delete(key)
             return int(deleted)
         except (RedisError, OSError) as exc:

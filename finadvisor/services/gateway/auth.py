@@ -28,7 +28,15 @@ from typing import Any
 import grpc
 
 from finadvisor.sessions import Script, ScriptRunner, run_on, session_keys
-from finadvisor.sessions.types import META_SUFFIX, SESSION_KEY_SUFFIXES
+from finadvisor.sessions.types import (
+    INFLIGHT_SUFFIX,
+    META_SUFFIX,
+    OWNER_SUFFIX,
+    SESSION_KEY_SUFFIXES,
+    TURN_RATE_SUFFIX,
+    client_rate_key,
+    session_key,
+)
 from finadvisor.shared.errors import (
     ConflictError,
     FinadvisorError,
@@ -57,29 +65,6 @@ METHOD_ROLES: dict[str, frozenset[str]] = {
 }
 GATEWAY_SERVICE = "/finadvisor.gateway.v1.AdvisoryGateway/"
 
-_TOKEN_BUCKET = """
--- KEYS[1] bucket hash; ARGV: rate per s, burst, now ms, ttl ms
-local rate = tonumber(ARGV[1])
-local burst = tonumber(ARGV[2])
-local now = tonumber(ARGV[3])
-local b = redis.call('HMGET', KEYS[1], 'tokens', 'ts')
-local tokens = tonumber(b[1]) or burst
-local ts = tonumber(b[2]) or now
-tokens = math.min(burst, tokens + (now - ts) * rate / 1000)
-local allowed = 0
-local wait_ms = 0
-if tokens >= 1 then
-  tokens = tokens - 1
-  allowed = 1
-else
-  wait_ms = math.ceil((1 - tokens) * 1000 / rate)
-end
-redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'ts', tostring(now))
-redis.call('PEXPIRE', KEYS[1], ARGV[4])
-return {allowed, wait_ms}
-"""
-
-
 #: What a non-owner may do with a session, by role.
 CROSS_CLIENT: dict[str, frozenset[str]] = {
     "read": frozenset({"analyst", "admin"}),
@@ -92,7 +77,7 @@ META_INDEX = SESSION_KEY_SUFFIXES.index(META_SUFFIX)
 
 
 def owner_key(session_id: str) -> str:
-    return f"fa:{{{session_id}}}:owner"
+    return session_key(session_id, OWNER_SUFFIX)
 
 
 def may_cross(client: Client | None, action: str) -> bool:
@@ -146,36 +131,11 @@ class Ownership:
 
 
 def turn_rate_key(session_id: str) -> str:
-    return f"fa:{{{session_id}}}:turn_rate"
+    return session_key(session_id, TURN_RATE_SUFFIX)
 
 
-#: KEYS: inflight counter, owner, the session's turn bucket, the session's meta (the store's).
-#: ARGV: caller ('' = no owner check), owner ttl s, turns per s (0 = off), burst, now ms.
-#: {-1, 0}: no such session (never, expired, erased) or not the caller's; {-2, wait ms}: the
-#: session's turn rate is spent; else {turns now in flight, 0}. Nothing is written for a
-#: session that does not exist, so a turn racing an erasure leaves no key behind.
-_TURN_SLOT = """
-if redis.call('EXISTS', KEYS[4]) == 0 then return {-1, 0} end
-if ARGV[1] ~= '' then
-  if redis.call('GET', KEYS[2]) ~= ARGV[1] then return {-1, 0} end
-  redis.call('EXPIRE', KEYS[2], ARGV[2])
-end
-local rate = tonumber(ARGV[3])
-if rate > 0 then
-  local burst = tonumber(ARGV[4])
-  local now = tonumber(ARGV[5])
-  local b = redis.call('HMGET', KEYS[3], 'tokens', 'ts')
-  local tokens = tonumber(b[1]) or burst
-  local ts = tonumber(b[2]) or now
-  tokens = math.min(burst, tokens + (now - ts) * rate / 1000)
-  if tokens < 1 then return {-2, math.ceil((1 - tokens) * 1000 / rate)} end
-  redis.call('HSET', KEYS[3], 'tokens', tostring(tokens - 1), 'ts', tostring(now))
-  redis.call('PEXPIRE', KEYS[3], math.ceil(burst * 1000 / rate) + 1000)
-end
-local n = redis.call('INCR', KEYS[1])
-redis.call('EXPIRE', KEYS[1], 60)
-return {n, 0}
-"""
+def inflight_key(session_id: str) -> str:
+    return session_key(session_id, INFLIGHT_SUFFIX)
 
 
 class RateLimiter:
@@ -193,11 +153,9 @@ class RateLimiter:
         self.session_turns_per_s = session_turns_per_min / 60.0
         self.session_turn_burst = session_turn_burst
         self._run: ScriptRunner = run_script or run_on(redis)
-        self._bucket = Script(_TOKEN_BUCKET)
-        self._turn_slot = Script(_TURN_SLOT)
-        #: decrement the in-flight counter and drop it at zero (no key outlives its turns)
-        self._release = Script(
-            "if redis.call('DECR', KEYS[1]) <= 0 then redis.call('DEL', KEYS[1]) end")
+        self._bucket = Script.named("token_bucket")
+        self._turn_slot = Script.named("turn_slot")
+        self._release = Script.named("release_turn")
 
     def release(self, keys: list[str]) -> Awaitable[Any]:
         """Give back a turn slot (``keys``: the session's in-flight counter)."""
@@ -213,7 +171,7 @@ class RateLimiter:
         ttl_ms = int(max(burst / rate, 1.0) * 1000) + 1000
         try:
             allowed, wait_ms = await self._run(
-                self._bucket, [f"fa:rl:{{{client_id}}}"],
+                self._bucket, [client_rate_key(client_id)],
                 [rate, burst, int(time.time() * 1000), ttl_ms])
         except Exception as exc:  # redis errors of every flavour
             raise StoreUnavailableError("rate limiter unavailable") from exc
@@ -233,7 +191,7 @@ class _TurnSlot:
     def __init__(self, limiter: RateLimiter, session_id: str, client: Client | None = None,
                  ownership: Ownership | None = None) -> None:
         self.limiter = limiter
-        self.key = f"fa:{{{session_id}}}:inflight"
+        self.key = inflight_key(session_id)
         self.owner_key = owner_key(session_id)
         self.rate_key = turn_rate_key(session_id)
         self.meta_key = session_keys(session_id)[META_INDEX]

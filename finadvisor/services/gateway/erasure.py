@@ -27,7 +27,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from finadvisor.services.gateway.audit import AuditLog
-from finadvisor.services.gateway.auth import owner_key, turn_rate_key
+from finadvisor.services.gateway.auth import inflight_key, owner_key, turn_rate_key
 
 log = logging.getLogger("finadvisor.gateway.erasure")
 
@@ -95,7 +95,7 @@ class Eraser:
         await self.redis.delete(owner_key(session_id), turn_rate_key(session_id))
 
     async def _turns_done(self, session_id: str) -> None:
-        key = f"fa:{{{session_id}}}:inflight"
+        key = inflight_key(session_id)
         deadline = time.monotonic() + self.wait_turns_s
         while time.monotonic() < deadline:
             if int(await self.redis.get(key) or 0) <= 0:
@@ -107,5 +107,5 @@ class Eraser:
         await self._sweep(session_id)
         await self._turns_done(session_id)
         await self._sweep(session_id)
-        await self.redis.delete(f"fa:{{{session_id}}}:inflight")
+        await self.redis.delete(inflight_key(session_id))
         await compact_aof(self.redis)
