@@ -24,8 +24,11 @@ The rules, in order (``decide``):
    the reply that completes the application, with the summary of the figures it rests on
    (``confirm`` before the outcome); an outcome already told is not repeated unasked;
 6. otherwise the next slot the task still misses, in the bank's order (``config``), is asked
-   for; a slot the state holds is never asked for. A completed non-credit task is summarised
-   (``confirm``) and, once agreed or asked, offered.
+   for; a slot the state holds is never asked for. When the customer gave a value for it that
+   the advisor was unsure of and asked about (``clarify``), and moved on to other things
+   without an answer, that value is read back once more rather than asked for afresh (what the
+   customer said is not asked again as if never said). A completed non-credit task is
+   summarised (``confirm``) and, once agreed or asked, offered.
 """
 
 from __future__ import annotations
@@ -223,12 +226,33 @@ class DialogueManager:
     def _next_slot(missing: Sequence[str], turn: Turn, last_acts: Sequence[Act]) -> str:
         """The first missing slot, unless the customer just answered that very question with
         something else: then the next one (the question comes back later, not twice in a row)."""
-        asked = {a.get("slot") for a in last_acts if a.name == "request"}
+        asked = {a.get("slot") for a in last_acts if a.name in ("request", "clarify")}
         if missing[0] in asked and turn.changed_slots:
             for slot in missing[1:]:
                 if slot not in asked:
                     return slot
         return missing[0]
+
+    @staticmethod
+    def unanswered_clarify(previous_acts: Sequence[Sequence[Act]], slot: str) -> str | None:
+        """The value the advisor asked the customer to confirm for ``slot`` (``clarify``) in an
+        earlier reply, left unanswered while the conversation moved on, to be read back once
+        more when the slot is due. None when the slot was asked for since (after a "no" it is
+        asked for afresh), when the last reply asked about it (a question or thanks in between
+        is no answer: the slot is asked for afresh), when it was read back twice already, and
+        for ``check_value`` (an impossible value is never offered back)."""
+        if not previous_acts or any(a.get("slot") == slot for a in previous_acts[-1]):
+            return None
+        value, times = None, 0
+        for acts in previous_acts:
+            for a in acts:
+                if a.get("slot") != slot:
+                    continue
+                if a.name == "clarify":
+                    value, times = a.get("value") or None, times + 1
+                elif a.name in ("request", "check_value"):
+                    value, times = None, 0
+        return value if times == 1 else None
 
     # -- the rules -----------------------------------------------------------------------------
     def decide(self, turn: Turn) -> list[Act]:
@@ -309,7 +333,11 @@ class DialogueManager:
             nxt = self._next_slot(missing, turn, last_acts)
             if intent == "ask_investment_advice" and nxt == "risk_tolerance":
                 acts.append(act("explain", topic="risk_tolerance"))
-            acts.append(act("request", slot=nxt, task=task))
+            said = self.unanswered_clarify(turn.previous_acts, nxt)
+            if said is not None:
+                acts.append(act("clarify", slot=nxt, value=said))
+            else:
+                acts.append(act("request", slot=nxt, task=task))
         if not acts:
             if task is None:
                 acts.append(act("explain", topic="services"))

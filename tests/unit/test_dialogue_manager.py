@@ -205,6 +205,54 @@ def test_an_unanswered_question_is_not_asked_twice_in_a_row_when_something_else_
     assert requested(acts) == ["currency"]
 
 
+def test_a_value_asked_about_and_left_unanswered_is_read_back_when_its_turn_comes() -> None:
+    # "i have 44 years": 44 was understood as the age, unsure; the customer went on to another
+    # topic. When the age is the next thing missing, 44 is read back, not asked for afresh.
+    unsure = [act("clarify", slot="age", value="44")]
+    no_age = {k: v for k, v in LOAN.items() if k != "age"}
+    acts = DM.decide(Turn(intent="inform", slots=no_age, changed_slots=["housing"],
+                          previous_acts=[unsure, [act("request", slot="housing", task="loan")]]))
+    assert act("clarify", slot="age", value="44") in acts and requested(acts) == []
+
+
+def test_the_read_back_waits_for_its_turn_and_is_not_repeated_in_a_row() -> None:
+    unsure = [act("clarify", slot="age", value="44")]
+    slots = {k: v for k, v in LOAN.items() if k not in ("age", "housing")}
+    acts = DM.decide(Turn(intent="inform", slots=slots, changed_slots=["employment_years"],
+                          previous_acts=[unsure]))
+    assert requested(acts) == ["housing"] and "clarify" not in names(acts)
+
+
+def test_after_the_value_was_asked_for_afresh_or_was_impossible_it_is_not_offered_back() -> None:
+    no_age = {k: v for k, v in LOAN.items() if k != "age"}
+    denied = [[act("clarify", slot="age", value="44")], [act("request", slot="age", task="loan")],
+              [act("request", slot="housing", task="loan")]]
+    acts = DM.decide(Turn(intent="inform", slots=no_age, changed_slots=["housing"],
+                          previous_acts=denied))
+    assert requested(acts) == ["age"]
+    impossible = [[act("check_value", slot="age", value="240")],
+                  [act("request", slot="housing", task="loan")]]
+    acts = DM.decide(Turn(intent="inform", slots=no_age, changed_slots=["housing"],
+                          previous_acts=impossible))
+    assert requested(acts) == ["age"]
+
+
+def test_a_read_back_ignored_at_once_or_twice_gives_way_to_a_fresh_question() -> None:
+    # "I can put away 300 a month" -> "is 300 your monthly income?" -> "what's the interest?":
+    # no answer, and nothing else said; the income is asked for afresh, not read back again.
+    unsure = [act("request", slot="monthly_income", task="savings"),
+              act("clarify", slot="monthly_income", value="300")]
+    acts = DM.decide(Turn(intent="ask_rate", slots={"product": "savings_account"},
+                          previous_acts=[unsure]))
+    assert "clarify" not in names(acts) and requested(acts) == ["monthly_income"]
+    no_age = {k: v for k, v in LOAN.items() if k != "age"}
+    twice = [[act("clarify", slot="age", value="44")], [act("request", slot="housing")],
+             [act("clarify", slot="age", value="44")], [act("request", slot="dependents")]]
+    acts = DM.decide(Turn(intent="inform", slots=no_age, changed_slots=["dependents"],
+                          previous_acts=twice))
+    assert requested(acts) == ["age"]
+
+
 def test_reask_counts_requests_of_held_slots_and_repeated_summaries() -> None:
     confirm = act("confirm", slots="loan_amount", loan_amount="5")
     assert reasks([act("request", slot="age")], {"age": "30"}, []) == ["request(age)"]
