@@ -285,7 +285,10 @@ class DialogueManager:
             acts.append(act("out_of_scope"))
         acts.extend(self._upload_acts(turn, slots))
         if intent == "ask_about_chart" and turn.image_type not in CHART_TYPES:
-            acts.append(act("ack_unreadable", kind="chart"))
+            # A question about a chart sent earlier: what was read from it, said again; a
+            # question about a chart never read: it could not be read.
+            earlier = self._last(turn.previous_acts, "describe_chart")
+            acts.append(earlier if earlier is not None else act("ack_unreadable", kind="chart"))
 
         # 4. uncertain or impossible values
         question = self._clarify(turn, slots)

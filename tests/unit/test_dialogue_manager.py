@@ -91,6 +91,15 @@ def test_a_chart_is_described_by_its_trend_and_change() -> None:
     assert "request" not in names(acts)  # no task yet: nothing unrelated is asked
 
 
+def test_a_question_about_a_chart_sent_earlier_is_answered_from_what_was_read() -> None:
+    shown = act("describe_chart", trend="down", change_percent="-8")
+    acts = DM.decide(Turn(intent="ask_about_chart", slots={},
+                          previous_acts=[[shown], [act("request", slot="product")]]))
+    assert shown in acts and "ack_unreadable" not in names(acts)
+    never = DM.decide(Turn(intent="ask_about_chart", slots={}))
+    assert act("ack_unreadable", kind="chart") in never
+
+
 def test_an_unsure_voice_transcript_is_read_back_instead_of_acted_on() -> None:
     acts = DM.decide(Turn(intent="inform", slots={}, text_source="audio",
                           transcript="I'm 29", transcript_confidence=0.2,

@@ -116,3 +116,27 @@ def test_an_uploads_currency_does_not_replace_the_loans() -> None:
     assert [(h.slot, h.value) for h in held] == [("currency", "EUR")]
     kept, held = held_facts(facts, [], TurnContext.build({}))
     assert [f.slot for f in kept] == ["monthly_income", "currency"] and not held
+
+
+def chart_read() -> TurnContext:
+    return TurnContext.build({}, [{"name": "describe_chart",
+                                   "args": {"trend": "down", "change_percent": "-8"}}])
+
+
+@pytest.mark.parametrize("text", ["how come the red bars get smaller towards december",
+                                  "what is the biggest wedge", "so the curve flattens out?"])
+def test_a_question_about_a_charts_parts_is_about_the_chart(nlu: Understanding, text: str) -> None:
+    assert nlu.understand(text).intent == "ask_about_chart"
+
+
+def test_right_after_a_chart_a_question_about_what_it_does_is_about_the_chart(
+        nlu: Understanding) -> None:
+    text = "why did it go down in the summer?"
+    assert nlu.understand(text, context=chart_read()).intent == "ask_about_chart"
+    assert nlu.understand(text).intent != "ask_about_chart"  # no chart: nothing to ask about
+    for other in ("what are your opening hours?", "could you book me a taxi"):
+        assert nlu.understand(other, context=chart_read()).intent == "out_of_scope"
+
+
+def test_a_line_of_credit_is_no_chart() -> None:
+    assert not read_frames("what happens to the line of credit i have?").asks_about_chart

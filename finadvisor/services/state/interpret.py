@@ -115,6 +115,14 @@ class TurnContext:
         return None
 
     @property
+    def after_chart(self) -> bool:
+        """The advisor's last reply was about a chart the customer sent (described, or not
+        readable)."""
+        unreadable = self._act("ack_unreadable")
+        return self._act("describe_chart") is not None or \
+            (unreadable is not None and unreadable.get("kind") == "chart")
+
+    @property
     def clarifying(self) -> tuple[str, str] | None:
         args = self._act("clarify")
         if args and args.get("slot") and args.get("value"):
@@ -258,6 +266,13 @@ def interpret(
         intent, confidence = "ask_eligibility", max(confidence, 0.6)
     elif frames.says_goodbye and intent in ("affirm", "thank", "out_of_scope"):
         intent, confidence = "goodbye", max(confidence, 0.6)
+    bare = not rules and not numbers  # no value of any slot in the words
+    if (frames.asks_about_chart and (intent in ("out_of_scope", "affirm") or
+                                     (intent == "inform" and bare))) or \
+            (intent == "out_of_scope" and ctx.after_chart and frames.asks_what_it_shows):
+        # "why does the line drop at the end?", or "why did it fall?" right after a chart was
+        # read: about the chart, not something the advisor does not do.
+        intent, confidence = "ask_about_chart", max(confidence, 0.6)
     if intent in ("ask_investment_advice", "ask_savings_advice") and "loan_purpose" in frames.implied \
             and not _INVESTING.search(low) and not _SAVING.search(low):
         # Investing or saving needs its own words; "help with my lad's fees" is a loan purpose.

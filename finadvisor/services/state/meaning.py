@@ -185,6 +185,18 @@ _INVEST_REQUEST = re.compile(r"\b(?:invest|investing|stocks|shares|portfolio|ind
 _LOAN_WORDS = re.compile(r"\b(?:loan|borrow|lend|mortgage|credit)\b")
 _GOODBYE = re.compile(r"\b(?:bye|goodbye|see ya|see you|cya|that's all|thats all|have a good (?:day|one|evening)|i'm off|im off)\b")
 _TERM = re.compile(r"\b(?:over|term|back|repay|pay it back|within|spread|loan term|duration)\b")
+#: A question about what a chart shows, in the chart's own terms: a part of it (the line, the
+#: bars, a slice, the curve) or the chart itself, and what it does or shows ("why does the line
+#: dip at the end?", "what's the big slice?").
+_CHART_PART = re.compile(
+    r"\b(?:charts?|graphs?|plots?|diagram)\b|"
+    r"\b(?:the|this|that|these|those) (?:[a-z]+ )?(?:lines?(?! of credit)|bars?|slices?|curve|columns?|spikes?|"
+    r"dips?|peaks?|segments?|wedges?)\b")
+_CHART_MOVE = re.compile(
+    r"\b(?:drops?|dropped|dipp?(?:s|ed)?|falls?|fell|rises?|rose|climbs?|climbed|jumps?|jumped|"
+    r"spiked?|spikes|peaks?|peaked|(?:go|goes|went|going) (?:up|down)|flat(?:tens|tened)?|"
+    r"trends?|trending|shows?|showing|means?|say|says|biggest|largest|smallest|bigger|smaller)\b")
+_ASKS = re.compile(r"^\W*(?:why|what|whats|what's|how|is|are|does|did|do|can you|could you|explain)\b|\?")
 
 #: Purposes people name without the lexicon's phrases (general knowledge of what a thing is).
 PURPOSE_WORDS: dict[str, str] = {
@@ -247,6 +259,11 @@ class Frames:
     asks_how_much: bool = False  # "what's the most I could borrow?"
     wants_to_invest: bool = False  # investing words and no loan words
     says_goodbye: bool = False
+    #: asks what a chart shows, in its own terms ("why does the line drop at the end?")
+    asks_about_chart: bool = False
+    #: a question in words that fit what a chart shows ("why did it fall?", "what does that
+    #: mean?"): about the chart when one was just read
+    asks_what_it_shows: bool = False
 
     def clause_at(self, pos: int) -> Clause | None:
         for c in self.clauses:
@@ -384,6 +401,9 @@ def read_frames(low: str) -> Frames:
     f.wants_human = bool(_HUMAN.search(low))
     f.asks_eligibility = bool(_ELIGIBILITY.search(low))
     f.says_goodbye = bool(_GOODBYE.search(low))
+    asks, moves = bool(_ASKS.search(low)), bool(_CHART_MOVE.search(low))
+    f.asks_about_chart = bool(_CHART_PART.search(low)) and (asks or moves)
+    f.asks_what_it_shows = asks and moves
     f.asks_how_much = bool(_HOW_MUCH_BORROW.search(low))
     f.wants_to_invest = bool(_INVEST_REQUEST.search(low)) and not _LOAN_WORDS.search(low)
     f.revision = bool(_REVISE.search(low)) or any(
