@@ -140,3 +140,14 @@ def test_right_after_a_chart_a_question_about_what_it_does_is_about_the_chart(
 
 def test_a_line_of_credit_is_no_chart() -> None:
     assert not read_frames("what happens to the line of credit i have?").asks_about_chart
+
+
+@pytest.mark.parametrize("text", ["we'd like our money to work harder for the next decade",
+                                  "how do I grow our nest egg", "I want to put my cash to work"])
+def test_money_made_to_grow_opens_an_investment_conversation(nlu: Understanding, text: str) -> None:
+    assert nlu.understand(text).intent == "ask_investment_advice"
+
+
+def test_a_business_to_grow_is_still_a_loan(nlu: Understanding) -> None:
+    result = nlu.understand("I need finance to grow the bakery")
+    assert result.intent == "apply_loan" and got(result).get("loan_purpose") == "business"

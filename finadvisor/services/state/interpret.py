@@ -259,7 +259,7 @@ def interpret(
     elif frames.asks_how_much and intent in ("ask_rate", "apply_loan", "inform"):
         intent, confidence = "ask_eligibility", max(confidence, 0.6)
     elif frames.wants_to_invest and intent in ("inform", "apply_loan", "affirm", "out_of_scope") \
-            and ctx.task(intent) is None and "investment" not in ctx.state.values():
+            and ctx.task("") is None and "investment" not in ctx.state.values():
         # The first words about investing open an investment conversation.
         intent, confidence = "ask_investment_advice", max(confidence, 0.6)
     elif frames.asks_eligibility and intent in _CHATTER | {"inform"} and intent != "deny":

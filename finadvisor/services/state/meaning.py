@@ -181,7 +181,12 @@ _HOW_MUCH_BORROW = re.compile(
     r"\bhow much (?:could|can|would|will) you (?:lend|give|offer)\b|"
     r"\b(?:most|maximum|max|upper limit) (?:that )?(?:i|we|you) (?:could|can|would) (?:borrow|lend|get)\b"
 )
-_INVEST_REQUEST = re.compile(r"\b(?:invest|investing|stocks|shares|portfolio|index funds?|etfs?)\b")
+_INVEST_REQUEST = re.compile(
+    r"\b(?:invest|investing|stocks|shares|portfolio|index funds?|etfs?)\b|"
+    # money made to grow is invested money ("grow my savings", "put our money to work")
+    r"\b(?:grow|growing|build up|multiply)\s+(?:my|our|the|some)\s+(?:money|savings|wealth|nest egg|cash|pot)\b|"
+    r"\b(?:my|our|the)\s+(?:money|savings|cash)\s+(?:to\s+)?(?:grow|work harder|working)\b|"
+    r"\bput\s+(?:my|our|the)\s+(?:money|savings|cash)\s+to\s+work\b")
 _LOAN_WORDS = re.compile(r"\b(?:loan|borrow|lend|mortgage|credit)\b")
 _GOODBYE = re.compile(r"\b(?:bye|goodbye|see ya|see you|cya|that's all|thats all|have a good (?:day|one|evening)|i'm off|im off)\b")
 _TERM = re.compile(r"\b(?:over|term|back|repay|pay it back|within|spread|loan term|duration)\b")
