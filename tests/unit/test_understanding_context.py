@@ -151,3 +151,16 @@ def test_money_made_to_grow_opens_an_investment_conversation(nlu: Understanding,
 def test_a_business_to_grow_is_still_a_loan(nlu: Understanding) -> None:
     result = nlu.understand("I need finance to grow the bakery")
     assert result.intent == "apply_loan" and got(result).get("loan_purpose") == "business"
+
+
+@pytest.mark.parametrize("text", ["im 52", "i'm 47, nearly 48", "I am just 23!"])
+def test_a_persons_own_number_is_their_age_whatever_was_asked(nlu: Understanding, text: str) -> None:
+    result = nlu.understand(text, context=asked("monthly_debt", product="personal_loan"))
+    assert set(got(result)) == {"age"}
+
+
+def test_a_bare_number_still_answers_what_was_asked(nlu: Understanding) -> None:
+    assert got(nlu.understand("52", context=asked("monthly_debt", product="personal_loan"))) \
+        == {"monthly_debt": "52"}
+    assert got(nlu.understand("i'm 2000 in debt", context=asked("monthly_debt", product="personal_loan"))) \
+        == {"monthly_debt": "2000"}

@@ -65,6 +65,10 @@ _POSSESSED = re.compile(r"\b(?:have|has|had|got|already|existing|current|my|our|
 _INVESTING = re.compile(r"\b(?:invest\w*|stocks?|shares|funds?|portfolio|etfs?|bonds|horizon)\b")
 _SAVING = re.compile(r"\b(?:sav\w*|put (?:away|aside)|set aside|rainy day|emergency fund|nest egg)\b")
 _YEARS_OLD = re.compile(r"\s*-?\s*(?:years?|yrs?)\s*-?\s*old\b|\s*y/?o\b")
+#: "I'm 52", "i am now 41": a person's own number with nothing after it is their age, whatever
+#: the advisor asked ("im 52" answering a question about debts is no debt of 52).
+_IM_BEFORE = re.compile(r"\b(?:i'm|im|i am)\s+(?:now\s+|just\s+|nearly\s+|almost\s+|turning\s+)?$")
+_IM_AFTER = re.compile(r"\s*(?:$|[,.;!?)]|(?:and|but|so|now|already|this|next|soon)\b)")
 #: Slots that belong to one task (another task's amount or duration is unlikely).
 _TASK_BOUND = frozenset({"loan_amount", "investment_amount", "loan_term_months", "investment_horizon_years"})
 _LOANS = re.compile(r"\b(?:loan|borrow|lend|mortgage|credit|debt|repay)\w*")
@@ -400,9 +404,11 @@ def _number_mentions(low: str, numbers: Sequence[NumberSpan], probs: np.ndarray 
                 q[k] *= 3.0 if correcting else 0.4
             elif task_slots and slot in _TASK_BOUND and slot not in task_slots:
                 q[k] *= 0.2  # a loan amount in an investment conversation is unlikely
-        if _YEARS_OLD.match(low, n.end) and "age" in index:
-            q[index["age"]] *= 20.0  # "29 years old" is an age whatever was asked
-        fragment = _is_fragment(low, n)
+        own_age = "age" in index and _fits("age", n) and n.unit is None and not n.shorthand and \
+            _IM_BEFORE.search(low, 0, n.start) is not None and _IM_AFTER.match(low, n.end) is not None
+        if (_YEARS_OLD.match(low, n.end) or own_age) and "age" in index:
+            q[index["age"]] *= 20.0  # "29 years old", "I'm 52" is an age whatever was asked
+        fragment = _is_fragment(low, n) and not own_age
         answer = requested if requested is not None else expected
         if answer and fragment and not frames.revision:
             q[index[NONE_LABEL]] *= 0.1  # a bare value answers the question
