@@ -164,3 +164,9 @@ def test_a_bare_number_still_answers_what_was_asked(nlu: Understanding) -> None:
         == {"monthly_debt": "52"}
     assert got(nlu.understand("i'm 2000 in debt", context=asked("monthly_debt", product="personal_loan"))) \
         == {"monthly_debt": "2000"}
+
+
+def test_a_car_named_by_its_make_is_a_car_but_an_employer_or_a_debt_is_not(nlu: Understanding) -> None:
+    assert got(nlu.understand("thinking of a second-hand Honda, about 7k"))["loan_purpose"] == "car"
+    assert "loan_purpose" not in got(nlu.understand("I work at Volvo, 12 years now"))
+    assert "loan_purpose" not in got(nlu.understand("my Audi costs me 320 a month"))

@@ -207,6 +207,13 @@ _ASKS = re.compile(r"^\W*(?:why|what|whats|what's|how|is|are|does|did|do|can you
 PURPOSE_WORDS: dict[str, str] = {
     **dict.fromkeys(("motorbike", "motorcycle", "scooter", "motorhome", "campervan", "caravan", "truck",
                      "pickup", "suv", "jeep", "minivan"), "car"),
+    # car makes people name instead of "a car" ("a used Toyota"); makes that are also common
+    # words (Mini, Seat) are left out
+    **dict.fromkeys(("toyota", "honda", "ford", "volkswagen", "vw", "bmw", "audi", "mercedes",
+                     "nissan", "hyundai", "kia", "mazda", "subaru", "tesla", "volvo", "peugeot",
+                     "renault", "skoda", "fiat", "chevrolet", "chevy", "lexus", "vauxhall", "opel",
+                     "citroen", "dacia", "porsche", "land rover", "range rover", "mitsubishi",
+                     "suzuki", "jaguar", "alfa romeo", "cupra", "byd"), "car"),
     **dict.fromkeys(("dentist", "dental", "hospital", "operation", "treatment", "therapy", "ivf",
                      "braces", "hearing aid", "hospital bills", "doctor's bills", "vet bills"), "medical"),
     **dict.fromkeys(("roof", "windows", "bathroom", "extension", "loft", "conservatory", "garden",
