@@ -224,14 +224,21 @@ class DialogueManager:
 
     @staticmethod
     def _next_slot(missing: Sequence[str], turn: Turn, last_acts: Sequence[Act]) -> str:
-        """The first missing slot, unless the customer just answered that very question with
-        something else: then the next one (the question comes back later, not twice in a row)."""
-        asked = {a.get("slot") for a in last_acts if a.name in ("request", "clarify")}
-        if missing[0] in asked and turn.changed_slots:
-            for slot in missing[1:]:
-                if slot not in asked:
-                    return slot
-        return missing[0]
+        """The first missing slot, in the bank's order. When the customer answered the last
+        question with something else, another slot: the one asked least often so far (then the
+        bank's order), so a question the customer passes over comes back once the others were
+        asked, not every other turn. A side question (nothing filled) gets the same question
+        again."""
+        if not turn.changed_slots:
+            return missing[0]
+        asked_last = {a.get("slot") for a in last_acts if a.name in ("request", "clarify")}
+        times: dict[str, int] = {}
+        for acts in turn.previous_acts:
+            for a in acts:
+                if a.name == "request":
+                    times[a.get("slot")] = times.get(a.get("slot"), 0) + 1
+        pool = [s for s in missing if s not in asked_last] or list(missing)
+        return min(pool, key=lambda s: (times.get(s, 0), missing.index(s)))
 
     @staticmethod
     def unanswered_clarify(previous_acts: Sequence[Sequence[Act]], slot: str) -> str | None:

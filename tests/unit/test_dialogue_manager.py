@@ -262,6 +262,30 @@ def test_a_read_back_ignored_at_once_or_twice_gives_way_to_a_fresh_question() ->
     assert requested(acts) == ["age"]
 
 
+def test_a_question_passed_over_comes_back_after_the_others_not_every_other_turn() -> None:
+    # Asked for the purpose first; the customer gave the amount instead, then the currency.
+    asked = [[act("request", slot="loan_purpose", task="loan")],
+             [act("request", slot="currency", task="loan")]]
+    slots = {"product": "personal_loan", "loan_amount": "5000", "currency": "GBP"}
+    acts = DM.decide(Turn(intent="inform", slots=slots, changed_slots=["currency"],
+                          previous_acts=asked))
+    assert requested(acts) == ["loan_term_months"]
+    # once everything else is known it is asked again
+    rest = {**LOAN, "product": "personal_loan"}
+    rest.pop("loan_purpose", None)
+    acts = DM.decide(Turn(intent="inform", slots=rest, changed_slots=["housing"],
+                          previous_acts=[*asked, [act("request", slot="housing", task="loan")]]))
+    assert requested(acts) == ["loan_purpose"]
+
+
+def test_after_a_side_question_the_same_question_comes_again() -> None:
+    last = [act("request", slot="monthly_income", task="loan")]
+    slots = {"product": "auto_loan", "loan_amount": "9000", "currency": "EUR",
+             "loan_term_months": "36"}
+    acts = DM.decide(Turn(intent="ask_rate", slots=slots, previous_acts=[last]))
+    assert requested(acts) == ["monthly_income"]
+
+
 def test_reask_counts_requests_of_held_slots_and_repeated_summaries() -> None:
     confirm = act("confirm", slots="loan_amount", loan_amount="5")
     assert reasks([act("request", slot="age")], {"age": "30"}, []) == ["request(age)"]
