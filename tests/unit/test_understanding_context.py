@@ -170,3 +170,19 @@ def test_a_car_named_by_its_make_is_a_car_but_an_employer_or_a_debt_is_not(nlu: 
     assert got(nlu.understand("thinking of a second-hand Honda, about 7k"))["loan_purpose"] == "car"
     assert "loan_purpose" not in got(nlu.understand("I work at Volvo, 12 years now"))
     assert "loan_purpose" not in got(nlu.understand("my Audi costs me 320 a month"))
+
+
+def test_a_price_and_a_deposit_leave_the_rest_to_borrow_as_a_question(nlu: Understanding) -> None:
+    ctx = asked("loan_amount", product="mortgage")
+    result = nlu.understand("our place is about 240k and we have 40k put aside", context=ctx)
+    assert "loan_amount" not in got(result)
+    assert [(c.slot, c.value) for c in result.candidates][0] == ("loan_amount", "200000")
+    # what the customer says they borrow is written as said
+    said = nlu.understand("the flat is 320k and I'd borrow 260k", context=ctx)
+    assert got(said)["loan_amount"] == "260000"
+
+
+def test_take_home_pay_is_no_price(nlu: Understanding) -> None:
+    assert got(nlu.understand("take-home is about 2.4k monthly",
+                              context=asked("monthly_income", product="personal_loan"))) \
+        == {"monthly_income": "2400"}

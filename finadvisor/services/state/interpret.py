@@ -36,8 +36,8 @@ import numpy as np
 from finadvisor.dialogue.acts import heard_values
 from finadvisor.dialogue.config import INTENT_TASK, PRODUCT_TASK, TASK_SLOTS
 from finadvisor.ontology import AMOUNT_SLOTS as ONTOLOGY_AMOUNT_SLOTS
-from finadvisor.ontology import CATALOGUE, CATALOGUE_DEFAULT
-from finadvisor.services.state.meaning import Frames, read_frames, slot_prior
+from finadvisor.ontology import CATALOGUE, CATALOGUE_DEFAULT, format_amount
+from finadvisor.services.state.meaning import DEPOSIT, Frames, read_frames, slot_prior
 from finadvisor.services.state.normalize import NumberSpan, fold, normalize_number_for_slot
 
 NONE_LABEL = "none"
@@ -299,7 +299,10 @@ def interpret(
         labels, frames, ctx, intent, source, min_confidence, write_threshold)
     if priced and keep == priced:
         # A price or a saving alone ("I can put away 300 a month"): not written, asked about.
-        candidates += numeric
+        # A price and a deposit ("the house is 250k and I have 50k deposit"): what is left to
+        # borrow is asked about first.
+        rest = _price_less_deposit(frames, [numbers[i] for i in priced], source, ctx)
+        candidates += rest + [m for m in numeric if not (rest and m.slot == "loan_amount")]
         numeric = []
     filled = {m.slot for m in numeric}
     mentions = [m for m in mentions if not (m.slot in filled and m.end - m.start == len(text))] + numeric
@@ -321,6 +324,25 @@ def interpret(
         intent = "inform"
     mentions.sort(key=lambda m: (m.start, m.slot))
     return Interpretation(intent, confidence, mentions, candidates)
+
+
+def _price_less_deposit(frames: Frames, priced: Sequence[NumberSpan], source: str,
+                        ctx: TurnContext) -> list[Mention]:
+    """[the loan amount a price less the money put towards it leaves] when a turn gives one
+    price and deposits or savings and no loan amount is known; else []."""
+    if "loan_amount" in ctx.state:
+        return []
+    amounts = [n for n in priced if n.unit is None and float(n.value) >= 20]
+    deposits = [n for n in amounts if (c := frames.clause_at(n.start)) is not None
+                and DEPOSIT.search(c.text)]
+    prices = [n for n in amounts if n not in deposits]
+    if len(prices) != 1 or not deposits:
+        return []
+    left = prices[0].value - sum(n.value for n in deposits)
+    if left <= 0:
+        return []
+    return [Mention("loan_amount", format_amount(left), 0.45, prices[0].start,
+                    max(n.end for n in deposits), source)]
 
 
 def _rule_mentions(rules: Sequence[Any], frames: Frames, ctx: TurnContext, intent: str, loanish: bool,
