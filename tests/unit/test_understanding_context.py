@@ -186,3 +186,14 @@ def test_take_home_pay_is_no_price(nlu: Understanding) -> None:
     assert got(nlu.understand("take-home is about 2.4k monthly",
                               context=asked("monthly_income", product="personal_loan"))) \
         == {"monthly_income": "2400"}
+
+
+def test_asking_for_a_suggestion_in_an_investment_conversation_asks_for_the_advice(
+        nlu: Understanding) -> None:
+    summary = TurnContext.build({"product": "investment", "investment_amount": "20000",
+                                 "currency": "EUR", "investment_horizon_years": "8",
+                                 "risk_tolerance": "low"}, [{"name": "confirm", "args": {}}],
+                                intent="ask_investment_advice")
+    for text in ("what do you recommend then?", "any ideas?", "what are my options"):
+        assert nlu.understand(text, context=summary).intent == "ask_investment_advice"
+    assert nlu.understand("what do you recommend then?").intent != "ask_investment_advice"

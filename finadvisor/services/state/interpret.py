@@ -277,6 +277,12 @@ def interpret(
         # "why does the line drop at the end?", or "why did it fall?" right after a chart was
         # read: about the chart, not something the advisor does not do.
         intent, confidence = "ask_about_chart", max(confidence, 0.6)
+    advice = {"investment": "ask_investment_advice", "savings": "ask_savings_advice"}.get(
+        ctx.task("") or "")
+    if advice and frames.asks_recommendation and intent in ("out_of_scope", "affirm", "inform") \
+            and not rules and not numbers:
+        # "what would you suggest?" in an investment or savings conversation asks for the advice
+        intent, confidence = advice, max(confidence, 0.6)
     if intent in ("ask_investment_advice", "ask_savings_advice") and "loan_purpose" in frames.implied \
             and not _INVESTING.search(low) and not _SAVING.search(low):
         # Investing or saving needs its own words; "help with my lad's fees" is a loan purpose.

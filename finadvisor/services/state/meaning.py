@@ -208,6 +208,14 @@ _CHART_MOVE = re.compile(
     r"\b(?:drops?|dropped|dipp?(?:s|ed)?|falls?|fell|rises?|rose|climbs?|climbed|jumps?|jumped|"
     r"spiked?|spikes|peaks?|peaked|(?:go|goes|went|going) (?:up|down)|flat(?:tens|tened)?|"
     r"trends?|trending|shows?|showing|means?|say|says|biggest|largest|smallest|bigger|smaller)\b")
+#: Asking the advisor for a recommendation ("what would you suggest?", "any ideas?").
+_RECOMMEND = re.compile(
+    r"\bwhat (?:would|do|should|could|can|might) you (?:suggest|recommend|advise|propose)\b|"
+    r"\b(?:any|some|your) (?:suggestions?|recommendations?|advice|ideas|tips)\b|"
+    r"\bwhat (?:should|shall|could|can) (?:i|we) (?:do|go for|choose|pick)\b|"
+    r"\bwhat do you think (?:i|we) should\b|\bwhere (?:should|shall|could) (?:i|we) put\b|"
+    r"\bwhat are (?:my|our) options\b|\bwhich (?:one|option|fund|account) (?:would you|should (?:i|we))\b|"
+    r"\b(?:what|which) do you (?:suggest|recommend)\b")
 _ASKS = re.compile(r"^\W*(?:why|what|whats|what's|how|is|are|does|did|do|can you|could you|explain)\b|\?")
 
 #: Purposes people name without the lexicon's phrases (general knowledge of what a thing is).
@@ -280,6 +288,8 @@ class Frames:
     says_goodbye: bool = False
     #: asks what a chart shows, in its own terms ("why does the line drop at the end?")
     asks_about_chart: bool = False
+    #: asks the advisor for a recommendation ("what would you suggest?")
+    asks_recommendation: bool = False
     #: a question in words that fit what a chart shows ("why did it fall?", "what does that
     #: mean?"): about the chart when one was just read
     asks_what_it_shows: bool = False
@@ -423,6 +433,7 @@ def read_frames(low: str) -> Frames:
     asks, moves = bool(_ASKS.search(low)), bool(_CHART_MOVE.search(low))
     f.asks_about_chart = bool(_CHART_PART.search(low)) and (asks or moves)
     f.asks_what_it_shows = asks and moves
+    f.asks_recommendation = bool(_RECOMMEND.search(low))
     f.asks_how_much = bool(_HOW_MUCH_BORROW.search(low))
     f.wants_to_invest = bool(_INVEST_REQUEST.search(low)) and not _LOAN_WORDS.search(low)
     f.revision = bool(_REVISE.search(low)) or any(
