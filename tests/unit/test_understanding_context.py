@@ -197,3 +197,36 @@ def test_asking_for_a_suggestion_in_an_investment_conversation_asks_for_the_advi
     for text in ("what do you recommend then?", "any ideas?", "what are my options"):
         assert nlu.understand(text, context=summary).intent == "ask_investment_advice"
     assert nlu.understand("what do you recommend then?").intent != "ask_investment_advice"
+
+
+def test_thousands_grouped_by_spaces_are_one_number(nlu: Understanding) -> None:
+    result = nlu.understand("I'm looking for 15 000 € for a new kitchen")
+    assert got(result)["loan_amount"] == "15000" and got(result)["currency"] == "EUR"
+    assert got(nlu.understand("my salary is 3 200 € net a month",
+                              context=asked("monthly_income", product="personal_loan"))
+               )["monthly_income"] == "3200"
+
+
+def test_a_bare_zero_answers_a_count_not_a_loan_amount(nlu: Understanding) -> None:
+    assert got(nlu.understand("0", context=asked("dependents", product="personal_loan",
+                                                 loan_amount="9000"))) == {"dependents": "0"}
+
+
+@pytest.mark.parametrize("text, slots", [
+    ("we're owners", {"housing": "own"}),
+    ("we'd like to remortgage, about 150k", {"product": "mortgage", "loan_amount": "150000"}),
+])
+def test_more_ways_people_say_it(nlu: Understanding, text: str, slots: dict[str, str]) -> None:
+    assert {k: got(nlu.understand(text)).get(k) for k in slots} == slots
+
+
+def test_what_a_commitment_costs_is_a_debt_not_the_loan(nlu: Understanding) -> None:
+    ctx = TurnContext.build({"product": "mortgage", "loan_amount": "200000", "monthly_debt": "300"},
+                            [{"name": "request", "args": {"slot": "dependents"}}], intent="apply_loan")
+    assert got(nlu.understand("sorry, the car finance is 280", context=ctx)) == {"monthly_debt": "280"}
+
+
+def test_money_put_aside_each_month_is_not_income(nlu: Understanding) -> None:
+    ctx = TurnContext.build({}, [{"name": "request", "args": {"slot": "monthly_income"}}],
+                            intent="ask_savings_advice")
+    assert "monthly_income" not in got(nlu.understand("we could put 250 a month aside", context=ctx))

@@ -192,7 +192,9 @@ def _fits(slot: str, number: NumberSpan) -> bool:
     if slot == "dependents":
         return number.unit is None and v <= 15
     if slot in AMOUNT_SLOTS:
-        return number.unit is None and (v >= 20 or number.shorthand or v == 0)
+        # nothing is lent or invested at 0; a debt or an income may be 0
+        zero_ok = slot not in ("loan_amount", "investment_amount")
+        return number.unit is None and (v >= 20 or number.shorthand or (v == 0 and zero_ok))
     return True
 
 

@@ -126,6 +126,12 @@ _DEBT_THING = re.compile(
     r"repayments?|instalments?|installments?|store card|car payment)\b"
 )
 _HAVE = re.compile(r"\b(?:have|has|had|got)\b")
+#: What a running commitment comes to ("the car finance is 350", "the store card's about 60"):
+#: things people have rather than apply for, with what they cost.
+_COMMITMENT_IS = re.compile(
+    r"\b(?:finance|cards?|overdraft|lease|hp|hire purchase|contract|store card|car payment|"
+    r"repayments?|instalments?|installments?)\s*(?:is|are|was|'s|comes to|come to|costs?)\s+"
+    r"(?:about|around|roughly|only|just|now)?\s*[$€£]?\d")
 _EXISTING = re.compile(
     r"\b(?:already|existing|currently|current|outstanding|at the moment|right now)\b|"
     r"\b(?:my|our|the)\s+(?:[a-z]+\s+)?(?:loans?|cards?|lease|mortgage|overdraft|debts?|finance|contract)\b"
@@ -169,13 +175,15 @@ _RISK_MEDIUM = re.compile(r"\b(?:some risk|bit of risk|little bit of risk|in the
                           r"moderate|medium)\b")
 _PRICE = re.compile(r"\b(?:costs?|price[ds]?|worth|valued|saved|savings|deposit|down payment|put down|"
                     r"sale|selling for|listed at|put away|set aside|put aside|save|saving|tuck away)\b|"
+                    r"\bput\b[^.,;!?]{0,25}?\b(?:aside|away|by)\b|"  # "put 200 a month aside"
                     # what a thing is: "the house is 250k", "the car's 14,000"
                     r"\b(?:the|this|that|our|my|a|an)\s+(?:[a-z-]+\s+)?"
                     r"(?:house|home|flat|apartment|property|place|condo|car|van|truck|bike)\s*"
                     r"(?:is|was|'s|will be|would be|comes to|goes for|is going for)\s+"
                     r"(?:about|around|roughly|nearly|almost|just under|just over)?\s*[$€£]?\d")
 #: Money the customer already has towards a price ("50k deposit", "I have 2000 saved").
-DEPOSIT = re.compile(r"\b(?:saved|savings|deposit|down payment|put down|put away|set aside|put aside)\b")
+DEPOSIT = re.compile(r"\b(?:saved|savings|deposit|down payment|put down|put away|set aside|put aside)\b|"
+                     r"\bput\b[^.,;!?]{0,25}?\b(?:aside|away|by)\b")
 _AGE_NONNATIVE = re.compile(r"\b(?:i have|i've|ive|i got|i am|i'm|im)\s+(?=\S+\s+(?:years?|yrs?)\b(?!\s+(?:of|in|at|with)))")
 _ELIGIBILITY = re.compile(
     r"\b(?:will|would|could|can|do|does|am)\s+(?:i|we|you)\s+(?:get|qualify|be approved|be accepted|be eligible|"
@@ -357,7 +365,8 @@ def read_frames(low: str) -> Frames:
     for s, e in clauses(low):
         t = low[s:e]
         thing = bool(_DEBT_THING.search(t))
-        debt = bool((_DEBT_VERB.search(t) and (thing or _PER_MONTH.search(t))) or (thing and _HAVE.search(t)))
+        debt = bool((_DEBT_VERB.search(t) and (thing or _PER_MONTH.search(t))) or (thing and _HAVE.search(t))
+                    or _COMMITMENT_IS.search(t))
         if debt and (re.search(r"\brent\b", t) or _INCOME.search(t) or _QUESTION.search(t)
                      or (_LOAN_REQUEST.search(t) and not _EXISTING.search(t))):
             debt = False  # rent, income, a question about rates, or a request for a new loan
@@ -466,6 +475,10 @@ def slot_prior(clause: Clause | None, unit: str | None) -> dict[str, float]:
         mul("monthly_debt", 6.0)
         for s in ("loan_amount", "monthly_income", "investment_amount", "dependents"):
             mul(s, 0.2)
+        if _COMMITMENT_IS.search(clause.text):  # "the car finance is 350": what it costs, said
+            mul("monthly_debt", 5.0)
+            mul("loan_amount", 0.1)
+            mul("age", 0.1)
     elif clause.income:
         mul("monthly_income", 4.0)
         mul("monthly_income_yearly", 4.0)

@@ -74,7 +74,10 @@ _WORDS_RE = re.compile(
     rf"(?<![\w-])(?:{_NUMWORD})(?:(?:\s+|-)(?:and\s+)?(?:{_NUMWORD}))*(?![\w-])"
 )
 _DIGITS_RE = re.compile(
-    r"(?<![\w.,])(\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)"
+    # thousands grouped by commas ("12,000"), or by a space or an apostrophe as much of Europe
+    # writes them ("12 000", "2 800 €", "12'000")
+    r"(?<![\w.,])(\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d{1,3}(?:[ '\u00a0\u202f]\d{3}(?!\d))+(?:[.,]\d{1,2}(?!\d))?|"
+    r"\d+(?:\.\d+)?)"
     r"(?:(k|mn|mil|m|bn|b)(?![\w])|\s+(thousand|million|billion|grand)(?![\w]))?",
     re.IGNORECASE,
 )
@@ -117,7 +120,12 @@ class NumberSpan:
 
 
 def _parse_digits(number: str, mult: str | None) -> Decimal:
-    value = Decimal(number.replace(",", ""))
+    grouped = re.fullmatch(r"[\d '\u00a0\u202f]+(?:[.,](\d{1,2}))?", number)
+    if grouped and re.search(r"[ '\u00a0\u202f]", number):  # "12 000", "2 800,50"
+        whole, cents = re.split(r"[.,]", number)[0], grouped.group(1)
+        value = Decimal(re.sub(r"\D", "", whole) + (f".{cents}" if cents else ""))
+    else:
+        value = Decimal(number.replace(",", ""))
     if mult:
         value *= _MULTIPLIERS[mult.lower()]
     return value
@@ -209,7 +217,8 @@ def _add(slot: str | None, value: str, *phrases: str) -> None:
 
 
 _add("product", "personal_loan", "personal loan", "personal loans", "unsecured loan", "cash loan", "personal lone")
-_add("product", "mortgage", "mortgage", "mortage", "morgage", "home loan", "house loan", "mortgages", "home loans")
+_add("product", "mortgage", "mortgage", "mortage", "morgage", "home loan", "house loan", "mortgages", "home loans",
+     "remortgage", "remortgaging", "re-mortgage")
 _add("product", "auto_loan", "car loan", "car loans", "auto loans", "auto loan", "vehicle loan", "car finance loan", "car finance")
 _add("product", "credit_card", "credit card", "credit-card", "creditcard")
 _add("product", "savings_account", "savings account", "savings accounts", "savings acount", "savings plan", "deposit account")
@@ -239,7 +248,9 @@ _add("employment_status", "retired", "retired", "pensioner", "on a pension", "re
 _add("employment_status", "student", "student", "a student", "full-time student", "still studying", "at college",
      "at university")
 _add("housing", "own", "own my home", "own my house", "own my flat", "own my apartment", "homeowner",
-     "home owner", "own the place i live in", "own a home", "own our home")
+     "home owner", "own the place i live in", "own a home", "own our home", "homeowners",
+     "home owners", "we are owners", "we're owners", "i'm the owner", "owner occupier",
+     "owner-occupier")
 _add("housing", "rent", "rent", "renting", "rent my flat", "rent an apartment", "tenant", "rent a flat")
 _add("housing", "living_with_family", "live with my parents", "live with family", "live with my family",
      "living with my parents", "living with family", "live at my parents' place", "my parents' place")
