@@ -230,3 +230,14 @@ def test_money_put_aside_each_month_is_not_income(nlu: Understanding) -> None:
     ctx = TurnContext.build({}, [{"name": "request", "args": {"slot": "monthly_income"}}],
                             intent="ask_savings_advice")
     assert "monthly_income" not in got(nlu.understand("we could put 250 a month aside", context=ctx))
+
+
+@pytest.mark.parametrize("text, slots", [
+    ("I live by myself in my own house", {"housing": "own"}),
+    ("staying w/ my folks for now", {"housing": "living_with_family"}),
+    ("we'd love to buy our own place", {"housing": None, "loan_purpose": "home"}),
+    ("hoping to borrow for a stairlift", {"loan_purpose": "medical"}),
+])
+def test_homes_and_what_people_borrow_for(nlu: Understanding, text: str,
+                                         slots: dict[str, str | None]) -> None:
+    assert {k: got(nlu.understand(text)).get(k) for k in slots} == slots

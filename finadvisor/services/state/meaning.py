@@ -95,11 +95,18 @@ _OWN_HOME = re.compile(
     r"\bmortgage (?:is|costs?)\b|\bon (?:the|our|my) mortgage\b|\bmortgage already\b|"
     r"\bpaid (?:off )?(?:the|our|my) mortgage\b"
 )
+#: "I live alone in my own flat": a home of one's own is owned, unless it is what the customer
+#: wants ("to buy my own flat", "a mortgage for our own home").
+_MY_OWN_PLACE = re.compile(
+    r"\b(?:my|our) own (?:home|house|flat|apartment|place|bungalow|property|condo|cottage)\b|"
+    r"\b(?:home|house|flat|apartment|place|property) of (?:my|our) own\b")
+_WANTS_PLACE = re.compile(r"\b(?:buy|buying|purchase|purchasing|get|getting|afford|need|want|looking|"
+                          r"save|saving|for|mortgage|loan|move|moving)\b")
 _RENT = re.compile(
     r"\b(?:renting|rented|tenant|landlord|rent (?:a|my|our|the)|pay rent|in rented|we rent|i rent)\b"
 )
 _WITH_FAMILY = re.compile(
-    r"\b(?:live|lives|living|stay|staying|still)\s+(?:at home\s+)?with\s+(?:my\s+|our\s+)?"
+    r"\b(?:live|lives|living|stay|staying|still)\s+(?:at home\s+)?(?:with|w/?)\s+(?:my\s+|our\s+)?"
     r"(?:parents|mum|mom|dad|mother|father|family|folks|grandparents|in-laws)\b|"
     r"\bat home with (?:my\s+)?(?:mum|mom|dad|parents|folks|family)\b|\bmy parents'? (?:place|house|home)\b"
 )
@@ -237,7 +244,8 @@ PURPOSE_WORDS: dict[str, str] = {
                      "renault", "skoda", "fiat", "chevrolet", "chevy", "lexus", "vauxhall", "opel",
                      "citroen", "dacia", "porsche", "land rover", "range rover", "mitsubishi",
                      "suzuki", "jaguar", "alfa romeo", "cupra", "byd"), "car"),
-    **dict.fromkeys(("dentist", "dental", "hospital", "operation", "treatment", "therapy", "ivf",
+    **dict.fromkeys(("mobility scooter", "wheelchair", "stairlift", "stair lift", "hearing aids",
+                     "dentist", "dental", "hospital", "operation", "treatment", "therapy", "ivf",
                      "braces", "hearing aid", "hospital bills", "doctor's bills", "vet bills"), "medical"),
     **dict.fromkeys(("roof", "windows", "bathroom", "extension", "loft", "conservatory", "garden",
                      "driveway", "boiler", "refurbish", "refurbishment", "redecorate", "doing up", "do up",
@@ -399,10 +407,15 @@ def read_frames(low: str) -> Frames:
     elif _WORKING.search(low) or _occupation(low):
         f.implied["employment_status"] = ("employed", 0.85)
     # Housing.
-    if _OWN_HOME.search(low):
+    owned = list(_OWN_HOME.finditer(low))
+    for m in _MY_OWN_PLACE.finditer(low):
+        c = f.clause_at(m.start())
+        if not _WANTS_PLACE.search(low, c.start if c else 0, m.start()):
+            owned.append(m)
+    if owned:
         f.owns_home = True
         f.implied["housing"] = ("own", 0.9)
-        for m in _OWN_HOME.finditer(low):
+        for m in owned:
             c = f.clause_at(m.start())
             f.existing_spans.append((c.start, c.end) if c else (m.start(), m.end()))
     elif _WITH_FAMILY.search(low):

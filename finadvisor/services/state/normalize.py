@@ -225,7 +225,8 @@ _add("product", "savings_account", "savings account", "savings accounts", "savin
 _add("product", "investment", "investment account", "investment portfolio", "investment fund",
      "stocks and shares account", "brokerage account")
 _add("loan_purpose", "car", "car", "new car", "used car", "vehicle")
-_add("loan_purpose", "home", "home", "house", "flat", "apartment", "property")
+_add("loan_purpose", "home", "home", "house", "flat", "apartment", "property", "buy a place", "buy our own place",
+     "buy my own place", "buying a place")
 _add("loan_purpose", "education", "education", "university fees", "studies", "tuition fees", "tuition",
      "masters degree", "school fees")
 _add("loan_purpose", "business", "business", "business venture")
