@@ -281,8 +281,7 @@ def interpret(
         intent, confidence = "ask_about_chart", max(confidence, 0.6)
     advice = {"investment": "ask_investment_advice", "savings": "ask_savings_advice"}.get(
         ctx.task("") or "")
-    if advice and frames.asks_recommendation and intent in ("out_of_scope", "affirm", "inform") \
-            and not rules and not numbers:
+    if advice and frames.asks_recommendation and intent in ("out_of_scope", "affirm", "inform") and bare:
         # "what would you suggest?" in an investment or savings conversation asks for the advice
         intent, confidence = advice, max(confidence, 0.6)
     if intent in ("ask_investment_advice", "ask_savings_advice") and "loan_purpose" in frames.implied \

@@ -180,9 +180,11 @@ _RISK_HIGH = re.compile(r"\b(?:high risk|lots of risk|a lot of risk|plenty of ri
                         r"go big|risky|fair amount of risk)\b")
 _RISK_MEDIUM = re.compile(r"\b(?:some risk|bit of risk|little bit of risk|in the middle|middle ground|balanced|"
                           r"moderate|medium)\b")
+#: Money put aside in other words ("put 200 a month aside", "put a bit by").
+_PUT_ASIDE = r"\bput\b[^.,;!?]{0,25}?\b(?:aside|away|by)\b"
 _PRICE = re.compile(r"\b(?:costs?|price[ds]?|worth|valued|saved|savings|deposit|down payment|put down|"
                     r"sale|selling for|listed at|put away|set aside|put aside|save|saving|tuck away)\b|"
-                    r"\bput\b[^.,;!?]{0,25}?\b(?:aside|away|by)\b|"  # "put 200 a month aside"
+                    + _PUT_ASIDE + "|"
                     # what a thing is: "the house is 250k", "the car's 14,000"
                     r"\b(?:the|this|that|our|my|a|an)\s+(?:[a-z-]+\s+)?"
                     r"(?:house|home|flat|apartment|property|place|condo|car|van|truck|bike)\s*"
@@ -190,7 +192,7 @@ _PRICE = re.compile(r"\b(?:costs?|price[ds]?|worth|valued|saved|savings|deposit|
                     r"(?:about|around|roughly|nearly|almost|just under|just over)?\s*[$€£]?\d")
 #: Money the customer already has towards a price ("50k deposit", "I have 2000 saved").
 DEPOSIT = re.compile(r"\b(?:saved|savings|deposit|down payment|put down|put away|set aside|put aside)\b|"
-                     r"\bput\b[^.,;!?]{0,25}?\b(?:aside|away|by)\b")
+                     + _PUT_ASIDE)
 _AGE_NONNATIVE = re.compile(r"\b(?:i have|i've|ive|i got|i am|i'm|im)\s+(?=\S+\s+(?:years?|yrs?)\b(?!\s+(?:of|in|at|with)))")
 _ELIGIBILITY = re.compile(
     r"\b(?:will|would|could|can|do|does|am)\s+(?:i|we|you)\s+(?:get|qualify|be approved|be accepted|be eligible|"
