@@ -1,13 +1,11 @@
+-- requires: refill
 -- The gateway's per-client rate limit: one token bucket per API client.
 -- KEYS[1] the client's bucket (hash: tokens, ts); ARGV: rate per s, burst, now ms, ttl ms.
 -- Returns {1, 0} when the call may go ahead, else {0, ms until a token is back}.
 local rate = tonumber(ARGV[1])
 local burst = tonumber(ARGV[2])
 local now = tonumber(ARGV[3])
-local b = redis.call('HMGET', KEYS[1], 'tokens', 'ts')
-local tokens = tonumber(b[1]) or burst
-local ts = tonumber(b[2]) or now
-tokens = math.min(burst, tokens + (now - ts) * rate / 1000)
+local tokens = refill(KEYS[1], rate, burst, now)
 local allowed = 0
 local wait_ms = 0
 if tokens >= 1 then

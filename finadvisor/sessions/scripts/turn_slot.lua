@@ -1,3 +1,4 @@
+-- requires: refill
 -- The gateway's turn slot: a turn of a session may start (owner, turn rate, turns in flight).
 -- KEYS: inflight counter, owner, the session's turn bucket, the session's meta (the store's).
 -- ARGV: caller ('' = no owner check), owner ttl s, turns per s (0 = off), burst, now ms.
@@ -13,10 +14,7 @@ local rate = tonumber(ARGV[3])
 if rate > 0 then
   local burst = tonumber(ARGV[4])
   local now = tonumber(ARGV[5])
-  local b = redis.call('HMGET', KEYS[3], 'tokens', 'ts')
-  local tokens = tonumber(b[1]) or burst
-  local ts = tonumber(b[2]) or now
-  tokens = math.min(burst, tokens + (now - ts) * rate / 1000)
+  local tokens = refill(KEYS[3], rate, burst, now)
   if tokens < 1 then return {-2, math.ceil((1 - tokens) * 1000 / rate)} end
   redis.call('HSET', KEYS[3], 'tokens', tostring(tokens - 1), 'ts', tostring(now))
   redis.call('PEXPIRE', KEYS[3], math.ceil(burst * 1000 / rate) + 1000)
