@@ -241,3 +241,35 @@ def test_money_put_aside_each_month_is_not_income(nlu: Understanding) -> None:
 def test_homes_and_what_people_borrow_for(nlu: Understanding, text: str,
                                          slots: dict[str, str | None]) -> None:
     assert {k: got(nlu.understand(text)).get(k) for k in slots} == slots
+
+
+@pytest.mark.parametrize("slot", ["monthly_debt", "dependents"])
+@pytest.mark.parametrize("text", ["none", "nope", "nothing at all"])
+def test_a_bare_none_to_a_question_about_debts_or_dependents_is_zero(
+        nlu: Understanding, slot: str, text: str) -> None:
+    assert got(nlu.understand(text, context=asked(slot, product="personal_loan"))) == {slot: "0"}
+
+
+def test_a_bare_no_to_a_read_back_is_still_a_no(nlu: Understanding) -> None:
+    clarify = TurnContext.build({"product": "personal_loan"},
+                                [{"name": "clarify", "args": {"slot": "monthly_debt", "value": "600"}}])
+    result = nlu.understand("no", context=clarify)
+    assert result.intent == "deny" and got(result) == {}
+
+
+@pytest.mark.parametrize("text, months", [("a year", "12"), ("about a year and a half", "18")])
+def test_a_year_is_a_duration(nlu: Understanding, text: str, months: str) -> None:
+    assert got(nlu.understand(text, context=asked("loan_term_months", product="personal_loan"))) \
+        == {"loan_term_months": months}
+
+
+def test_a_year_after_an_amount_is_its_rate(nlu: Understanding) -> None:
+    result = nlu.understand("I take home 41,000 pounds a year",
+                            context=asked("monthly_income", product="personal_loan"))
+    assert got(result)["monthly_income"] == "3416.67"  # 41000 / 12
+    assert "loan_term_months" not in got(result)
+
+
+def test_asking_for_the_outcome_is_an_eligibility_question(nlu: Understanding) -> None:
+    assert nlu.understand("so what's the decision?",
+                          context=asked("housing", product="personal_loan")).intent == "ask_eligibility"

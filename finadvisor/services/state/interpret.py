@@ -64,6 +64,10 @@ _WORD = re.compile(r"[a-z]+(?:'[a-z]+)?")
 _POSSESSED = re.compile(r"\b(?:have|has|had|got|already|existing|current|my|our|pay|paying)\b")
 _INVESTING = re.compile(r"\b(?:invest\w*|stocks?|shares|funds?|portfolio|etfs?|bonds|horizon)\b")
 _SAVING = re.compile(r"\b(?:sav\w*|put (?:away|aside)|set aside|rainy day|emergency fund|nest egg)\b")
+#: Slots a bare "none" / "no" answers with 0 when the advisor asked for them.
+_COUNTED_BY_NO = frozenset({"monthly_debt", "dependents"})
+_BARE_NONE = re.compile(r"^\W*(?:none|nothing|zero|nil|nada|no|nope|nah|not any|no one|nobody|n/a)"
+                        r"(?:\s+(?:at all|whatsoever|thanks|thank you|sorry))?\W*$")
 _YEARS_OLD = re.compile(r"\s*-?\s*(?:years?|yrs?)\s*-?\s*old\b|\s*y/?o\b")
 #: "I'm 52", "i am now 41": a person's own number with nothing after it is their age, whatever
 #: the advisor asked ("im 52" answering a question about debts is no debt of 52).
@@ -117,6 +121,12 @@ class TurnContext:
             if args and args.get("slot"):
                 return str(args["slot"])
         return None
+
+    @property
+    def request_slot(self) -> str | None:
+        """The slot the advisor's last reply asked for (a question, not a read-back)."""
+        args = self._act("request")
+        return str(args["slot"]) if args and args.get("slot") else None
 
     @property
     def after_chart(self) -> bool:
@@ -317,6 +327,12 @@ def interpret(
     clar = ctx.clarifying
     if clar and intent == "affirm" and not any(m.slot == clar[0] for m in mentions):
         mentions.append(Mention(clar[0], clar[1], 0.9, 0, len(text), source))
+    # "How much do you pay on other loans?" - "none": a bare no to a question about debts or
+    # dependents is 0 of them.
+    asked = ctx.request_slot
+    if asked in _COUNTED_BY_NO and not any(m.slot == asked for m in mentions) and _BARE_NONE.match(low):
+        mentions.append(Mention(asked, "0", 0.9, 0, len(text), source))
+        intent = "inform"
     # The advisor read a voice note back ("did you say ...?") and the customer agrees: the
     # values held from it are written, as heard.
     heard = ctx.heard if intent == "affirm" else None

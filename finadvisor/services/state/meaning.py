@@ -197,7 +197,9 @@ _AGE_NONNATIVE = re.compile(r"\b(?:i have|i've|ive|i got|i am|i'm|im)\s+(?=\S+\s
 _ELIGIBILITY = re.compile(
     r"\b(?:will|would|could|can|do|does|am)\s+(?:i|we|you)\s+(?:get|qualify|be approved|be accepted|be eligible|"
     r"have it|approve)\b|\beligib\w*|\bverdict\b|\bgo through\b|\bapprove (?:me|us|it)\b|\bdoes (?:that|it) work\b|"
-    r"\bis (?:that|it) (?:possible|likely|doable|ok|okay)\b|\bchances\b|\bget (?:it|the loan|the mortgage|approved)\b"
+    r"\bis (?:that|it) (?:possible|likely|doable|ok|okay)\b|\bchances\b|\bget (?:it|the loan|the mortgage|approved)\b|"
+    # asking for the outcome itself ("what's the decision?", "so what's the verdict then")
+    r"\bwhat(?:'s| is| was|s)? (?:the|my|your) (?:decision|outcome|result|answer)\b"
 )
 #: "How much could I borrow?": a question about eligibility, whatever else the words suggest.
 _HOW_MUCH_BORROW = re.compile(

@@ -154,8 +154,26 @@ def find_numbers(text: str) -> list[NumberSpan]:
         except InvalidInputError:
             continue
         found.append(_with_unit(low, m.start(), m.end(), value, True, False))
+    for m in _A_UNIT_RE.finditer(low):
+        # "a year", "about a month": one of the unit; not the rate of an amount ("60000 a year",
+        # "3 grand a month") nor a frequency ("once a year", "per month")
+        clause_start = max((b.end() for b in _BREAK_RE.finditer(low, 0, m.start())), default=0)
+        if any(clause_start <= n.start < m.start() for n in found) or _PER_WORD_RE.search(low, 0, m.start()):
+            continue  # another figure before it in the clause: most likely that figure's rate
+        span = _with_unit(low, m.start(), m.end(), Decimal(1), True, False)
+        half = _AND_A_HALF_RE.match(low, span.unit_end)
+        if half:  # "a year and a half"
+            span = NumberSpan(span.start, span.end, Decimal("1.5"), span.unit, half.end(), True, False)
+        found.append(span)
     found.sort(key=lambda n: n.start)
     return found
+
+
+#: "a year", "a month" as a duration (the article is the number).
+_A_UNIT_RE = re.compile(r"\ba(?=\s*(?:years?|months?)\b)")
+_BREAK_RE = re.compile(r"(?<!\d)[.,;!?]|[.,;!?](?!\d)")  # not a separator inside a number
+_AND_A_HALF_RE = re.compile(r"\s+and a half\b")
+_PER_WORD_RE = re.compile(r"\b(?:once|twice|times|per|every|each)\s*$")
 
 
 def _with_unit(low: str, start: int, end: int, value: Decimal, words: bool, shorthand: bool) -> NumberSpan:
