@@ -19,12 +19,11 @@ from collections.abc import Mapping, Sequence
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
-from finadvisor.sessions import Script, ScriptRunner, run_on, session_keys
+from finadvisor.sessions import Script, ScriptRunner, run_on
 from finadvisor.sessions.types import (
     AUDIT_IDS_SUFFIX,
     AUDIT_STREAM_KEY,
     META_SUFFIX,
-    SESSION_KEY_SUFFIXES,
     session_key,
 )
 from finadvisor.shared.errors import StoreUnavailableError
@@ -75,7 +74,7 @@ class AuditLog:
         self._run = run_script or run_on(redis)
 
     async def _index(self, session_id: str, entry_id: str) -> int:
-        meta = session_keys(session_id)[SESSION_KEY_SUFFIXES.index(META_SUFFIX)]
+        meta = session_key(session_id, META_SUFFIX)
         return int(await self._run(self._index_script, [session_audit_key(session_id), meta],
                                    [entry_id, self.per_session_max, self.session_ttl_s]))
 

@@ -27,12 +27,11 @@ from typing import Any
 
 import grpc
 
-from finadvisor.sessions import Script, ScriptRunner, run_on, session_keys
+from finadvisor.sessions import Script, ScriptRunner, run_on
 from finadvisor.sessions.types import (
     INFLIGHT_SUFFIX,
     META_SUFFIX,
     OWNER_SUFFIX,
-    SESSION_KEY_SUFFIXES,
     TURN_RATE_SUFFIX,
     client_rate_key,
     session_key,
@@ -72,8 +71,6 @@ CROSS_CLIENT: dict[str, frozenset[str]] = {
     "turn": frozenset(),
 }
 NOT_FOUND_MESSAGE = "session not found or expired"
-#: the store's meta key among session_keys(): a session exists exactly while it does
-META_INDEX = SESSION_KEY_SUFFIXES.index(META_SUFFIX)
 
 
 def owner_key(session_id: str) -> str:
@@ -194,7 +191,7 @@ class _TurnSlot:
         self.key = inflight_key(session_id)
         self.owner_key = owner_key(session_id)
         self.rate_key = turn_rate_key(session_id)
-        self.meta_key = session_keys(session_id)[META_INDEX]
+        self.meta_key = session_key(session_id, META_SUFFIX)  # the session exists while it does
         checked = ownership is not None and not may_cross(client, "turn")
         self.caller = client.client_id if checked and client is not None else ""
         self.owner_ttl_s = ownership.ttl_s if ownership is not None else 0

@@ -81,6 +81,13 @@ _DIGITS_RE = re.compile(
     r"(?:(k|mn|mil|m|bn|b)(?![\w])|\s+(thousand|million|billion|grand)(?![\w]))?",
     re.IGNORECASE,
 )
+#: A space or an apostrophe grouping thousands ("12 000", "12'000").
+_GROUP_SEP_RE = re.compile(r"[ '\u00a0\u202f]")
+#: "a year", "a month" as a duration (the article is the number).
+_A_UNIT_RE = re.compile(r"\ba(?=\s*(?:years?|months?)\b)")
+_BREAK_RE = re.compile(r"(?<!\d)[.,;!?]|[.,;!?](?!\d)")  # not a separator inside a number
+_AND_A_HALF_RE = re.compile(r"\s+and a half\b")
+_PER_WORD_RE = re.compile(r"\b(?:once|twice|times|per|every|each)\s*$")
 _UNIT_RE = re.compile(r"\s*-?\s*(years?|yrs?|months?|mos?)(?![\w])", re.IGNORECASE)
 
 MAX_NUMBER = Decimal("1e15")
@@ -120,10 +127,8 @@ class NumberSpan:
 
 
 def _parse_digits(number: str, mult: str | None) -> Decimal:
-    grouped = re.fullmatch(r"[\d '\u00a0\u202f]+(?:[.,](\d{1,2}))?", number)
-    if grouped and re.search(r"[ '\u00a0\u202f]", number):  # "12 000", "2 800,50"
-        whole, cents = re.split(r"[.,]", number)[0], grouped.group(1)
-        value = Decimal(re.sub(r"\D", "", whole) + (f".{cents}" if cents else ""))
+    if _GROUP_SEP_RE.search(number):  # "12 000", "2 800,50": the cents may follow a comma
+        value = Decimal(_GROUP_SEP_RE.sub("", number).replace(",", "."))
     else:
         value = Decimal(number.replace(",", ""))
     if mult:
@@ -168,12 +173,6 @@ def find_numbers(text: str) -> list[NumberSpan]:
     found.sort(key=lambda n: n.start)
     return found
 
-
-#: "a year", "a month" as a duration (the article is the number).
-_A_UNIT_RE = re.compile(r"\ba(?=\s*(?:years?|months?)\b)")
-_BREAK_RE = re.compile(r"(?<!\d)[.,;!?]|[.,;!?](?!\d)")  # not a separator inside a number
-_AND_A_HALF_RE = re.compile(r"\s+and a half\b")
-_PER_WORD_RE = re.compile(r"\b(?:once|twice|times|per|every|each)\s*$")
 
 
 def _with_unit(low: str, start: int, end: int, value: Decimal, words: bool, shorthand: bool) -> NumberSpan:
