@@ -19,6 +19,12 @@ DIALOGUES = {
     "child_studies": ["hi", "I need to borrow money", "it's to cover my daughter's university fees"],
     "human": ["hi", "no, I don't want to do this with a bot, let me speak to one of your advisers"],
     "bare_answers": ["car loan please", "9,500 pounds", "three years"],
+    # a savings conversation whose customer is read a figure back, then asks for the advice
+    "savings_read_back": ["could you help me put some money by each month?", "I take home 2,200 a month",
+                          "the two of us take home 3900 a month", "about six years",
+                          "so which would you recommend?"],
+    "owned_with_mortgage": ["hi, a loan for a second-hand van please", "7000", "owned house with a mortgage",
+                            "the mortgage is 640 a month"],
 }
 
 
@@ -80,3 +86,18 @@ def test_bare_answers_fill_the_slot_that_was_asked(played) -> None:
         assert asked[0] in resp.state.changed_slots
     s = slots(turns[-1])
     assert s["loan_amount"] == "9500" and s["currency"] == "GBP"
+
+
+def test_a_savings_conversation_keeps_its_task_across_a_read_back(played) -> None:
+    turns = played["savings_read_back"]
+    assert [a.name for a in turns[2].acts] == ["clarify"]  # the second income is read back
+    s = slots(turns[3])
+    assert s.get("investment_horizon_years") == "6" and "loan_term_months" not in s
+    assert turns[-1].state.active_intent == "ask_savings_advice"
+    assert "out_of_scope" not in [a.name for a in turns[-1].acts]
+
+
+def test_a_home_owned_with_a_mortgage_keeps_the_product_and_its_cost_is_a_debt(played) -> None:
+    s = slots(played["owned_with_mortgage"][-1])
+    assert s["housing"] == "own" and s["monthly_debt"] == "640"
+    assert s["product"] == "auto_loan" and s["loan_purpose"] == "car"

@@ -273,3 +273,82 @@ def test_a_year_after_an_amount_is_its_rate(nlu: Understanding) -> None:
 def test_asking_for_the_outcome_is_an_eligibility_question(nlu: Understanding) -> None:
     assert nlu.understand("so what's the decision?",
                           context=asked("housing", product="personal_loan")).intent == "ask_eligibility"
+
+
+# -- a home owned with a mortgage, what a mortgage costs, income from a job ------------------------
+@pytest.mark.parametrize("text", ["owned house, still with a mortgage on it", "we own home, mortgage left on it"])
+def test_a_home_owned_with_a_mortgage_is_housing_not_the_product(nlu: Understanding, text: str) -> None:
+    result = nlu.understand(text, context=asked("housing", product="auto_loan", loan_purpose="car"))
+    assert got(result) == {"housing": "own"}
+    assert not [c for c in result.candidates if c.slot in ("product", "loan_purpose")]
+
+
+def test_a_home_to_buy_is_still_wanted_not_owned(nlu: Understanding) -> None:
+    assert got(nlu.understand("we want to buy own home next year")).get("housing") != "own"
+
+
+def test_what_a_mortgage_costs_each_month_is_a_debt(nlu: Understanding) -> None:
+    result = nlu.understand("our mortgage is 870 a month", context=asked("monthly_debt", product="personal_loan"))
+    assert got(result) == {"monthly_debt": "870", "housing": "own"}
+    # without a month, a mortgage's figure in a mortgage application is its amount
+    result = nlu.understand("the mortgage is 240k", context=asked("loan_amount", product="mortgage"))
+    assert got(result).get("loan_amount") == "240000" and "monthly_debt" not in got(result)
+
+
+@pytest.mark.parametrize("text, income", [("I get 850 a month from a cleaning job", "850"),
+                                          ("we receive about 1,300 monthly from our shop business", "1300")])
+def test_money_received_from_work_is_income_whatever_was_asked(nlu: Understanding, text: str, income: str) -> None:
+    assert got(nlu.understand(text, context=asked("monthly_debt", product="personal_loan"))) \
+        == {"monthly_income": income}
+
+
+def test_a_charge_one_gets_is_still_a_debt(nlu: Understanding) -> None:
+    result = nlu.understand("I get charged 45 a month on my overdraft",
+                            context=asked("monthly_debt", product="personal_loan"))
+    assert got(result) == {"monthly_debt": "45"}
+
+
+# -- savings conversations ----------------------------------------------------------------------------
+def savings(*acts: dict, **state: str) -> TurnContext:
+    return TurnContext.build(state, list(acts), "inform", asked_task="savings")
+
+
+def test_a_duration_in_a_savings_conversation_is_its_horizon(nlu: Understanding) -> None:
+    ctx = savings({"name": "request", "args": {"slot": "currency", "task": "savings"}}, monthly_income="2100")
+    assert got(nlu.understand("probably about four years", context=ctx)) == {"investment_horizon_years": "4"}
+    # ... and in a loan conversation it stays the term
+    assert got(nlu.understand("probably about four years", context=asked("currency", product="personal_loan"))) \
+        == {"loan_term_months": "48"}
+
+
+def test_money_put_aside_is_neither_owed_nor_earned(nlu: Understanding) -> None:
+    ctx = savings({"name": "request", "args": {"slot": "monthly_income", "task": "savings"}})
+    result = nlu.understand("we could set aside roughly 250 every month", context=ctx)
+    assert not [m for m in [*result.mentions, *result.candidates]
+                if m.slot in ("monthly_debt", "monthly_income", "investment_horizon_years")]
+
+
+def test_a_request_for_advice_after_a_read_back_keeps_the_savings_task(nlu: Understanding) -> None:
+    read_back = {"name": "clarify", "args": {"slot": "monthly_income", "value": "3900"}}
+    assert nlu.understand("ok so which would you recommend then?", context=savings(read_back)).intent \
+        == "ask_savings_advice"
+    # the task comes from the advisor's latest question, not from the read-back
+    assert TurnContext.build({}, [read_back], "inform").task("") is None
+    assert savings(read_back).task("") == "savings"
+
+
+def test_saving_in_other_words_is_not_investing(nlu: Understanding) -> None:
+    assert nlu.understand("can you help me put a little money by every month?").intent == "ask_savings_advice"
+    assert nlu.understand("I want to invest in index funds").intent == "ask_investment_advice"
+
+
+def test_the_two_of_us_counts_people_not_years(nlu: Understanding) -> None:
+    ctx = savings({"name": "request", "args": {"slot": "currency", "task": "savings"}}, monthly_income="2000")
+    result = nlu.understand("the three of us bring home 5100 a month", context=ctx)
+    assert "investment_horizon_years" not in got(result) and "dependents" not in got(result)
+    assert [(c.slot, c.value) for c in result.candidates] == [("monthly_income", "5100")]
+
+
+@pytest.mark.parametrize("text", ["I need finance for a used van", "a loan for a minibus please"])
+def test_a_van_is_a_vehicle(nlu: Understanding, text: str) -> None:
+    assert got(nlu.understand(text))["loan_purpose"] == "car"

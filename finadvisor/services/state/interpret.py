@@ -54,7 +54,7 @@ WRITE_THRESHOLD = 0.5
 _CHATTER = frozenset({"affirm", "deny", "out_of_scope", "greet", "thank", "goodbye"})
 _NOT_LOANS = frozenset({"ask_savings_advice", "ask_investment_advice", "ask_about_chart", "goodbye", "thank"})
 #: Nouns a small number counts without being a slot ("one loan", "my three credit cards").
-_THINGS = re.compile(r"\s*of\s+(?:your|the|them|my|our|those|these|you)\b|\s*(?:of\s+(?:my|the|them)\s+)?(?:[a-z]+\s+)?(?:loans?|cards?|credit cards?|jobs?|cars?|houses?|"
+_THINGS = re.compile(r"\s*of\s+(?:your|the|them|my|our|those|these|you|us)\b|\s*(?:of\s+(?:my|the|them)\s+)?(?:[a-z]+\s+)?(?:loans?|cards?|credit cards?|jobs?|cars?|houses?|"
                      r"accounts?|payments?|debts?|times?|people|persons?|banks?|lenders?|companies|things|"
                      r"bedrooms?|bed|rooms?|weeks?|days?|hours?|credit)\b")
 _SWITCH = re.compile(r"\b(?:instead|switch|rather|prefer|change|actually|apply|borrow|want|need|would like|"
@@ -63,7 +63,11 @@ _WORD = re.compile(r"[a-z]+(?:'[a-z]+)?")
 #: A product named as something the customer has ("I also have a credit card").
 _POSSESSED = re.compile(r"\b(?:have|has|had|got|already|existing|current|my|our|pay|paying)\b")
 _INVESTING = re.compile(r"\b(?:invest\w*|stocks?|shares|funds?|portfolio|etfs?|bonds|horizon)\b")
-_SAVING = re.compile(r"\b(?:sav\w*|put (?:away|aside)|set aside|rainy day|emergency fund|nest egg)\b")
+#: Wanting or asking how to do something ("help me ...", "how should I ...", "I'd like to ...").
+_WANTS = re.compile(r"\b(?:help|want|wanna|would like|i'd like|looking to|how (?:do|can|should|could)|"
+                    r"best way|tips|advice|start|plan|planning|need to)\b")
+_SAVING = re.compile(r"\b(?:sav\w*|put (?:away|aside)|set aside|rainy day|emergency fund|nest egg)\b|"
+                     r"\bput\b[^.,;!?]{0,25}?\b(?:aside|away|by)\b")
 #: Slots a bare "none" / "no" answers with 0 when the advisor asked for them.
 _COUNTED_BY_NO = frozenset({"monthly_debt", "dependents"})
 _BARE_NONE = re.compile(r"^\W*(?:none|nothing|zero|nil|nada|no|nope|nah|not any|no one|nobody|n/a)"
@@ -102,10 +106,14 @@ class TurnContext:
     acts: tuple[Mapping[str, Any], ...] = ()
     state: Mapping[str, str] = field(default_factory=dict)  # slot -> canonical value
     intent: str = ""  # the session's active intent before this turn
+    #: the task of the advisor's latest question in the session (``request(task=...)``), which
+    #: a read-back or an answer in between does not change
+    asked_task: str = ""
 
     @classmethod
-    def build(cls, state: Mapping[str, str], acts: Sequence[Mapping[str, Any]] = (), intent: str = "") -> TurnContext:
-        return cls(tuple(acts), dict(state), intent)
+    def build(cls, state: Mapping[str, str], acts: Sequence[Mapping[str, Any]] = (), intent: str = "",
+              asked_task: str = "") -> TurnContext:
+        return cls(tuple(acts), dict(state), intent, asked_task)
 
     def _act(self, name: str) -> Mapping[str, str] | None:
         for a in self.acts:
@@ -159,10 +167,16 @@ class TurnContext:
         return tuple(s for s in str(args.get("slots", "")).split(",") if s)
 
     def task(self, intent: str) -> str | None:
+        """The task the turn belongs to: the product's, else the turn's intent's, else the one
+        the advisor's latest question was for (``request(task=...)``: a savings conversation
+        whose customer just answered stays one), else the session's."""
         product = self.state.get("product")
         if product in PRODUCT_TASK:
             return PRODUCT_TASK[product]
-        return INTENT_TASK.get(intent) or INTENT_TASK.get(self.intent) or (
+        asked = self._act("request")
+        asked_task = str(asked.get("task") or "") if asked else self.asked_task
+        return INTENT_TASK.get(intent) or (asked_task if asked_task in TASK_SLOTS else None) or \
+            INTENT_TASK.get(self.intent) or (
             "loan" if self.state.get("loan_purpose") or self.state.get("loan_amount") else None)
 
     def expected(self, intent: str) -> str | None:
@@ -208,6 +222,8 @@ def _fits(slot: str, number: NumberSpan) -> bool:
     return True
 
 
+#: A rate per month right after a figure ("300 each month", "450 a month"): an amount of money.
+_PER_MONTH_AFTER = re.compile(r"\s*(?:(?:a|per|each|every)\s+month\b|monthly\b|/\s*(?:month|mo)\b|pm\b|p/m\b)")
 _YEARLY = re.compile(r"\b(?:a year|per year|yearly|annual|annually|per annum|p\.a)\b")
 
 
@@ -225,6 +241,8 @@ def _kind(slot: str) -> str:
     return slot
 
 
+#: Asking for a mortgage, not naming one that is running ("want to remortgage", "need a new mortgage").
+_REMORTGAGE = re.compile(r"\bre-?mortgag\w*|\b(?:want|need|looking for|apply|get|take out|switch|move)\b")
 _RESTATE = re.compile(r"\b(?:borrow|lend me|loan of|invest|put in)\b")
 _PRONOUN_FOLLOW = re.compile(r"\s*(?:$|[,.!?;]|(?:then|too|of|please|as|for|more|now|and|or|with|instead)\b)")
 
@@ -294,6 +312,13 @@ def interpret(
     if advice and frames.asks_recommendation and intent in ("out_of_scope", "affirm", "inform") and bare:
         # "what would you suggest?" in an investment or savings conversation asks for the advice
         intent, confidence = advice, max(confidence, 0.6)
+    saving = bool(_SAVING.search(low)) and not _INVESTING.search(low) and not frames.wants_to_invest
+    if saving and (intent == "ask_investment_advice" or (
+            intent in ("out_of_scope", "inform", "affirm") and _WANTS.search(low)
+            and ctx.task("") is None and not _LOANS.search(low))):
+        # "help me put some money by each month": saving, in its own words, is not investing,
+        # and wanting to save opens a savings conversation
+        intent, confidence = "ask_savings_advice", max(confidence, 0.6)
     if intent in ("ask_investment_advice", "ask_savings_advice") and "loan_purpose" in frames.implied \
             and not _INVESTING.search(low) and not _SAVING.search(low):
         # Investing or saving needs its own words; "help with my lad's fees" is a loan purpose.
@@ -378,6 +403,12 @@ def _rule_mentions(rules: Sequence[Any], frames: Frames, ctx: TurnContext, inten
             continue  # a product or purpose the customer already has: a debt, not the application
         if r.slot == "loan_purpose" and r.value == "home" and frames.owns_home:
             continue
+        clause = frames.clause_at(r.start)
+        if r.slot == "product" and r.value == "mortgage" and frames.owns_home and (
+                clause is None or not _REMORTGAGE.search(clause.text)):
+            continue  # "own home, mortgage left on it": the home's mortgage, not the application
+        if r.slot == "loan_purpose" and clause is not None and clause.income:
+            continue  # "1,300 a month from our shop": where the income comes from
         if r.slot == "loan_purpose" and not loanish:
             continue  # "save for a house deposit" is no loan purpose
         if r.slot == "employment_status" and r.value == "student" and "student loan" in frames_text(frames):
@@ -425,6 +456,10 @@ def _number_mentions(low: str, numbers: Sequence[NumberSpan], probs: np.ndarray 
     task_slots = set(TASK_SLOTS[task]) if task else set()
     if task == "loan":
         task_slots |= {"employment_years", "loan_purpose"}
+    elif task == "savings":
+        task_slots |= {"investment_horizon_years"}  # "maybe 5 years": how long they save, no loan term
+    # In a savings or investment conversation a duration is the horizon, not a loan's term.
+    horizon = task in ("investment", "savings") and {"loan_term_months", "investment_horizon_years"} <= set(labels)
     index = {label: k for k, label in enumerate(labels)}
     scored: list[np.ndarray] = []
     for n, p in zip(numbers, probs, strict=True):
@@ -434,6 +469,9 @@ def _number_mentions(low: str, numbers: Sequence[NumberSpan], probs: np.ndarray 
         for label, k in slot_prior(frames.clause_at(n.start), n.unit).items():
             if label in index:
                 q[index[label]] *= k
+        if horizon:
+            q[index["investment_horizon_years"]] = max(q[index["investment_horizon_years"]],
+                                                       q[index["loan_term_months"]])
         for label, k in index.items():
             slot = "monthly_income" if label == YEARLY_INCOME_LABEL else label
             if slot == NONE_LABEL:
@@ -449,6 +487,10 @@ def _number_mentions(low: str, numbers: Sequence[NumberSpan], probs: np.ndarray 
                 q[k] *= 3.0 if correcting else 0.4
             elif task_slots and slot in _TASK_BOUND and slot not in task_slots:
                 q[k] *= 0.2  # a loan amount in an investment conversation is unlikely
+        if _PER_MONTH_AFTER.match(low, n.unit_end):
+            for slot in (*DURATION_SLOTS, "age", "dependents"):  # "300 each month" is money
+                if slot in index:
+                    q[index[slot]] *= 0.05
         own_age = "age" in index and _fits("age", n) and n.unit is None and not n.shorthand and \
             _IM_BEFORE.search(low, 0, n.start) is not None and _IM_AFTER.match(low, n.end) is not None
         if (_YEARS_OLD.match(low, n.end) or own_age) and "age" in index:

@@ -99,6 +99,8 @@ _OWN_HOME = re.compile(
 #: wants ("to buy my own flat", "a mortgage for our own home").
 _MY_OWN_PLACE = re.compile(
     r"\b(?:my|our) own (?:home|house|flat|apartment|place|bungalow|property|condo|cottage)\b|"
+    # "own home with a mortgage", "owned house": said in notes' shorthand, without "my"
+    r"(?:^|\b(?:i|we)\s+)\s*(?:own|owned)\s+(?:home|house|flat|apartment|property|place)\b|"
     r"\b(?:home|house|flat|apartment|place|property) of (?:my|our) own\b")
 _WANTS_PLACE = re.compile(r"\b(?:buy|buying|purchase|purchasing|get|getting|afford|need|want|looking|"
                           r"save|saving|for|mortgage|loan|move|moving)\b")
@@ -126,7 +128,7 @@ _HUMAN = re.compile(
 )
 _DEBT_VERB = re.compile(
     r"\b(?:pay|pays|paying|repay|repaying|repayments?|instalments?|installments?|costs?\s+me|cost\s+us|"
-    r"outgoings|commitments?|spend|payments?|already have|already got|existing)\b"
+    r"outgoings|commitments?|spend|payments?|already have|already got|existing|charged|charges|billed)\b"
 )
 _DEBT_THING = re.compile(
     r"\b(?:loans?|cards?|lease|finance|mortgage|overdraft|debts?|contract|credit|hp|hire purchase|"
@@ -139,6 +141,11 @@ _COMMITMENT_IS = re.compile(
     r"\b(?:finance|cards?|overdraft|lease|hp|hire purchase|contract|store card|car payment|"
     r"repayments?|instalments?|installments?)\s*(?:is|are|was|'s|comes to|come to|costs?)\s+"
     r"(?:about|around|roughly|only|just|now)?\s*[$€£]?\d")
+#: What a running mortgage costs each month ("mortgage is 1100 a month"); with no month said,
+#: "the mortgage is 250k" stays the amount of a mortgage applied for.
+_MORTGAGE_COST = re.compile(
+    r"\bmortgage\s*(?:payments?\s*|repayments?\s*)?(?:is|are|'s|comes to|costs?|of|at)\s+"
+    r"(?:about|around|roughly|only|just|now|currently)?\s*[$€£]?\d")
 _EXISTING = re.compile(
     r"\b(?:already|existing|currently|current|outstanding|at the moment|right now)\b|"
     r"\b(?:my|our|the)\s+(?:[a-z]+\s+)?(?:loans?|cards?|lease|mortgage|overdraft|debts?|finance|contract)\b"
@@ -157,7 +164,10 @@ _CORRECTION = re.compile(r"\b(?:no|not|nope|wrong|mean)\b")
 _CORRECTION_WORDS = ("actually", "instead", "correction", "mistake", "rather")
 _INCOME = re.compile(
     r"\b(?:earn|earns|earning|salary|salaries|wage|wages|income|take[- ]home|take home|net|gross|"
-    r"pension|benefits|paid|make|makes|making|bring in|brings in|brings home|bring home|pays me)\b"
+    r"pension|benefits|paid|make|makes|making|bring in|brings in|brings home|bring home|pays me)\b|"
+    # money one gets from work or a pension ("I get 600 a month from a part time job")
+    r"\b(?:i|we)\s+(?:get|receive|take)\b(?!\s+(?:charged|billed))(?=[^.;!?]*\b(?:from|at|in)\s+"
+    r"(?:my|our|a|the|his|her)\s+(?:[a-z-]+\s+){0,2}(?:job|jobs|work|employer|pension|benefits|business|shifts?)\b)"
 )
 _AGE = re.compile(r"\b(?:years? old|yrs? old|aged?|i'm|i am|im|turned|turning|birthday)\b")
 _DEPENDENTS = re.compile(r"\b(?:kids?|children|child|dependents?|dependants?|sons?|daughters?|boys|girls|babies|baby)\b")
@@ -234,13 +244,14 @@ _RECOMMEND = re.compile(
     r"\bwhat (?:should|shall|could|can) (?:i|we) (?:do|go for|choose|pick)\b|"
     r"\bwhat do you think (?:i|we) should\b|\bwhere (?:should|shall|could) (?:i|we) put\b|"
     r"\bwhat are (?:my|our) options\b|\bwhich (?:one|option|fund|account) (?:would you|should (?:i|we))\b|"
-    r"\b(?:what|which) do you (?:suggest|recommend)\b")
+    r"\b(?:what|which) do you (?:suggest|recommend)\b|"
+    r"\b(?:what|which)\b(?:\s+[a-z']+){0,3}\s+(?:would|do|should|could|can|might) you (?:suggest|recommend|advise)\b")
 _ASKS = re.compile(r"^\W*(?:why|what|whats|what's|how|is|are|does|did|do|can you|could you|explain)\b|\?")
 
 #: Purposes people name without the lexicon's phrases (general knowledge of what a thing is).
 PURPOSE_WORDS: dict[str, str] = {
     **dict.fromkeys(("motorbike", "motorcycle", "scooter", "motorhome", "campervan", "caravan", "truck",
-                     "pickup", "suv", "jeep", "minivan"), "car"),
+                     "pickup", "suv", "jeep", "minivan", "van", "minibus"), "car"),
     # car makes people name instead of "a car" ("a used Toyota"); makes that are also common
     # words (Mini, Seat) are left out
     **dict.fromkeys(("toyota", "honda", "ford", "volkswagen", "vw", "bmw", "audi", "mercedes",
@@ -285,6 +296,8 @@ class Clause:
     term: bool
     request: bool = False  # asks for a new loan ("want to roll them into one loan")
     price: bool = False  # a price or savings ("the flat costs 320k", "I have 2000 saved"): not the loan
+    #: what a running commitment costs, said ("the car finance is 350", "mortgage is 1100 a month")
+    commitment: bool = False
 
 
 @dataclass
@@ -377,8 +390,9 @@ def read_frames(low: str) -> Frames:
     for s, e in clauses(low):
         t = low[s:e]
         thing = bool(_DEBT_THING.search(t))
+        commitment = bool(_COMMITMENT_IS.search(t) or (_MORTGAGE_COST.search(t) and _PER_MONTH.search(t)))
         debt = bool((_DEBT_VERB.search(t) and (thing or _PER_MONTH.search(t))) or (thing and _HAVE.search(t))
-                    or _COMMITMENT_IS.search(t))
+                    or commitment)
         if debt and (re.search(r"\brent\b", t) or _INCOME.search(t) or _QUESTION.search(t)
                      or (_LOAN_REQUEST.search(t) and not _EXISTING.search(t))):
             debt = False  # rent, income, a question about rates, or a request for a new loan
@@ -388,6 +402,7 @@ def read_frames(low: str) -> Frames:
             age=bool(_AGE.search(t)), dependents=bool(_DEPENDENTS.search(t)), invest=bool(_INVEST.search(t)),
             term=bool(_TERM.search(t)), price=bool(_PRICE.search(t)),
             request=bool(_LOAN_REQUEST.search(t) and _DEBT_THING.search(t)) and not debt,
+            commitment=commitment and debt,
         )
         if previous is not None and not (clause.debt or clause.income or clause.work or clause.age
                                          or clause.dependents or clause.invest or clause.request):
@@ -440,7 +455,7 @@ def read_frames(low: str) -> Frames:
             if value == "car" and _VEHICLE_FOR_BUSINESS.search(low):
                 value = "business"
             clause = f.clause_at(m.start())
-            if not f.in_existing(m.start(), m.end()) and not (clause and clause.work):
+            if not f.in_existing(m.start(), m.end()) and not (clause and (clause.work or clause.income)):
                 f.implied["loan_purpose"] = (value, 0.8)
     mended = _mend_typos(low)
     if _ZERO_DEBT.search(mended):
@@ -481,6 +496,9 @@ def slot_prior(clause: Clause | None, unit: str | None) -> dict[str, float]:
         for s in ("loan_amount", "investment_amount", "monthly_income", "monthly_income_yearly", "monthly_debt"):
             mul(s, 0.05)
         mul("none", 10.0)
+        if DEPOSIT.search(clause.text):  # money put aside is neither owed nor earned
+            for s in ("monthly_debt", "monthly_income", "monthly_income_yearly"):
+                mul(s, 0.05)
     if clause.age and unit in (None, "year") and _AGE_NONNATIVE.search(clause.text):
         mul("age", 10.0)
         mul("loan_term_months", 0.1)
@@ -492,7 +510,7 @@ def slot_prior(clause: Clause | None, unit: str | None) -> dict[str, float]:
         mul("monthly_debt", 6.0)
         for s in ("loan_amount", "monthly_income", "investment_amount", "dependents"):
             mul(s, 0.2)
-        if _COMMITMENT_IS.search(clause.text):  # "the car finance is 350": what it costs, said
+        if clause.commitment:  # "the car finance is 350": what it costs, said
             mul("monthly_debt", 5.0)
             mul("loan_amount", 0.1)
             mul("age", 0.1)

@@ -85,11 +85,20 @@ class HeldFact:
     end: int = 0
 
 
+#: Earlier replies read before a turn is understood: the last one's acts, and the task of the
+#: latest question among them (a read-back or an answer in between keeps the task).
+CONTEXT_TURNS = 3
+
+
 def context_of(snapshot: SessionSnapshot) -> TurnContext:
-    """The context of the next turn: the state's values and the last reply's acts."""
+    """The context of the next turn: the state's values, the last reply's acts and the task
+    of the advisor's latest question (``request(task=...)``) in the replies read."""
     acts = snapshot.history[-1].acts if snapshot.history else []
+    asked_task = next((str(a["args"]["task"]) for entry in reversed(snapshot.history)
+                       for a in entry.acts if a.get("name") == "request"
+                       and (a.get("args") or {}).get("task")), "")
     return TurnContext.build({k: r.value for k, r in snapshot.state.slots.items()}, acts,
-                             snapshot.state.active_intent)
+                             snapshot.state.active_intent, asked_task)
 
 
 def held_facts(facts: Sequence[FactInput], mentions: Sequence[Mention],
@@ -138,7 +147,7 @@ class DialogueTracker:
         context = EMPTY_CONTEXT
         if text.strip() or facts:
             # One read before the understanding: what the advisor just asked, what is known.
-            context = context_of(await self.store.get_state(session_id, history_limit=1))
+            context = context_of(await self.store.get_state(session_id, history_limit=CONTEXT_TURNS))
         if text.strip():
             nlu = self.nlu.understand(text, context=context)
             intent, confidence, mentions = nlu.intent, float(nlu.intent_confidence), nlu.mentions
