@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from finadvisor.services.state.interpret import INFERRED_CONFIDENCE, TurnContext
+from finadvisor.services.state.context import TurnContext
+from finadvisor.services.state.interpret import INFERRED_CONFIDENCE
 from finadvisor.services.state.meaning import read_frames
 from finadvisor.services.state.nlu import Understanding
 from finadvisor.services.state.tracker import FactInput, held_facts
@@ -316,9 +317,10 @@ def savings(*acts: dict, **state: str) -> TurnContext:
 def test_a_duration_in_a_savings_conversation_is_its_horizon(nlu: Understanding) -> None:
     ctx = savings({"name": "request", "args": {"slot": "currency", "task": "savings"}}, monthly_income="2100")
     assert got(nlu.understand("probably about four years", context=ctx)) == {"investment_horizon_years": "4"}
-    # ... and in a loan conversation it stays the term
-    assert got(nlu.understand("probably about four years", context=asked("currency", product="personal_loan"))) \
-        == {"loan_term_months": "48"}
+    # ... and in a loan conversation it is the term (written, or read back when unasked), never a horizon
+    result = nlu.understand("probably about four years", context=asked("currency", product="personal_loan"))
+    said = [(m.slot, m.value) for m in [*result.mentions, *result.candidates]]
+    assert said == [("loan_term_months", "48")]
 
 
 def test_money_put_aside_is_neither_owed_nor_earned(nlu: Understanding) -> None:
@@ -352,3 +354,64 @@ def test_the_two_of_us_counts_people_not_years(nlu: Understanding) -> None:
 @pytest.mark.parametrize("text", ["I need finance for a used van", "a loan for a minibus please"])
 def test_a_van_is_a_vehicle(nlu: Understanding, text: str) -> None:
     assert got(nlu.understand(text))["loan_purpose"] == "car"
+
+
+# -- one message with many facts, summaries agreed to, outcomes and payments asked for ---------------
+def test_a_frame_does_not_carry_over_a_full_stop(nlu: Understanding) -> None:
+    result = nlu.understand("I've worked at the bakery for 9 years. I'd pay the loan back over 4 years.",
+                            context=asked("loan_term_months", product="personal_loan"))
+    assert got(result)["employment_years"] == "9" and got(result)["loan_term_months"] == "48"
+
+
+@pytest.mark.parametrize("text", ["£60 phone contract", "a phone contract, 60 pounds"])
+def test_money_is_no_count_of_years(nlu: Understanding, text: str) -> None:
+    result = nlu.understand(text, context=asked("monthly_debt", product="personal_loan"))
+    assert got(result) == {"monthly_debt": "60", **({"currency": "GBP"})}
+
+
+def test_a_loan_paid_per_month_is_a_repayment_not_the_amount(nlu: Understanding) -> None:
+    result = nlu.understand("a van loan, 180/m", context=asked("monthly_debt", product="mortgage"))
+    assert got(result) == {"monthly_debt": "180"}
+
+
+def test_repayments_named_together_are_summed(nlu: Understanding) -> None:
+    result = nlu.understand("I pay 120 on a store card and 80 for my phone contract",
+                            context=asked("monthly_debt", product="personal_loan"))
+    assert got(result) == {"monthly_debt": "200"}
+
+
+def test_money_received_in_benefits_is_not_a_debt(nlu: Understanding) -> None:
+    result = nlu.understand("we get 900 a month in child benefit",
+                            context=asked("monthly_debt", product="personal_loan"))
+    said = {m.slot: m.value for m in [*result.mentions, *result.candidates]}
+    assert "monthly_debt" not in said and said.get("monthly_income") == "900"
+
+
+@pytest.mark.parametrize("text", ["zero at the moment", "none living with us"])
+def test_a_none_with_more_words_to_a_count_is_zero(nlu: Understanding, text: str) -> None:
+    assert got(nlu.understand(text, context=asked("dependents", product="personal_loan"))) == {"dependents": "0"}
+
+
+def test_agreeing_that_all_is_correct_is_no_goodbye(nlu: Understanding) -> None:
+    summary = TurnContext.build({"product": "personal_loan"}, [{"name": "confirm", "args": {"slots": "loan_amount"}}])
+    assert nlu.understand("yep that's all spot on", context=summary).intent == "affirm"
+    assert nlu.understand("that's all for today, bye", context=summary).intent == "goodbye"
+
+
+@pytest.mark.parametrize("text", ["how much will the instalments be?", "what would we repay per month?",
+                                  "would you lend it to us?", "what's the probable outcome?", "outcome?"])
+def test_asking_for_the_outcome_or_the_payments_is_an_eligibility_question(nlu: Understanding, text: str) -> None:
+    assert nlu.understand(text, context=asked("housing", product="personal_loan")).intent == "ask_eligibility"
+
+
+def test_a_price_said_with_for_is_no_loan_amount(nlu: Understanding) -> None:
+    result = nlu.understand("we've found a house for 300k and have 60k deposit",
+                            context=asked("loan_amount", product="mortgage"))
+    assert "loan_amount" not in got(result)
+    assert [(c.slot, c.value) for c in result.candidates] == [("loan_amount", "240000")]
+
+
+def test_ups_and_downs_is_a_medium_risk(nlu: Understanding) -> None:
+    ctx = TurnContext.build({"product": "investment"},
+                            [{"name": "request", "args": {"slot": "risk_tolerance", "task": "investment"}}])
+    assert got(nlu.understand("I don't mind a few ups and downs", context=ctx)) == {"risk_tolerance": "medium"}

@@ -26,18 +26,19 @@ none of them (a corrected figure is read as an answer about the held slots).
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from finadvisor.dialogue.acts import heard_values
-from finadvisor.dialogue.config import INTENT_TASK, PRODUCT_TASK, TASK_SLOTS
+from finadvisor.dialogue.config import PRODUCT_TASK, TASK_SLOTS
 from finadvisor.ontology import AMOUNT_SLOTS as ONTOLOGY_AMOUNT_SLOTS
 from finadvisor.ontology import CATALOGUE, CATALOGUE_DEFAULT, format_amount
-from finadvisor.services.state.meaning import DEPOSIT, Frames, read_frames, slot_prior
+from finadvisor.services.state.context import EMPTY_CONTEXT, TurnContext
+from finadvisor.services.state.meaning import DEPOSIT, Frames, names_debt, read_frames, slot_prior
 from finadvisor.services.state.normalize import NumberSpan, fold, normalize_number_for_slot
 
 NONE_LABEL = "none"
@@ -47,6 +48,10 @@ AMOUNT_SLOTS = frozenset(ONTOLOGY_AMOUNT_SLOTS)
 LOAN_PRODUCTS = frozenset(p for p, task in PRODUCT_TASK.items() if task == "loan")
 #: Confidence of a product inferred from the purpose (lower than anything the customer said).
 INFERRED_CONFIDENCE = 0.6
+#: Added to every tempered slot probability: where the classifier is saturated (a phrasing far
+#: from its simulator's, "a car loan 250/m" read as a loan amount at 1.0), the clause's frames and
+#: the context can still outvote it.
+PROBABILITY_FLOOR = 0.005
 #: A value below this (after the context) is a candidate, not written.
 WRITE_THRESHOLD = 0.5
 
@@ -72,6 +77,8 @@ _SAVING = re.compile(r"\b(?:sav\w*|put (?:away|aside)|set aside|rainy day|emerge
 _COUNTED_BY_NO = frozenset({"monthly_debt", "dependents"})
 _BARE_NONE = re.compile(r"^\W*(?:none|nothing|zero|nil|nada|no|nope|nah|not any|no one|nobody|n/a)"
                         r"(?:\s+(?:at all|whatsoever|thanks|thank you|sorry))?\W*$")
+#: "none at home any more", "nobody else to support": a count of none, said with more words.
+_LEADING_NONE = re.compile(r"^\W*(?:none|nobody|no one|noone|zero|nil)\b(?!\s+of\s+(?:your|the|that|this)\b)")
 _YEARS_OLD = re.compile(r"\s*-?\s*(?:years?|yrs?)\s*-?\s*old\b|\s*y/?o\b")
 #: "I'm 52", "i am now 41": a person's own number with nothing after it is their age, whatever
 #: the advisor asked ("im 52" answering a question about debts is no debt of 52).
@@ -99,103 +106,6 @@ class Mention:
     source: str = "text"
 
 
-@dataclass(frozen=True)
-class TurnContext:
-    """What the understanding of a turn may use: the advisor's last acts and the state."""
-
-    acts: tuple[Mapping[str, Any], ...] = ()
-    state: Mapping[str, str] = field(default_factory=dict)  # slot -> canonical value
-    intent: str = ""  # the session's active intent before this turn
-    #: the task of the advisor's latest question in the session (``request(task=...)``), which
-    #: a read-back or an answer in between does not change
-    asked_task: str = ""
-
-    @classmethod
-    def build(cls, state: Mapping[str, str], acts: Sequence[Mapping[str, Any]] = (), intent: str = "",
-              asked_task: str = "") -> TurnContext:
-        return cls(tuple(acts), dict(state), intent, asked_task)
-
-    def _act(self, name: str) -> Mapping[str, str] | None:
-        for a in self.acts:
-            if a.get("name") == name:
-                return a.get("args") or {}
-        return None
-
-    @property
-    def requested(self) -> str | None:
-        """The slot the advisor asked for (or whose value it clarified or questioned)."""
-        for name in ("request", "clarify", "check_value"):
-            args = self._act(name)
-            if args and args.get("slot"):
-                return str(args["slot"])
-        return None
-
-    @property
-    def request_slot(self) -> str | None:
-        """The slot the advisor's last reply asked for (a question, not a read-back)."""
-        args = self._act("request")
-        return str(args["slot"]) if args and args.get("slot") else None
-
-    @property
-    def after_chart(self) -> bool:
-        """The advisor's last reply was about a chart the customer sent (described, or not
-        readable)."""
-        unreadable = self._act("ack_unreadable")
-        return self._act("describe_chart") is not None or \
-            (unreadable is not None and unreadable.get("kind") == "chart")
-
-    @property
-    def clarifying(self) -> tuple[str, str] | None:
-        args = self._act("clarify")
-        if args and args.get("slot") and args.get("value"):
-            return str(args["slot"]), str(args["value"])
-        return None
-
-    @property
-    def heard(self) -> tuple[dict[str, str], str] | None:
-        """(held values, intent) of a voice note the advisor read back, or None."""
-        args = self._act("confirm_heard")
-        if args is None:
-            return None
-        return heard_values(str(args.get("heard", ""))), str(args.get("intent", ""))
-
-    @property
-    def confirming(self) -> tuple[str, ...]:
-        args = self._act("confirm")
-        if not args:
-            return ()
-        return tuple(s for s in str(args.get("slots", "")).split(",") if s)
-
-    def task(self, intent: str) -> str | None:
-        """The task the turn belongs to: the product's, else the turn's intent's, else the one
-        the advisor's latest question was for (``request(task=...)``: a savings conversation
-        whose customer just answered stays one), else the session's."""
-        product = self.state.get("product")
-        if product in PRODUCT_TASK:
-            return PRODUCT_TASK[product]
-        asked = self._act("request")
-        asked_task = str(asked.get("task") or "") if asked else self.asked_task
-        return INTENT_TASK.get(intent) or (asked_task if asked_task in TASK_SLOTS else None) or \
-            INTENT_TASK.get(self.intent) or (
-            "loan" if self.state.get("loan_purpose") or self.state.get("loan_amount") else None)
-
-    def expected(self, intent: str) -> str | None:
-        """The slot the advisor would ask next when its act is not known (the task's order)."""
-        task = self.task(intent)
-        if task is None:
-            return None
-        for slot in TASK_SLOTS[task]:
-            if slot in self.state:
-                continue
-            if slot == "loan_purpose" and self.state.get("product") not in (None, "personal_loan"):
-                continue
-            if slot == "employment_years" and self.state.get("employment_status") not in ("employed", "self_employed"):
-                continue
-            return slot
-        return None
-
-
-EMPTY_CONTEXT = TurnContext()
 
 
 @dataclass
@@ -223,7 +133,10 @@ def _fits(slot: str, number: NumberSpan) -> bool:
 
 
 #: A rate per month right after a figure ("300 each month", "450 a month"): an amount of money.
-_PER_MONTH_AFTER = re.compile(r"\s*(?:(?:a|per|each|every)\s+month\b|monthly\b|/\s*(?:month|mo)\b|pm\b|p/m\b)")
+_PER_MONTH_AFTER = re.compile(r"\s*(?:(?:a|per|each|every)\s+month\b|monthly\b|/\s*(?:month|mo|m)\b|pm\b|p/m\b)")
+#: A currency sign or name around a figure ("£90", "90 pounds"): money, not a count or duration.
+_MONEY_BEFORE = re.compile(r"[$€£¥]\s*$|\b(?:usd|eur|gbp|cny)\s*$")
+_MONEY_AFTER = re.compile(r"\s*(?:pounds?|quid|euros?|dollars?|bucks|usd|eur|gbp|yuan|rmb)\b")
 _YEARLY = re.compile(r"\b(?:a year|per year|yearly|annual|annually|per annum|p\.a)\b")
 
 
@@ -298,6 +211,10 @@ def interpret(
         intent, confidence = "ask_investment_advice", max(confidence, 0.6)
     elif frames.asks_eligibility and intent in _CHATTER | {"inform"} and intent != "deny":
         intent, confidence = "ask_eligibility", max(confidence, 0.6)
+    elif frames.asks_eligibility and intent in ("apply_loan", "ask_savings_advice", "ask_investment_advice") \
+            and not rules and not numbers and ctx.task("") == "loan":
+        # "will you lend to me?", "how much would I pay each month?" once a loan is underway
+        intent, confidence = "ask_eligibility", max(confidence, 0.6)
     elif frames.says_goodbye and intent in ("affirm", "thank", "out_of_scope"):
         intent, confidence = "goodbye", max(confidence, 0.6)
     bare = not rules and not numbers  # no value of any slot in the words
@@ -355,7 +272,9 @@ def interpret(
     # "How much do you pay on other loans?" - "none": a bare no to a question about debts or
     # dependents is 0 of them.
     asked = ctx.request_slot
-    if asked in _COUNTED_BY_NO and not any(m.slot == asked for m in mentions) and _BARE_NONE.match(low):
+    if asked in _COUNTED_BY_NO and not any(m.slot == asked for m in mentions) and (
+            _BARE_NONE.match(low) or (_LEADING_NONE.match(low) and all(n.value == 0 for n in numbers))):
+        candidates = [c for c in candidates if c.slot != asked]
         mentions.append(Mention(asked, "0", 0.9, 0, len(text), source))
         intent = "inform"
     # The advisor read a voice note back ("did you say ...?") and the customer agrees: the
@@ -398,7 +317,16 @@ def _rule_mentions(rules: Sequence[Any], frames: Frames, ctx: TurnContext, inten
     out: list[Mention] = []
     implied = dict(frames.implied)
     purpose_implied = implied.get("loan_purpose")
+    # Asked for debts, a loan named without a request is one the customer repays ("a van loan,
+    # 180/m"): its product and purpose are not the application's.
+    low = frames_text(frames)
+    repaid = intent == "inform" and ctx.request_slot == "monthly_debt" and names_debt(low) and \
+        not any(c.request for c in frames.clauses)
+    if repaid:
+        implied.pop("loan_purpose", None)
     for r in rules:
+        if repaid and r.slot in ("product", "loan_purpose"):
+            continue
         if r.slot in ("product", "loan_purpose") and frames.in_existing(r.start, r.end):
             continue  # a product or purpose the customer already has: a debt, not the application
         if r.slot == "loan_purpose" and r.value == "home" and frames.owns_home:
@@ -461,14 +389,23 @@ def _number_mentions(low: str, numbers: Sequence[NumberSpan], probs: np.ndarray 
     # In a savings or investment conversation a duration is the horizon, not a loan's term.
     horizon = task in ("investment", "savings") and {"loan_term_months", "investment_horizon_years"} <= set(labels)
     index = {label: k for k, label in enumerate(labels)}
+    # Asked for debts, the customer names one ("£60 phone contract", "a van loan, 180/m"): its
+    # figures are repayments unless their clause says otherwise (income, a price, a new loan).
+    debt_answer = requested == "monthly_debt" and names_debt(low) and \
+        not any(c.request or c.income or c.price for c in frames.clauses)
     scored: list[np.ndarray] = []
     for n, p in zip(numbers, probs, strict=True):
         # Tempered: the classifier is sure of itself on its own simulator's phrasing; on people's,
         # the context must be able to outvote it.
-        q = np.sqrt(p.astype(np.float64))  # (n_labels,)
-        for label, k in slot_prior(frames.clause_at(n.start), n.unit).items():
+        q = np.sqrt(p.astype(np.float64)) + PROBABILITY_FLOOR  # (n_labels,)
+        clause = frames.clause_at(n.start)
+        for label, k in slot_prior(clause, n.unit).items():
             if label in index:
                 q[index[label]] *= k
+        if debt_answer and clause is not None and not clause.debt:
+            for label, k in slot_prior(dataclasses.replace(clause, debt=True), n.unit).items():
+                if label in index:
+                    q[index[label]] *= k
         if horizon:
             q[index["investment_horizon_years"]] = max(q[index["investment_horizon_years"]],
                                                        q[index["loan_term_months"]])
@@ -487,10 +424,13 @@ def _number_mentions(low: str, numbers: Sequence[NumberSpan], probs: np.ndarray 
                 q[k] *= 3.0 if correcting else 0.4
             elif task_slots and slot in _TASK_BOUND and slot not in task_slots:
                 q[k] *= 0.2  # a loan amount in an investment conversation is unlikely
-        if _PER_MONTH_AFTER.match(low, n.unit_end):
-            for slot in (*DURATION_SLOTS, "age", "dependents"):  # "300 each month" is money
+        if _PER_MONTH_AFTER.match(low, n.unit_end) or _MONEY_BEFORE.search(low, 0, n.start) or \
+                (n.unit is None and _MONEY_AFTER.match(low, n.end)):
+            for slot in (*DURATION_SLOTS, "age", "dependents"):  # "300 each month", "£90" is money
                 if slot in index:
                     q[index[slot]] *= 0.05
+            if _PER_MONTH_AFTER.match(low, n.unit_end) and "loan_amount" in index:
+                q[index["loan_amount"]] *= 0.05  # a loan is no amount per month ("a car loan 250/m")
         own_age = "age" in index and _fits("age", n) and n.unit is None and not n.shorthand and \
             _IM_BEFORE.search(low, 0, n.start) is not None and _IM_AFTER.match(low, n.end) is not None
         if (_YEARS_OLD.match(low, n.end) or own_age) and "age" in index:
@@ -516,8 +456,20 @@ def _number_mentions(low: str, numbers: Sequence[NumberSpan], probs: np.ndarray 
                     q[index[same[0]]] = q.max() * 2  # "actually make it 10 years": the value said before
         total = float(q.sum())
         scored.append(q / total if total > 0 else p)
+    # Several repayments named in one turn ("300 for the car loan and 50 on a catalogue") are one
+    # monthly debt: their sum, carried by the first of them.
+    numbers = list(numbers)
+    skip: set[int] = set()
+    debts = [i for i, n in enumerate(numbers) if "monthly_debt" in index and n.unit is None
+             and labels[int(scored[i].argmax())] == "monthly_debt"
+             and (c := frames.clause_at(n.start)) is not None and c.debt]
+    if len(debts) > 1:
+        first, last = debts[0], max(debts, key=lambda i: numbers[i].end)
+        numbers[first] = dataclasses.replace(numbers[first], value=sum(numbers[i].value for i in debts),
+                                             end=numbers[last].end, unit_end=numbers[last].end)
+        skip = set(debts[1:])
     # Each slot once per turn: the most confident number takes it, the others their next best.
-    order = sorted(range(len(numbers)), key=lambda i: -float(scored[i].max()))
+    order = sorted((i for i in range(len(numbers)) if i not in skip), key=lambda i: -float(scored[i].max()))
     taken: set[str] = set()
     mentions: list[Mention] = []
     candidates: list[Mention] = []

@@ -134,6 +134,12 @@ _DEBT_THING = re.compile(
     r"\b(?:loans?|cards?|lease|finance|mortgage|overdraft|debts?|contract|credit|hp|hire purchase|"
     r"repayments?|instalments?|installments?|store card|car payment)\b"
 )
+#: Money the customer receives, said as such ("I get 700 in universal credit", "we receive 1,300 a
+#: month from the shop"): income, whatever the words after it suggest.
+_RECEIVED = re.compile(r"\b(?:i|we)\s+(?:get|receive|am paid|are paid|get paid)\s+(?:about|around|roughly|just|only)?\s*"
+                       r"[$€£]?\d[\d,.]*\s*(?:k\b)?\s*(?:(?:a|per|each|every)\s+(?:month|week)\s*|monthly\s*)?"
+                       r"(?:in|from|of|as)\b")
+_BORROW = re.compile(r"\b(?:borrow|borrowing|lend me|lend us)\b")
 _HAVE = re.compile(r"\b(?:have|has|had|got)\b")
 #: What a running commitment comes to ("the car finance is 350", "the store card's about 60"):
 #: things people have rather than apply for, with what they cost.
@@ -152,7 +158,7 @@ _EXISTING = re.compile(
 )
 _QUESTION = re.compile(r"\b(?:interest|rate|rates|apr|how|what|which|expensive|cheap|cheaper)\b|\?")
 _LOAN_REQUEST = re.compile(r"\b(?:borrow|lend|apply|need|want|wanna|would like|i'd like|looking for|take out)\b")
-_PER_MONTH = re.compile(r"\b(?:a|per|each|every)\s+month\b|\bmonthly\b|/\s*(?:month|mo)\b|\bpm\b|\bp/m\b")
+_PER_MONTH = re.compile(r"\b(?:a|per|each|every)\s+month\b|\bmonthly\b|/\s*(?:month|mo|m)\b|\bpm\b|\bp/m\b")
 _REQUEST_VERB = re.compile(r"\b(?:borrow|lend|apply|need|want|wanna|like|looking|get|take out|would)\b")
 #: Saying that something said before was wrong: strong cues refer back to an earlier value.
 _REVISE = re.compile(
@@ -164,7 +170,8 @@ _CORRECTION = re.compile(r"\b(?:no|not|nope|wrong|mean)\b")
 _CORRECTION_WORDS = ("actually", "instead", "correction", "mistake", "rather")
 _INCOME = re.compile(
     r"\b(?:earn|earns|earning|salary|salaries|wage|wages|income|take[- ]home|take home|net|gross|"
-    r"pension|benefits|paid|make|makes|making|bring in|brings in|brings home|bring home|pays me)\b|"
+    r"pension|benefits|paid|make|makes|making|bring in|brings in|brings home|bring home|pays me|"
+    r"universal credit|child benefit|allowance|jobseeker'?s|tax credits?|disability living)\b|"
     # money one gets from work or a pension ("I get 600 a month from a part time job")
     r"\b(?:i|we)\s+(?:get|receive|take)\b(?!\s+(?:charged|billed))(?=[^.;!?]*\b(?:from|at|in)\s+"
     r"(?:my|our|a|the|his|her)\s+(?:[a-z-]+\s+){0,2}(?:job|jobs|work|employer|pension|benefits|business|shifts?)\b)"
@@ -189,6 +196,7 @@ _RISK_LOW = re.compile(r"\b(?:play it safe|safe|can't afford to lose|cannot affo
 _RISK_HIGH = re.compile(r"\b(?:high risk|lots of risk|a lot of risk|plenty of risk|maximum growth|aggressive|"
                         r"go big|risky|fair amount of risk)\b")
 _RISK_MEDIUM = re.compile(r"\b(?:some risk|bit of risk|little bit of risk|in the middle|middle ground|balanced|"
+                          r"ups and downs|some volatility|a few bumps|"
                           r"moderate|medium)\b")
 #: Money put aside in other words ("put 200 a month aside", "put a bit by").
 _PUT_ASIDE = r"\bput\b[^.,;!?]{0,25}?\b(?:aside|away|by)\b"
@@ -199,7 +207,10 @@ _PRICE = re.compile(r"\b(?:costs?|price[ds]?|worth|valued|saved|savings|deposit|
                     r"\b(?:the|this|that|our|my|a|an)\s+(?:[a-z-]+\s+)?"
                     r"(?:house|home|flat|apartment|property|place|condo|car|van|truck|bike)\s*"
                     r"(?:is|was|'s|will be|would be|comes to|goes for|is going for)\s+"
-                    r"(?:about|around|roughly|nearly|almost|just under|just over)?\s*[$€£]?\d")
+                    r"(?:about|around|roughly|nearly|almost|just under|just over)?\s*[$€£]?\d|"
+                    # what a thing sells for: "looking at a flat for 180k", "a car at 9,000"
+                    r"\b(?:a|an|the|this|that)\s+(?:[a-z-]+\s+)?(?:house|home|flat|apartment|property|place|condo|car|van)"
+                    r"\s+(?:for|at|priced at|costing|listed at|on sale for)\s+(?:about|around|roughly)?\s*[$€£]?\d")
 #: Money the customer already has towards a price ("50k deposit", "I have 2000 saved").
 DEPOSIT = re.compile(r"\b(?:saved|savings|deposit|down payment|put down|put away|set aside|put aside)\b|"
                      + _PUT_ASIDE)
@@ -209,7 +220,14 @@ _ELIGIBILITY = re.compile(
     r"have it|approve)\b|\beligib\w*|\bverdict\b|\bgo through\b|\bapprove (?:me|us|it)\b|\bdoes (?:that|it) work\b|"
     r"\bis (?:that|it) (?:possible|likely|doable|ok|okay)\b|\bchances\b|\bget (?:it|the loan|the mortgage|approved)\b|"
     # asking for the outcome itself ("what's the decision?", "so what's the verdict then")
-    r"\bwhat(?:'s| is| was|s)? (?:the|my|your) (?:decision|outcome|result|answer)\b"
+    r"\bwhat(?:'s| is| was|s)? (?:the|my|your) (?:[a-z]+ )?(?:decision|outcome|result|answer)\b|"
+    r"^\W*(?:so|and|ok|okay)?\W*(?:the |your |my )?(?:decision|verdict|outcome)\W*$|"
+    # "will you lend to me?", "would you give me the loan?"
+    r"\b(?:will|would|could|can) you (?:lend|loan|give|offer) (?:it |that |the money |the loan )?(?:to )?(?:me|us)\b|"
+    # what the loan would cost each month: told with the outcome ("what would the monthly payments be?")
+    r"\b(?:what|how much)\b[^.?!]{0,30}\b(?:monthly (?:payments?|repayments?|instalments?|installments?)|"
+    r"(?:payments?|repayments?|instalments?|installments?) (?:be|come to|cost)|(?:i|we) (?:pay|repay|pay back) "
+    r"(?:each|a|per|every) month)\b"
 )
 #: "How much could I borrow?": a question about eligibility, whatever else the words suggest.
 _HOW_MUCH_BORROW = re.compile(
@@ -224,7 +242,10 @@ _INVEST_REQUEST = re.compile(
     r"\b(?:my|our|the)\s+(?:money|savings|cash)\s+(?:to\s+)?(?:grow|work harder|working)\b|"
     r"\bput\s+(?:my|our|the)\s+(?:money|savings|cash)\s+to\s+work\b")
 _LOAN_WORDS = re.compile(r"\b(?:loan|borrow|lend|mortgage|credit)\b")
-_GOODBYE = re.compile(r"\b(?:bye|goodbye|see ya|see you|cya|that's all|thats all|have a good (?:day|one|evening)|i'm off|im off)\b")
+_GOODBYE = re.compile(r"\b(?:bye|goodbye|see ya|see you|cya|have a good (?:day|one|evening)|i'm off|im off)\b|"
+                      # "that's all" ends the talk; "that's all correct" agrees to a summary
+                      r"\b(?:that's|thats|that is) all\b(?!\s+(?:correct|right|fine|good|true|accurate|ok|okay|"
+                      r"spot on|perfect|there|of it|i need to))")
 _TERM = re.compile(r"\b(?:over|term|back|repay|pay it back|within|spread|loan term|duration)\b")
 #: A question about what a chart shows, in the chart's own terms: a part of it (the line, the
 #: bars, a slice, the curve) or the chart itself, and what it does or shows ("why does the line
@@ -298,6 +319,8 @@ class Clause:
     price: bool = False  # a price or savings ("the flat costs 320k", "I have 2000 saved"): not the loan
     #: what a running commitment costs, said ("the car finance is 350", "mortgage is 1100 a month")
     commitment: bool = False
+    #: money received, said as such ("I get 700 in universal credit")
+    received: bool = False
 
 
 @dataclass
@@ -383,6 +406,11 @@ def _mend_typos(low: str) -> str:
     return re.sub(r"[a-z]+", mend, low)
 
 
+def names_debt(low: str) -> bool:
+    """Whether the text names something people repay (a loan, a card, a contract, finance)."""
+    return bool(_DEBT_THING.search(low))
+
+
 def read_frames(low: str) -> Frames:
     """Frames of a folded turn (see the module docstring)."""
     f = Frames()
@@ -391,21 +419,24 @@ def read_frames(low: str) -> Frames:
         t = low[s:e]
         thing = bool(_DEBT_THING.search(t))
         commitment = bool(_COMMITMENT_IS.search(t) or (_MORTGAGE_COST.search(t) and _PER_MONTH.search(t)))
-        debt = bool((_DEBT_VERB.search(t) and (thing or _PER_MONTH.search(t))) or (thing and _HAVE.search(t))
-                    or commitment)
-        if debt and (re.search(r"\brent\b", t) or _INCOME.search(t) or _QUESTION.search(t)
+        per_month = bool(_PER_MONTH.search(t))
+        received = bool(_RECEIVED.search(t))
+        debt = bool((_DEBT_VERB.search(t) and (thing or per_month)) or (thing and _HAVE.search(t))
+                    or commitment or (thing and per_month and re.search(r"\d", t)))
+        if debt and (re.search(r"\brent\b", t) or _INCOME.search(t) or received or _QUESTION.search(t)
                      or (_LOAN_REQUEST.search(t) and not _EXISTING.search(t))):
             debt = False  # rent, income, a question about rates, or a request for a new loan
         clause = Clause(
-            s, e, t, debt=debt, income=bool(_INCOME.search(t)) and not debt,
+            s, e, t, debt=debt, income=bool(_INCOME.search(t) or received) and not debt,
             work=bool(_WORKING.search(t) or _SELF_EMPLOYED.search(t) or _occupation(t)),
             age=bool(_AGE.search(t)), dependents=bool(_DEPENDENTS.search(t)), invest=bool(_INVEST.search(t)),
             term=bool(_TERM.search(t)), price=bool(_PRICE.search(t)),
-            request=bool(_LOAN_REQUEST.search(t) and _DEBT_THING.search(t)) and not debt,
-            commitment=commitment and debt,
+            request=bool(_LOAN_REQUEST.search(t) and (_DEBT_THING.search(t) or _BORROW.search(t))) and not debt,
+            commitment=commitment and debt, received=received,
         )
-        if previous is not None and not (clause.debt or clause.income or clause.work or clause.age
-                                         or clause.dependents or clause.invest or clause.request):
+        joined = previous is not None and not re.search(r"[.;!?]", low[previous.end:s])
+        if previous is not None and joined and not (clause.debt or clause.income or clause.work or clause.age
+                                                    or clause.dependents or clause.invest or clause.request):
             # "I have a student loan, 200 a month": the bare figure belongs to the clause before.
             clause = Clause(s, e, t, previous.debt, previous.income, previous.work, previous.age,
                             previous.dependents, previous.invest, clause.term, previous.request, clause.price)
@@ -518,6 +549,11 @@ def slot_prior(clause: Clause | None, unit: str | None) -> dict[str, float]:
         mul("monthly_income", 4.0)
         mul("monthly_income_yearly", 4.0)
         mul("loan_amount", 0.4)
+        if clause.received:  # "I get 700 in universal credit", said as money received
+            mul("monthly_income", 10.0)
+            mul("monthly_debt", 0.03)
+            if not re.search(r"\b(?:a|per|each|every) year\b|\byearly\b|\bannual", clause.text):
+                mul("monthly_income_yearly", 0.1)
     if clause.work and unit == "year":
         mul("employment_years", 20.0)
         mul("loan_term_months", 0.05)

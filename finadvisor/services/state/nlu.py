@@ -31,10 +31,10 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import FeatureUnion, Pipeline
 
+from finadvisor.services.state.context import TurnContext
 from finadvisor.services.state.interpret import (
     WRITE_THRESHOLD,
     Mention,
-    TurnContext,
     interpret,
 )
 from finadvisor.services.state.nlu_compiled import (  # noqa: F401 - re-exported

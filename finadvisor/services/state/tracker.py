@@ -22,7 +22,7 @@ import dataclasses
 from collections.abc import Sequence
 from typing import Any, Protocol
 
-from finadvisor.services.state.interpret import EMPTY_CONTEXT, TurnContext
+from finadvisor.services.state.context import EMPTY_CONTEXT, TurnContext
 from finadvisor.services.state.plausibility import screen as screen_impossible
 from finadvisor.services.state.redaction import redact as redact_identifiers
 from finadvisor.sessions import SessionSnapshot, SlotUpdate, StateStore, TurnInput, TurnResult

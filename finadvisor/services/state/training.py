@@ -30,7 +30,7 @@ from finadvisor.corpus import (
     load_split,
     modality_facts,
 )
-from finadvisor.services.state.interpret import TurnContext
+from finadvisor.services.state.context import TurnContext
 from finadvisor.services.state.merge import merge_state, slot_values
 from finadvisor.services.state.nlu import NLU_VERSION, Understanding
 
@@ -53,20 +53,26 @@ def evaluate_dialogues(model: Understanding, dialogues: Iterable[dict[str, Any]]
     pass the same check as in the tracker. The gold state is completed by the catalogue rule
     (``with_catalogue``), and a product it infers counts as a gold slot of the turn that first
     implies it."""
-    from finadvisor.services.state.tracker import FactInput, held_facts
+    from finadvisor.services.state.tracker import CONTEXT_TURNS, FactInput, held_facts
 
     n = correct = tp = fp = fn = joint = 0
     for d in dialogues:
         state: dict[str, dict[str, Any]] = {}
         acts: list[dict[str, Any]] = []
+        replies: list[list[dict[str, Any]]] = []  # the advisor's acts, newest last
         active = ""
         gold_before: dict[str, str] = {}
         for i, turn in enumerate(d["turns"]):
             if turn["speaker"] != "user":
                 acts = list(turn.get("acts") or [])
+                replies.append(acts)
                 continue
             source = _source(turn)
-            context = TurnContext.build(slot_values(state), acts, active)
+            # as the tracker reads it (``context_of``): the task of the latest question
+            asked_task = next((str(a["args"]["task"]) for reply in reversed(replies[-CONTEXT_TURNS:])
+                               for a in reply if a.get("name") == "request"
+                               and (a.get("args") or {}).get("task")), "")
+            context = TurnContext.build(slot_values(state), acts, active, asked_task)
             result = model.understand(turn["text"], source, context)
             active = result.intent
             n += 1
