@@ -57,6 +57,25 @@ class Candidate:
     held: bool = False
 
 
+#: The main reason of a referral that waits for information: what is missing decides it, and
+#: nothing counts against the applicant (the needs say what is missing).
+AWAITING_INFORMATION = "we do not have everything we need to decide yet"
+
+
+def main_reason(reasons: Sequence[tuple[str, str]]) -> str:
+    """The main reason a reply gives, from an assessment's ``(description, source)`` reasons in
+    the credit service's order (deciding rules, then what is still needed, then model factors).
+    When what is still needed comes first, the decision waits for it: the reason says so rather
+    than quoting a model factor behind it, as if the applicant's own figures counted against
+    them."""
+    for description, source in reasons:
+        if source == "missing":
+            return AWAITING_INFORMATION
+        if description:
+            return description
+    return ""
+
+
 @dataclass(frozen=True)
 class CreditView:
     """What the reply may say about a credit assessment of this turn."""

@@ -303,3 +303,17 @@ def test_simulated_dialogues_in_random_orders_have_no_reask() -> None:
 def test_unknown_act_names_are_rejected(bad: str) -> None:
     with pytest.raises(ValueError):
         Act(bad)
+
+
+def test_a_referral_waiting_for_information_names_that_not_a_model_factor() -> None:
+    from finadvisor.dialogue.manager import AWAITING_INFORMATION, main_reason
+
+    waiting = [("Needed before a final decision: savings", "missing"),
+               ("Repayment term of 24 months is long", "model")]
+    assert main_reason(waiting) == AWAITING_INFORMATION
+    # a deciding rule comes first and stays the main reason; so does a factor when nothing is missing
+    ruled = [("Applicant is a student: the policy refers such applications", "policy"), *waiting]
+    assert main_reason(ruled) == ruled[0][0]
+    assert main_reason([("", "model"), ("Loan is 0.4 times a year's income", "model")]) \
+        == "Loan is 0.4 times a year's income"
+    assert main_reason([]) == ""

@@ -33,7 +33,7 @@ import grpc
 from finadvisor.common.v1 import common_pb2
 from finadvisor.dialogue import acts as dialogue_acts
 from finadvisor.dialogue.config import DialogueConfig, default_low_transcript_confidence
-from finadvisor.dialogue.manager import Candidate, CreditView, DialogueManager, Turn
+from finadvisor.dialogue.manager import Candidate, CreditView, DialogueManager, Turn, main_reason
 from finadvisor.dialogue.realise import realise
 from finadvisor.gateway.v1 import gateway_pb2
 from finadvisor.generator.v1 import generator_pb2
@@ -236,8 +236,7 @@ class Converser:
         view = None
         if credit is not None and credit.decision:
             # the main reason behind the decision; what is missing is said by ``needs``
-            reason = next((r.description for r in credit.reasons
-                           if r.description and r.source != "missing"), "")
+            reason = main_reason([(r.description, r.source) for r in credit.reasons])
             aff = credit.affordability
             view = CreditView(decision=credit.decision, reason=reason, needs=list(credit.needs),
                               instalment=aff.monthly_instalment,

@@ -11,7 +11,7 @@ from prometheus_client import Counter
 
 from finadvisor.common.v1 import common_pb2
 from finadvisor.dialogue import acts as dialogue_acts
-from finadvisor.dialogue.manager import CreditView, DialogueManager, Turn
+from finadvisor.dialogue.manager import CreditView, DialogueManager, Turn, main_reason
 from finadvisor.generator.v1 import generator_pb2, generator_pb2_grpc
 from finadvisor.services.generator.engine import GenerationOutput, GeneratorEngine
 from finadvisor.services.generator.inputs import CreditInfo, GenerationInput, VoiceFeatures
@@ -42,8 +42,7 @@ def acts_of(req: generator_pb2.GenerateRequest) -> tuple[dialogue_acts.Act, ...]
     if req.HasField("credit") and req.credit.decision:
         aff = req.credit.affordability
         view = CreditView(decision=req.credit.decision,
-                          reason=next((r.description for r in req.credit.reasons
-                                       if r.description and r.source != "missing"), ""),
+                          reason=main_reason([(r.description, r.source) for r in req.credit.reasons]),
                           needs=list(req.credit.needs), instalment=aff.monthly_instalment,
                           currency=aff.currency)
     image = req.findings.image
