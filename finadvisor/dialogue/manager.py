@@ -28,7 +28,8 @@ The rules, in order (``decide``):
    the advisor was unsure of and asked about (``clarify``), and moved on to other things
    without an answer, that value is read back once more rather than asked for afresh (what the
    customer said is not asked again as if never said). A completed non-credit task is
-   summarised (``confirm``) and, once agreed or asked, offered.
+   summarised (``confirm``) and, once agreed or asked, offered (an agreement after a side
+   question, with the summary still true and nothing offered yet, counts).
 """
 
 from __future__ import annotations
@@ -343,12 +344,16 @@ class DialogueManager:
             elif complete and question is None and not self.confirmed(turn, task, slots):
                 acts.append(self.confirm_act(task, slots))
         elif task is not None and complete and question is None:
+            # An agreement to the summary asks for the offer; so does one after a side question
+            # once the summary was agreed ("what rate do you pay?" ... "ok sounds good").
+            confirmed = self.confirmed(turn, task, slots)
             asked_offer = intent in ("ask_investment_advice", "ask_savings_advice",
                                      "ask_eligibility", "apply_loan") or \
-                (intent == "affirm" and after_summary)
+                (intent == "affirm" and (after_summary or (
+                    confirmed and self._last(turn.previous_acts, "offer") is None)))
             if asked_offer:
                 acts.append(self.offer_act(task, slots))
-            elif not self.confirmed(turn, task, slots):
+            elif not confirmed:
                 acts.append(self.confirm_act(task, slots))
             elif not acts:
                 acts.append(act("ack"))

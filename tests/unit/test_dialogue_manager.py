@@ -317,3 +317,15 @@ def test_a_referral_waiting_for_information_names_that_not_a_model_factor() -> N
     assert main_reason([("", "model"), ("Loan is 0.4 times a year's income", "model")]) \
         == "Loan is 0.4 times a year's income"
     assert main_reason([]) == ""
+
+
+def test_an_agreement_after_a_side_question_on_an_agreed_summary_gets_the_offer() -> None:
+    savings = {"product": "savings_account", "monthly_income": "2400", "currency": "EUR", "monthly_debt": "0"}
+    summary = DM.confirm_act("savings", savings)
+    rate = [act("answer_rate", product="savings_account", rate="3.1")]
+    acts = DM.decide(Turn(intent="affirm", slots=savings, previous_acts=[[summary], rate]))
+    assert names(acts) == ["offer"]
+    # once offered, another "ok" is no new offer
+    offered = DM.decide(Turn(intent="affirm", slots=savings,
+                             previous_acts=[[summary], rate, [act("offer", product="savings_account")]]))
+    assert "offer" not in names(offered)

@@ -258,3 +258,12 @@ def test_policy_takes_its_disclaimers_off_a_reply_fed_back_as_context() -> None:
     assert shown != reply and policy.without_disclaimers(shown) == reply
     assert policy.without_disclaimers(reply) == reply
     assert policy.without_disclaimers(disclaimers[0]) == disclaimers[0]  # never to nothing
+
+
+def test_a_savings_rate_carries_no_credit_assessment_disclaimer() -> None:
+    policy = CompliancePolicy.load()
+    savings = policy.disclaimers("ask_rate", "", "savings_account")
+    assert savings and not any("credit" in d for d in savings)
+    assert any("credit assessment" in d for d in policy.disclaimers("ask_rate", "", "personal_loan"))
+    shown = policy.with_disclaimers("Our savings rate is 3.1%.", savings)
+    assert policy.without_disclaimers(shown) == "Our savings rate is 3.1%."

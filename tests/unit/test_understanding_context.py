@@ -311,7 +311,8 @@ def test_a_charge_one_gets_is_still_a_debt(nlu: Understanding) -> None:
 
 # -- savings conversations ----------------------------------------------------------------------------
 def savings(*acts: dict, **state: str) -> TurnContext:
-    return TurnContext.build(state, list(acts), "inform", asked_task="savings")
+    asked = [{"name": "request", "args": {"slot": "monthly_income", "task": "savings"}}]
+    return TurnContext.build(state, list(acts), "inform", earlier=[asked])
 
 
 def test_a_duration_in_a_savings_conversation_is_its_horizon(nlu: Understanding) -> None:
@@ -415,3 +416,45 @@ def test_ups_and_downs_is_a_medium_risk(nlu: Understanding) -> None:
     ctx = TurnContext.build({"product": "investment"},
                             [{"name": "request", "args": {"slot": "risk_tolerance", "task": "investment"}}])
     assert got(nlu.understand("I don't mind a few ups and downs", context=ctx)) == {"risk_tolerance": "medium"}
+
+
+# -- dates, points between thousands, "one", answers to an earlier question, "why?" -----------------
+def test_thousands_grouped_by_points_are_one_number(nlu: Understanding) -> None:
+    result = nlu.understand("I earn 2.750 euro net a month", context=asked("monthly_income", product="personal_loan"))
+    assert got(result)["monthly_income"] == "2750"
+    assert got(nlu.understand("about 1.5 years", context=asked("loan_term_months", product="personal_loan"))) \
+        == {"loan_term_months": "18"}
+
+
+def test_a_year_said_as_a_date_is_no_amount(nlu: Understanding) -> None:
+    import datetime
+
+    now = datetime.date.today().year
+    result = nlu.understand("been a postman since 2012", context=asked("employment_status", product="personal_loan"))
+    assert got(result) == {"employment_status": "employed", "employment_years": str(now - 2012)}
+    assert got(nlu.understand("I was born in 1979", context=asked("age", product="personal_loan"))) \
+        == {"age": str(now - 1979)}
+    result = nlu.understand("we moved into the flat in 2019", context=asked("housing", product="personal_loan"))
+    assert not [m for m in [*result.mentions, *result.candidates] if m.value == "2019"]
+
+
+def test_a_kind_of_loan_named_with_one_is_the_product(nlu: Understanding) -> None:
+    rate = TurnContext.build({}, [{"name": "answer_rate", "args": {"product": "auto_loan", "rate": "5.9"}}])
+    assert got(nlu.understand("great, I'll go for the car one then", context=rate))["product"] == "auto_loan"
+    # ... not "home" before a number
+    result = nlu.understand("we bring home one thousand a month", context=asked("monthly_income", product="personal_loan"))
+    assert "product" not in got(result)
+
+
+def test_nothing_to_a_question_that_cannot_be_none_answers_the_count_asked_before(nlu: Understanding) -> None:
+    age = [{"name": "request", "args": {"slot": "age", "task": "loan"}}]
+    debts = [{"name": "request", "args": {"slot": "dependents", "task": "loan"}}]
+    ctx = TurnContext.build({"product": "personal_loan"}, age, "inform", earlier=[debts])
+    assert got(nlu.understand("nope, nobody", context=ctx)) == {"dependents": "0"}
+
+
+def test_why_after_an_outcome_asks_for_its_reasons(nlu: Understanding) -> None:
+    told = [{"name": "inform_decision", "args": {"decision": "decline"}}]
+    ctx = TurnContext.build({"product": "personal_loan"}, [{"name": "ack", "args": {}}], "affirm", earlier=[told])
+    assert nlu.understand("how come?", context=ctx).intent == "ask_eligibility"
+    assert nlu.understand("how come?", context=asked("age", product="personal_loan")).intent != "ask_eligibility"

@@ -432,7 +432,8 @@ class GeneratorEngine:
         wins (``first_reason``: why the greedy reply was not, when these are a rescue search's),
         else the template realisation of the acts."""
         told_decision = next((a.get("decision") for a in req.acts if a.name == "inform_decision"), "")
-        disclaimers = self.policy.disclaimers(req.intent, told_decision)
+        quoted = next((a.get("product") for a in req.acts if a.name == "answer_rate"), "")
+        disclaimers = self.policy.disclaimers(req.intent, told_decision, quoted)
 
         def check(h: Hypothesis) -> tuple[str, str]:
             if not h.delex:

@@ -38,6 +38,9 @@ class CompliancePolicy:
     credit_disclaimers: list[str]
     fallbacks: dict[str, str]
     append_disclaimers_to_reply: bool = True
+    #: intent -> product -> disclaimers that replace the intent's for that product (a savings
+    #: rate is no credit offer: it carries no "depends on a credit assessment")
+    product_disclaimers: dict[str, dict[str, list[str]]] = field(default_factory=dict)
     # Figures a reply may carry that are not from the state: the bank's published rates.
     published_figures: tuple[str, ...] = ()
     raw: dict[str, Any] = field(default_factory=dict, repr=False)
@@ -63,6 +66,9 @@ class CompliancePolicy:
                 credit_disclaimers=[str(t) for t in disclaimers.get("credit_decision", [])],
                 fallbacks=fallbacks,
                 append_disclaimers_to_reply=bool(raw.get("append_disclaimers_to_reply", True)),
+                product_disclaimers={
+                    str(intent): {str(p): [str(t) for t in ts] for p, ts in by_product.items()}
+                    for intent, by_product in disclaimers.get("products", {}).items()},
                 published_figures=tuple(str(f) for f in raw.get("published_figures", [])),
                 raw=raw,
             )
@@ -78,9 +84,11 @@ class CompliancePolicy:
         """Names of the rules the text breaks (empty when compliant)."""
         return sorted({r.rule for r in self.rules if r.pattern.search(text)})
 
-    def disclaimers(self, intent: str, credit_decision: str = "") -> list[str]:
-        """The disclaimers a reply to this intent carries (advice intents; any credit decision)."""
-        out = list(self.intent_disclaimers.get(intent, []))
+    def disclaimers(self, intent: str, credit_decision: str = "", product: str = "") -> list[str]:
+        """The disclaimers a reply to this intent carries (advice intents; any credit decision),
+        for ``product`` when the reply is about one (a rate quoted)."""
+        by_product = self.product_disclaimers.get(intent, {})
+        out = list(by_product[product] if product in by_product else self.intent_disclaimers.get(intent, []))
         if credit_decision:
             out.extend(t for t in self.credit_disclaimers if t not in out)
         return out
@@ -99,7 +107,8 @@ class CompliancePolicy:
     def _all_disclaimers(self) -> frozenset[str]:
         """Every disclaimer the policy can append (computed once, read on every request)."""
         return frozenset({*self.credit_disclaimers,
-                          *(t for ts in self.intent_disclaimers.values() for t in ts)})
+                          *(t for ts in self.intent_disclaimers.values() for t in ts),
+                          *(t for by in self.product_disclaimers.values() for ts in by.values() for t in ts)})
 
     def without_disclaimers(self, text: str) -> str:
         """An advisor reply as the model wrote it: the disclaimers ``with_disclaimers`` appended

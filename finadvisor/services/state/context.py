@@ -22,14 +22,33 @@ class TurnContext:
     acts: tuple[Mapping[str, Any], ...] = ()
     state: Mapping[str, str] = field(default_factory=dict)  # slot -> canonical value
     intent: str = ""  # the session's active intent before this turn
-    #: the task of the advisor's latest question in the session (``request(task=...)``), which
-    #: a read-back or an answer in between does not change
-    asked_task: str = ""
+    #: the acts of the advisor's last few replies (the last one included), the newest first
+    recent: tuple[Mapping[str, Any], ...] = ()
 
     @classmethod
     def build(cls, state: Mapping[str, str], acts: Sequence[Mapping[str, Any]] = (), intent: str = "",
-              asked_task: str = "") -> TurnContext:
-        return cls(tuple(acts), dict(state), intent, asked_task)
+              earlier: Sequence[Sequence[Mapping[str, Any]]] = ()) -> TurnContext:
+        """``earlier``: the acts of replies before the last one, oldest first."""
+        recent = tuple(a for reply in [*earlier, acts][::-1] for a in reply)
+        return cls(tuple(acts), dict(state), intent, recent)
+
+    @property
+    def asked_task(self) -> str:
+        """The task of the advisor's latest question (``request(task=...)``): a read-back or an
+        answer in between does not change it."""
+        return next((str(a["args"]["task"]) for a in self.recent if a.get("name") == "request"
+                     and (a.get("args") or {}).get("task")), "")
+
+    @property
+    def asked_before(self) -> tuple[str, ...]:
+        """The slots the advisor asked for in its recent replies, the latest first."""
+        return tuple(dict.fromkeys(str(a["args"]["slot"]) for a in self.recent
+                                   if a.get("name") == "request" and (a.get("args") or {}).get("slot")))
+
+    @property
+    def told_decision(self) -> bool:
+        """A credit outcome was told in the recent replies."""
+        return any(a.get("name") == "inform_decision" for a in self.recent)
 
     def _act(self, name: str) -> Mapping[str, str] | None:
         for a in self.acts:

@@ -27,6 +27,7 @@ none of them (a corrected figure is read as an answer about the held slots).
 from __future__ import annotations
 
 import dataclasses
+import datetime
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -76,7 +77,16 @@ _SAVING = re.compile(r"\b(?:sav\w*|put (?:away|aside)|set aside|rainy day|emerge
 #: Slots a bare "none" / "no" answers with 0 when the advisor asked for them.
 _COUNTED_BY_NO = frozenset({"monthly_debt", "dependents"})
 _BARE_NONE = re.compile(r"^\W*(?:none|nothing|zero|nil|nada|no|nope|nah|not any|no one|nobody|n/a)"
-                        r"(?:\s+(?:at all|whatsoever|thanks|thank you|sorry))?\W*$")
+                        r"(?:\W+(?:none|nothing|zero|no one|nobody|at all|whatsoever|thanks|thank you|sorry))*\W*$")
+#: A bare "why?" ("why not?", "how come?", "on what grounds?").
+_WHY = re.compile(r"^\W*(?:but\s+|so\s+|and\s+)?(?:why(?:\s+not|\s+is\s+that|\s+that)?|how come|on what (?:grounds|basis)|"
+                  r"what(?:'s| is) the reason)\W*$")
+#: A product named by its kind with "one" ("a personal one", "the car one").
+_KIND_ONE = re.compile(r"\b(?:a|the|that|this)\s+(personal|car|auto|home|house|mortgage|business|student|cash)\s+one\b"
+                       r"(?!\s*(?:thousand|hundred|million|grand|k\b|-?\d))")
+_KIND_PRODUCT = {"personal": "personal_loan", "car": "auto_loan", "auto": "auto_loan", "home": "mortgage",
+                 "house": "mortgage", "mortgage": "mortgage", "business": "personal_loan",
+                 "student": "personal_loan", "cash": "personal_loan"}
 #: "none at home any more", "nobody else to support": a count of none, said with more words.
 _LEADING_NONE = re.compile(r"^\W*(?:none|nobody|no one|noone|zero|nil)\b(?!\s+of\s+(?:your|the|that|this)\b)")
 _YEARS_OLD = re.compile(r"\s*-?\s*(?:years?|yrs?)\s*-?\s*old\b|\s*y/?o\b")
@@ -218,6 +228,9 @@ def interpret(
     elif frames.says_goodbye and intent in ("affirm", "thank", "out_of_scope"):
         intent, confidence = "goodbye", max(confidence, 0.6)
     bare = not rules and not numbers  # no value of any slot in the words
+    if bare and ctx.told_decision and _WHY.match(low) and intent != "request_human":
+        # "why?", "how come?" once an outcome was told: the reasons for it
+        intent, confidence = "ask_eligibility", max(confidence, 0.6)
     if (frames.asks_about_chart and (intent in ("out_of_scope", "affirm") or
                                      (intent == "inform" and bare))) or \
             (intent == "out_of_scope" and ctx.after_chart and frames.asks_what_it_shows):
@@ -243,10 +256,21 @@ def interpret(
     task = ctx.task(intent)
     loanish = intent not in _NOT_LOANS and task in (None, "loan")
     mentions = _rule_mentions(rules, frames, ctx, intent, loanish, source)
+    kind = _KIND_ONE.search(low)
+    if kind and loanish and not any(m.slot == "product" for m in mentions) and \
+            not frames.in_existing(kind.start(), kind.end()):
+        # "ok I'd like a personal one": the kind of loan just talked about
+        mentions.append(Mention("product", _KIND_PRODUCT[kind.group(1)], 0.85, kind.start(), kind.end(), source))
     if frames.risk and not any(m.slot == "risk_tolerance" for m in mentions) and (
             task == "investment" or ctx.requested == "risk_tolerance" or "risk" in low):
         mentions.append(Mention("risk_tolerance", frames.risk, 0.85, 0, len(text), source))
     keep = [i for i, n in enumerate(numbers) if not _counts_things(low, n) and not _pronoun_one(low, n)]
+    dated = [i for i in keep if _calendar_year(low, numbers[i])]
+    if dated:
+        # "a civil servant since 2010", "born in 1987": a year, never an amount; it dates the
+        # job or the birth
+        keep = [i for i in keep if i not in dated]
+        mentions += _from_years(low, [numbers[i] for i in dated], frames, ctx, source)
     priced = [i for i in keep if (c := frames.clause_at(numbers[i].start)) is not None and c.price and not c.debt]
     if priced and len(priced) < len(keep):
         # "the car costs 14,000 and I have 2,000 saved, so 12,000": prices and savings are not the loan.
@@ -272,6 +296,10 @@ def interpret(
     # "How much do you pay on other loans?" - "none": a bare no to a question about debts or
     # dependents is 0 of them.
     asked = ctx.request_slot
+    if asked not in _COUNTED_BY_NO and _BARE_NONE.match(low) and not ctx.clarifying:
+        # "nothing" to a question about age: the answer to the debts or dependents asked just
+        # before and passed over
+        asked = next((s for s in ctx.asked_before if s in _COUNTED_BY_NO and s not in ctx.state), asked)
     if asked in _COUNTED_BY_NO and not any(m.slot == asked for m in mentions) and (
             _BARE_NONE.match(low) or (_LEADING_NONE.match(low) and all(n.value == 0 for n in numbers))):
         candidates = [c for c in candidates if c.slot != asked]
@@ -291,6 +319,33 @@ def interpret(
         intent = "inform"
     mentions.sort(key=lambda m: (m.start, m.slot))
     return Interpretation(intent, confidence, mentions, candidates)
+
+
+_DATED = re.compile(r"\b(?:since|in|from|back in|started in|starting in|joined in|born in|born)\s*$")
+_BORN = re.compile(r"\bborn(?:\s+in)?\s*$")
+
+
+def _calendar_year(low: str, number: NumberSpan) -> bool:
+    """A calendar year said as a date ("since 2010", "born in 1987")."""
+    text = low[number.start:number.end]
+    return number.unit is None and len(text) == 4 and text.isdigit() and \
+        1930 <= int(text) <= datetime.date.today().year and _DATED.search(low, 0, number.start) is not None
+
+
+def _from_years(low: str, years: Sequence[NumberSpan], frames: Frames, ctx: TurnContext,
+                source: str) -> list[Mention]:
+    """The age of a birth year, and the years in work since a year the job started."""
+    now = datetime.date.today().year
+    out: list[Mention] = []
+    for n in years:
+        since = now - int(n.value)
+        clause = frames.clause_at(n.start)
+        if _BORN.search(low, 0, n.start) and 16 <= since <= 110:
+            out.append(Mention("age", str(since), 0.9, n.start, n.end, source))
+        elif (clause is not None and clause.work) or "employment_status" in frames.implied or \
+                ctx.requested in ("employment_status", "employment_years"):
+            out.append(Mention("employment_years", str(since), 0.85, n.start, n.end, source))
+    return out
 
 
 def _price_less_deposit(frames: Frames, priced: Sequence[NumberSpan], source: str,

@@ -35,7 +35,7 @@ journalist janitor labourer laborer lawyer lecturer librarian machinist manager 
 miner musician nanny nurse officer optician painter paramedic pharmacist photographer physician
 physiotherapist pilot plasterer plumber policeman policewoman porter postman producer professor
 programmer psychologist receptionist researcher roofer sailor salesman saleswoman scientist
-secretary soldier solicitor supervisor surgeon surveyor tailor teacher technician therapist
+secretary servant soldier solicitor supervisor surgeon surveyor tailor teacher technician therapist
 trader translator tutor vet waiter waitress welder writer warehouse operative paralegal
 cashier shopkeeper salesperson courier dispatcher cook dishwasher housekeeper caretaker
 """.split())

@@ -77,12 +77,16 @@ _DIGITS_RE = re.compile(
     # thousands grouped by commas ("12,000"), or by a space or an apostrophe as much of Europe
     # writes them ("12 000", "2 800 €", "12'000")
     r"(?<![\w.,])(\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d{1,3}(?:[ '\u00a0\u202f]\d{3}(?!\d))+(?:[.,]\d{1,2}(?!\d))?|"
+    # ... or by points ("3.200 euros", "1.250.000"), cents after a comma
+    r"[1-9]\d{0,2}(?:\.\d{3})+(?![\d.])(?:,\d{1,2}(?!\d))?|"
     r"\d+(?:\.\d+)?)"
     r"(?:(k|mn|mil|m|bn|b)(?![\w])|\s+(thousand|million|billion|grand)(?![\w]))?",
     re.IGNORECASE,
 )
 #: A space or an apostrophe grouping thousands ("12 000", "12'000").
 _GROUP_SEP_RE = re.compile(r"[ '\u00a0\u202f]")
+#: Thousands grouped by points ("3.200", "1.250.000,50"): three digits after every point.
+_DOT_GROUPS_RE = re.compile(r"[1-9]\d{0,2}(?:\.\d{3})+(?:,\d{1,2})?")
 #: "a year", "a month" as a duration (the article is the number).
 _A_UNIT_RE = re.compile(r"\ba(?=\s*(?:years?|months?)\b)")
 _BREAK_RE = re.compile(r"(?<!\d)[.,;!?]|[.,;!?](?!\d)")  # not a separator inside a number
@@ -127,7 +131,9 @@ class NumberSpan:
 
 
 def _parse_digits(number: str, mult: str | None) -> Decimal:
-    if _GROUP_SEP_RE.search(number):  # "12 000", "2 800,50": the cents may follow a comma
+    if _DOT_GROUPS_RE.fullmatch(number):  # "3.200", "1.250.000,50"
+        value = Decimal(number.replace(".", "").replace(",", "."))
+    elif _GROUP_SEP_RE.search(number):  # "12 000", "2 800,50": the cents may follow a comma
         value = Decimal(_GROUP_SEP_RE.sub("", number).replace(",", "."))
     else:
         value = Decimal(number.replace(",", ""))

@@ -85,20 +85,17 @@ class HeldFact:
     end: int = 0
 
 
-#: Earlier replies read before a turn is understood: the last one's acts, and the task of the
-#: latest question among them (a read-back or an answer in between keeps the task).
+#: Earlier replies read before a turn is understood: the last one's acts; the task and the
+#: slots of the latest questions among them, and whether an outcome was told.
 CONTEXT_TURNS = 3
 
 
 def context_of(snapshot: SessionSnapshot) -> TurnContext:
-    """The context of the next turn: the state's values, the last reply's acts and the task
-    of the advisor's latest question (``request(task=...)``) in the replies read."""
+    """The context of the next turn: the state's values, the last reply's acts and those of
+    the replies before it that were read."""
     acts = snapshot.history[-1].acts if snapshot.history else []
-    asked_task = next((str(a["args"]["task"]) for entry in reversed(snapshot.history)
-                       for a in entry.acts if a.get("name") == "request"
-                       and (a.get("args") or {}).get("task")), "")
     return TurnContext.build({k: r.value for k, r in snapshot.state.slots.items()}, acts,
-                             snapshot.state.active_intent, asked_task)
+                             snapshot.state.active_intent, [h.acts for h in snapshot.history[:-1]])
 
 
 def held_facts(facts: Sequence[FactInput], mentions: Sequence[Mention],

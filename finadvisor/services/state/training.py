@@ -68,11 +68,8 @@ def evaluate_dialogues(model: Understanding, dialogues: Iterable[dict[str, Any]]
                 replies.append(acts)
                 continue
             source = _source(turn)
-            # as the tracker reads it (``context_of``): the task of the latest question
-            asked_task = next((str(a["args"]["task"]) for reply in reversed(replies[-CONTEXT_TURNS:])
-                               for a in reply if a.get("name") == "request"
-                               and (a.get("args") or {}).get("task")), "")
-            context = TurnContext.build(slot_values(state), acts, active, asked_task)
+            # as the tracker reads it (``context_of``): the last replies
+            context = TurnContext.build(slot_values(state), acts, active, replies[-CONTEXT_TURNS:-1])
             result = model.understand(turn["text"], source, context)
             active = result.intent
             n += 1
