@@ -64,6 +64,12 @@ PLAUSIBLE: dict[str, tuple[float, float]] = {
 }
 
 
+#: A question asked this many times and still unanswered (passed over, declined) is not asked
+#: again: the customer has chosen not to answer it, and the credit assessment names what it
+#: still needs.
+MAX_ASKS = 3
+
+
 @dataclass(frozen=True)
 class DialogueConfig:
     task_slots: Mapping[str, tuple[str, ...]] = field(default_factory=lambda: dict(TASK_SLOTS))
@@ -71,6 +77,7 @@ class DialogueConfig:
     rates: Mapping[str, str] = field(default_factory=lambda: dict(PUBLISHED_RATES))
     low_transcript_confidence: float = LOW_TRANSCRIPT_CONFIDENCE
     plausible: Mapping[str, tuple[float, float]] = field(default_factory=lambda: dict(PLAUSIBLE))
+    max_asks: int = MAX_ASKS
 
     def applies(self, slot: str, state: Mapping[str, str]) -> bool:
         """Whether ``slot`` is asked in this state (some slots only make sense for some answers)."""

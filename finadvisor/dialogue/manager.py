@@ -27,7 +27,10 @@ The rules, in order (``decide``):
    for; a slot the state holds is never asked for. When the customer gave a value for it that
    the advisor was unsure of and asked about (``clarify``), and moved on to other things
    without an answer, that value is read back once more rather than asked for afresh (what the
-   customer said is not asked again as if never said). A completed non-credit task is
+   customer said is not asked again as if never said). A question declined ("I'd rather not
+   say") is passed over like one answered with something else, and one asked ``max_asks``
+   times (config) is not asked again: the task goes on without it (for a loan, the credit
+   assessment names it among what it needs). A completed non-credit task is
    summarised (``confirm``) and, once agreed or asked, offered (an agreement after a side
    question, with the summary still true and nothing offered yet, counts).
 """
@@ -243,20 +246,25 @@ class DialogueManager:
         return None
 
     @staticmethod
-    def _next_slot(missing: Sequence[str], turn: Turn, last_acts: Sequence[Act]) -> str:
+    def _times_requested(previous_acts: Sequence[Sequence[Act]]) -> dict[str, int]:
+        times: dict[str, int] = {}
+        for acts in previous_acts:
+            for a in acts:
+                if a.name == "request":
+                    times[a.get("slot")] = times.get(a.get("slot"), 0) + 1
+        return times
+
+    def _next_slot(self, missing: Sequence[str], turn: Turn, last_acts: Sequence[Act]) -> str:
         """The first missing slot, in the bank's order. When the customer answered the last
         question with something else, another slot: the one asked least often so far (then the
         bank's order), so a question the customer passes over comes back once the others were
         asked, not every other turn. A side question (nothing filled) gets the same question
-        again."""
-        if not turn.changed_slots:
+        again; a refusal ("I'd rather not say", intent ``deny``) is passed over like an answer
+        about something else."""
+        if not turn.changed_slots and turn.intent != "deny":
             return missing[0]
         asked_last = {a.get("slot") for a in last_acts if a.name in ("request", "clarify")}
-        times: dict[str, int] = {}
-        for acts in turn.previous_acts:
-            for a in acts:
-                if a.name == "request":
-                    times[a.get("slot")] = times.get(a.get("slot"), 0) + 1
+        times = self._times_requested(turn.previous_acts)
         pool = [s for s in missing if s not in asked_last] or list(missing)
         return min(pool, key=lambda s: (times.get(s, 0), missing.index(s)))
 
@@ -295,7 +303,9 @@ class DialogueManager:
 
         slots = self._slots(turn)
         task = self.task(turn)
-        missing = self.config.missing(task, slots)
+        asked = self._times_requested(turn.previous_acts)
+        # a question asked ``max_asks`` times and still open is left: the customer chose not to answer
+        missing = [s for s in self.config.missing(task, slots) if asked.get(s, 0) < self.config.max_asks]
         complete = task is not None and not missing
         last_acts = list(turn.previous_acts[-1]) if turn.previous_acts else []
         after_summary = any(a.name == "confirm" for a in last_acts)

@@ -329,3 +329,17 @@ def test_an_agreement_after_a_side_question_on_an_agreed_summary_gets_the_offer(
     offered = DM.decide(Turn(intent="affirm", slots=savings,
                              previous_acts=[[summary], rate, [act("offer", product="savings_account")]]))
     assert "offer" not in names(offered)
+
+
+def test_a_declined_question_is_passed_over_and_one_asked_three_times_is_left() -> None:
+    slots = {k: v for k, v in LOAN.items() if k not in ("age", "dependents")}
+    asked_age = [[act("request", slot="age", task="loan")]]
+    acts = DM.decide(Turn(intent="deny", slots=slots, previous_acts=asked_age))
+    assert requested(acts) == ["dependents"]  # not the age again at once
+    thrice = [[act("request", slot="age", task="loan")]] * 3
+    after = DM.decide(Turn(intent="inform", slots=slots, changed_slots=["housing"], previous_acts=thrice))
+    assert requested(after) == ["dependents"]
+    # with everything else known, the application goes on without the age
+    done = {k: v for k, v in LOAN.items() if k != "age"}
+    final = DM.decide(Turn(intent="deny", slots=done, previous_acts=thrice))
+    assert "age" not in requested(final) and "confirm" in names(final)

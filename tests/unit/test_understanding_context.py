@@ -458,3 +458,28 @@ def test_why_after_an_outcome_asks_for_its_reasons(nlu: Understanding) -> None:
     ctx = TurnContext.build({"product": "personal_loan"}, [{"name": "ack", "args": {}}], "affirm", earlier=[told])
     assert nlu.understand("how come?", context=ctx).intent == "ask_eligibility"
     assert nlu.understand("how come?", context=asked("age", product="personal_loan")).intent != "ask_eligibility"
+
+
+# -- corrections by size, "one" as a pronoun, refusals, monthly figures asked as a loan ---------------
+def test_a_correction_with_no_slot_named_goes_to_the_value_of_its_size(nlu: Understanding) -> None:
+    ctx = asked("age", product="personal_loan", loan_amount="15000", monthly_income="3100")
+    assert got(nlu.understand("sorry, it's slightly more, around 3,300", context=ctx)) == {"monthly_income": "3300"}
+    # a clause that says what it is wins over the size
+    assert got(nlu.understand("actually I'd like to borrow 3,300 instead", context=ctx)) == {"loan_amount": "3300"}
+
+
+@pytest.mark.parametrize("text", ["yes I'd like one", "I'll take one"])
+def test_one_after_wanting_is_a_pronoun(nlu: Understanding, text: str) -> None:
+    assert "dependents" not in got(nlu.understand(text, context=asked("monthly_income", product="credit_card")))
+
+
+def test_a_figure_per_month_asked_as_the_loan_amount_is_no_loan_amount(nlu: Understanding) -> None:
+    result = nlu.understand("well I earn 3900 a month", context=asked("loan_amount", product="mortgage"))
+    assert "loan_amount" not in got(result)
+
+
+@pytest.mark.parametrize("text", ["I'd prefer not to say", "don't want to tell you that", "skip that one please",
+                                  "none of your business"])
+def test_declining_to_answer_is_a_refusal_not_a_value(nlu: Understanding, text: str) -> None:
+    result = nlu.understand(text, context=asked("monthly_debt", product="personal_loan"))
+    assert result.intent == "deny" and got(result) == {} and not result.candidates

@@ -39,7 +39,7 @@ from finadvisor.dialogue.config import PRODUCT_TASK, TASK_SLOTS
 from finadvisor.ontology import AMOUNT_SLOTS as ONTOLOGY_AMOUNT_SLOTS
 from finadvisor.ontology import CATALOGUE, CATALOGUE_DEFAULT, format_amount
 from finadvisor.services.state.context import EMPTY_CONTEXT, TurnContext
-from finadvisor.services.state.meaning import DEPOSIT, Frames, names_debt, read_frames, slot_prior
+from finadvisor.services.state.meaning import DEPOSIT, Clause, Frames, names_debt, read_frames, slot_prior
 from finadvisor.services.state.normalize import NumberSpan, fold, normalize_number_for_slot
 
 NONE_LABEL = "none"
@@ -167,14 +167,44 @@ def _kind(slot: str) -> str:
 #: Asking for a mortgage, not naming one that is running ("want to remortgage", "need a new mortgage").
 _REMORTGAGE = re.compile(r"\bre-?mortgag\w*|\b(?:want|need|looking for|apply|get|take out|switch|move)\b")
 _RESTATE = re.compile(r"\b(?:borrow|lend me|loan of|invest|put in)\b")
+_WANT_ONE = re.compile(r"\b(?:want|need|like|take|get|have|apply for|open|go for|fancy|that|this|which|another)\s*$")
 _PRONOUN_FOLLOW = re.compile(r"\s*(?:$|[,.!?;]|(?:then|too|of|please|as|for|more|now|and|or|with|instead)\b)")
 
 
 def _pronoun_one(low: str, number: NumberSpan) -> bool:
-    """A spelled "one" in a sentence ("I'd like one then") is a pronoun, not a value; alone
-    or with a unit ("one", "one year") it is the number."""
-    return number.words and number.value == 1 and number.unit is None and not _is_fragment(low, number) \
-        and _PRONOUN_FOLLOW.match(low, number.end) is not None
+    """A spelled "one" in a sentence ("I'd like one then", "I want one") is a pronoun, not a
+    value; alone or with a unit ("one", "one year") it is the number."""
+    if not (number.words and number.value == 1 and number.unit is None):
+        return False
+    if _WANT_ONE.search(low, 0, number.start) and _PRONOUN_FOLLOW.match(low, number.end):
+        return True
+    return not _is_fragment(low, number) and _PRONOUN_FOLLOW.match(low, number.end) is not None
+
+
+def _frameless(clause: Clause | None) -> bool:
+    """A clause that says nothing of what its figure is ("more like 2,400")."""
+    return clause is None or not (clause.debt or clause.income or clause.request or clause.price
+                                  or clause.work or clause.invest)
+
+
+def _nearest(number: NumberSpan, values: Mapping[str, str]) -> str | None:
+    """The slot whose value is of the number's size (within half again, and the others at least
+    twice as far off), or None."""
+    import math
+
+    v = float(number.value)
+    gaps = []
+    for slot, old in values.items():
+        try:
+            gaps.append((abs(math.log(v / float(old))), slot))
+        except (ValueError, ZeroDivisionError):
+            continue
+    gaps.sort()
+    if not gaps or gaps[0][0] > math.log(1.5):
+        return None
+    if len(gaps) > 1 and gaps[1][0] < 2 * gaps[0][0] + math.log(1.5):
+        return None
+    return gaps[0][1]
 
 
 def _counts_things(low: str, number: NumberSpan) -> bool:
@@ -227,7 +257,14 @@ def interpret(
         intent, confidence = "ask_eligibility", max(confidence, 0.6)
     elif frames.says_goodbye and intent in ("affirm", "thank", "out_of_scope"):
         intent, confidence = "goodbye", max(confidence, 0.6)
+    if frames.declined_spans:
+        # words inside a refusal name no value ("none of your business" is no business loan)
+        rules = [r for r in rules if not any(s <= r.start and r.end <= e for s, e in frames.declined_spans)]
     bare = not rules and not numbers  # no value of any slot in the words
+    valueless = not rules and all(_pronoun_one(low, n) for n in numbers)
+    if valueless and frames.declined_spans and ctx.requested and intent not in ("request_human", "goodbye"):
+        # "I'd rather not say": a refusal of the question asked (the advisor moves on)
+        intent, confidence = "deny", max(confidence, 0.6)
     if bare and ctx.told_decision and _WHY.match(low) and intent != "request_human":
         # "why?", "how come?" once an outcome was told: the reasons for it
         intent, confidence = "ask_eligibility", max(confidence, 0.6)
@@ -499,16 +536,21 @@ def _number_mentions(low: str, numbers: Sequence[NumberSpan], probs: np.ndarray 
             model_slot = "monthly_income" if model_best == YEARLY_INCOME_LABEL else model_best
             agrees = model_slot == NONE_LABEL or _kind(model_slot) == _kind(answer) or float(p.max()) < 0.9
             if label is not None and agrees and _fits(answer, n) and \
-                    not (answer == "monthly_income" and _YEARLY.search(low)):
+                    not (answer == "monthly_income" and _YEARLY.search(low)) and \
+                    not (answer == "loan_amount" and _PER_MONTH_AFTER.match(low, n.unit_end)):
                 q[:] = 0.0  # "three years", "50 grand" after being asked: the asked slot
                 q[index[label]] = 1.0
         if frames.revision and len(numbers) == 1:
             best = labels[int(q.argmax())]
             best_slot = "monthly_income" if best == YEARLY_INCOME_LABEL else best
-            if best_slot not in ctx.state and best_slot != NONE_LABEL:
-                same = [s for s in ctx.state if s in index and _kind(s) == _kind(best_slot) and _fits(s, n)]
-                if len(same) == 1:
-                    q[index[same[0]]] = q.max() * 2  # "actually make it 10 years": the value said before
+            same = [s for s in ctx.state if s in index and _kind(s) == _kind(best_slot) and _fits(s, n)] \
+                if best_slot != NONE_LABEL else []
+            if best_slot not in ctx.state and len(same) == 1:
+                q[index[same[0]]] = q.max() * 2  # "actually make it 10 years": the value said before
+            elif len(same) > 1 and _kind(best_slot) == "amount" and _frameless(frames.clause_at(n.start)) \
+                    and (near := _nearest(n, {s: ctx.state[s] for s in same})):
+                # "actually it's a bit lower, more like 2,400": the value of its size said before
+                q[index[near]] = q.max() * 2
         total = float(q.sum())
         scored.append(q / total if total > 0 else p)
     # Several repayments named in one turn ("300 for the car loan and 50 on a catalogue") are one

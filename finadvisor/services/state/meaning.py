@@ -221,6 +221,7 @@ _ELIGIBILITY = re.compile(
     r"\bis (?:that|it) (?:possible|likely|doable|ok|okay)\b|\bchances\b|\bget (?:it|the loan|the mortgage|approved)\b|"
     # asking for the outcome itself ("what's the decision?", "so what's the verdict then")
     r"\bwhat(?:'s| is| was|s)? (?:the|my|your) (?:[a-z]+ )?(?:decision|outcome|result|answer)\b|"
+    r"\bwhat happens (?:now|next)\b|\bwhat(?:'s| is| are)? (?:the )?next steps?\b|"
     r"^\W*(?:so|and|ok|okay)?\W*(?:the |your |my )?(?:decision|verdict|outcome)\W*$|"
     # "will you lend to me?", "would you give me the loan?"
     r"\b(?:will|would|could|can) you (?:lend|loan|give|offer) (?:it |that |the money |the loan )?(?:to )?(?:me|us)\b|"
@@ -267,6 +268,12 @@ _RECOMMEND = re.compile(
     r"\bwhat are (?:my|our) options\b|\bwhich (?:one|option|fund|account) (?:would you|should (?:i|we))\b|"
     r"\b(?:what|which) do you (?:suggest|recommend)\b|"
     r"\b(?:what|which)\b(?:\s+[a-z']+){0,3}\s+(?:would|do|should|could|can|might) you (?:suggest|recommend|advise)\b")
+#: Declining to answer ("I'd rather not say", "prefer not to share that", "skip that one").
+_DECLINE = re.compile(
+    r"\b(?:(?:i'd|i would|id)\s+)?(?:rather|prefer)\s+not\b|\b(?:don't|dont|do not)\s+(?:want|wish|like)\s+to\s+"
+    r"(?:say|tell|share|give|answer|disclose)\b|\bnot\s+(?:telling|saying|sharing|comfortable\s+(?:saying|sharing|telling|giving))\b|"
+    r"\bnone of your business\b|\bskip (?:that|this|it)\b|\bpass on (?:that|this)\b|\b(?:won't|wont|will not) (?:say|tell)\b|"
+    r"\bno comment\b")
 _ASKS = re.compile(r"^\W*(?:why|what|whats|what's|how|is|are|does|did|do|can you|could you|explain)\b|\?")
 
 #: Purposes people name without the lexicon's phrases (general knowledge of what a thing is).
@@ -346,6 +353,8 @@ class Frames:
     asks_about_chart: bool = False
     #: asks the advisor for a recommendation ("what would you suggest?")
     asks_recommendation: bool = False
+    #: spans declining to answer ("I'd rather not say", "none of your business")
+    declined_spans: list[tuple[int, int]] = field(default_factory=list)
     #: a question in words that fit what a chart shows ("why did it fall?", "what does that
     #: mean?"): about the chart when one was just read
     asks_what_it_shows: bool = False
@@ -506,6 +515,7 @@ def read_frames(low: str) -> Frames:
     f.asks_about_chart = bool(_CHART_PART.search(low)) and (asks or moves)
     f.asks_what_it_shows = asks and moves
     f.asks_recommendation = bool(_RECOMMEND.search(low))
+    f.declined_spans = [m.span() for m in _DECLINE.finditer(low)]
     f.asks_how_much = bool(_HOW_MUCH_BORROW.search(low))
     f.wants_to_invest = bool(_INVEST_REQUEST.search(low)) and not _LOAN_WORDS.search(low)
     f.revision = bool(_REVISE.search(low)) or any(
