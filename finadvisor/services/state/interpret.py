@@ -36,16 +36,38 @@ from typing import Any
 import numpy as np
 
 from finadvisor.dialogue.config import PRODUCT_TASK, TASK_SLOTS
-from finadvisor.ontology import AMOUNT_SLOTS as ONTOLOGY_AMOUNT_SLOTS
 from finadvisor.ontology import CATALOGUE, CATALOGUE_DEFAULT, format_amount
 from finadvisor.services.state.context import EMPTY_CONTEXT, TurnContext
-from finadvisor.services.state.meaning import DEPOSIT, Clause, Frames, names_debt, read_frames, slot_prior
+from finadvisor.services.state.figures import (
+    BORN,
+    DURATION_SLOTS,
+    IM_AFTER,
+    IM_BEFORE,
+    MONEY_AFTER,
+    MONEY_BEFORE,
+    PER_MONTH_AFTER,
+    YEARLY,
+    YEARS_OLD,
+    calendar_year,
+    counts_things,
+    fits,
+    frameless,
+    is_fragment,
+    kind,
+    nearest,
+    pronoun_one,
+)
+from finadvisor.services.state.meaning import (
+    DEPOSIT,
+    Frames,
+    names_debt,
+    read_frames,
+    slot_prior,
+)
 from finadvisor.services.state.normalize import NumberSpan, fold, normalize_number_for_slot
 
 NONE_LABEL = "none"
 YEARLY_INCOME_LABEL = "monthly_income_yearly"
-DURATION_SLOTS = frozenset({"loan_term_months", "employment_years", "investment_horizon_years"})
-AMOUNT_SLOTS = frozenset(ONTOLOGY_AMOUNT_SLOTS)
 LOAN_PRODUCTS = frozenset(p for p, task in PRODUCT_TASK.items() if task == "loan")
 #: Confidence of a product inferred from the purpose (lower than anything the customer said).
 INFERRED_CONFIDENCE = 0.6
@@ -59,13 +81,8 @@ WRITE_THRESHOLD = 0.5
 #: Intents that carry no facts of their own: with facts in the turn, it is an inform.
 _CHATTER = frozenset({"affirm", "deny", "out_of_scope", "greet", "thank", "goodbye"})
 _NOT_LOANS = frozenset({"ask_savings_advice", "ask_investment_advice", "ask_about_chart", "goodbye", "thank"})
-#: Nouns a small number counts without being a slot ("one loan", "my three credit cards").
-_THINGS = re.compile(r"\s*of\s+(?:your|the|them|my|our|those|these|you|us)\b|\s*(?:of\s+(?:my|the|them)\s+)?(?:[a-z]+\s+)?(?:loans?|cards?|credit cards?|jobs?|cars?|houses?|"
-                     r"accounts?|payments?|debts?|times?|people|persons?|banks?|lenders?|companies|things|"
-                     r"bedrooms?|bed|rooms?|weeks?|days?|hours?|credit)\b")
 _SWITCH = re.compile(r"\b(?:instead|switch|rather|prefer|change|actually|apply|borrow|want|need|would like|"
                      r"i'd like|looking for|interested in|take out|get a|get an)\b")
-_WORD = re.compile(r"[a-z]+(?:'[a-z]+)?")
 #: A product named as something the customer has ("I also have a credit card").
 _POSSESSED = re.compile(r"\b(?:have|has|had|got|already|existing|current|my|our|pay|paying)\b")
 _INVESTING = re.compile(r"\b(?:invest\w*|stocks?|shares|funds?|portfolio|etfs?|bonds|horizon)\b")
@@ -89,19 +106,10 @@ _KIND_PRODUCT = {"personal": "personal_loan", "car": "auto_loan", "auto": "auto_
                  "student": "personal_loan", "cash": "personal_loan"}
 #: "none at home any more", "nobody else to support": a count of none, said with more words.
 _LEADING_NONE = re.compile(r"^\W*(?:none|nobody|no one|noone|zero|nil)\b(?!\s+of\s+(?:your|the|that|this)\b)")
-_YEARS_OLD = re.compile(r"\s*-?\s*(?:years?|yrs?)\s*-?\s*old\b|\s*y/?o\b")
-#: "I'm 52", "i am now 41": a person's own number with nothing after it is their age, whatever
-#: the advisor asked ("im 52" answering a question about debts is no debt of 52).
-_IM_BEFORE = re.compile(r"\b(?:i'm|im|i am)\s+(?:now\s+|just\s+|nearly\s+|almost\s+|turning\s+)?$")
-_IM_AFTER = re.compile(r"\s*(?:$|[,.;!?)]|(?:and|but|so|now|already|this|next|soon)\b)")
 #: Slots that belong to one task (another task's amount or duration is unlikely).
 _TASK_BOUND = frozenset({"loan_amount", "investment_amount", "loan_term_months", "investment_horizon_years"})
 _LOANS = re.compile(r"\b(?:loan|borrow|lend|mortgage|credit|debt|repay)\w*")
 _PURPOSE_FRAME = re.compile(r"\b(?:it's for|it is for|its for|for (?:a|an|the|my|our|some)|to (?:pay|fix|buy|cover|fund|do|get))\b")
-#: Words a short answer may carry around its value ("about 16k", "3 years please").
-_FILLER = frozenset("""no nope nah yes yep about around roughly approx approximately maybe perhaps like say its it's it is i
-think guess would be probably just only over for in the a an of ok okay yes yeah please pls thanks
-um uh er well so and that make let's lets hmm""".split())
 
 
 @dataclass(frozen=True)
@@ -116,8 +124,6 @@ class Mention:
     source: str = "text"
 
 
-
-
 @dataclass
 class Interpretation:
     intent: str
@@ -126,102 +132,15 @@ class Interpretation:
     candidates: list[Mention]
 
 
-def _fits(slot: str, number: NumberSpan) -> bool:
-    """Whether a number can be a value of the slot at all (a duration needs no unit or a time unit)."""
-    v = float(number.value)
-    if slot in DURATION_SLOTS:
-        return v <= 600 and (number.unit is not None or v <= 480)
-    if slot == "age":
-        return number.unit in (None, "year") and 16 <= v <= 110
-    if slot == "dependents":
-        return number.unit is None and v <= 15
-    if slot in AMOUNT_SLOTS:
-        # nothing is lent or invested at 0; a debt or an income may be 0
-        zero_ok = slot not in ("loan_amount", "investment_amount")
-        return number.unit is None and (v >= 20 or number.shorthand or (v == 0 and zero_ok))
-    return True
-
-
-#: A rate per month right after a figure ("300 each month", "450 a month"): an amount of money.
-_PER_MONTH_AFTER = re.compile(r"\s*(?:(?:a|per|each|every)\s+month\b|monthly\b|/\s*(?:month|mo|m)\b|pm\b|p/m\b)")
-#: A currency sign or name around a figure ("£90", "90 pounds"): money, not a count or duration.
-_MONEY_BEFORE = re.compile(r"[$€£¥]\s*$|\b(?:usd|eur|gbp|cny)\s*$")
-_MONEY_AFTER = re.compile(r"\s*(?:pounds?|quid|euros?|dollars?|bucks|usd|eur|gbp|yuan|rmb)\b")
-_YEARLY = re.compile(r"\b(?:a year|per year|yearly|annual|annually|per annum|p\.a)\b")
-
-
 def implies_investment(intent: str, low: str) -> bool:
     """Whether a turn asks to invest in so many words (its product is then ``investment``)."""
     return intent in ("ask_investment_advice", "inform") and bool(_INVESTING.search(low)) \
         and not _LOANS.search(low)
 
 
-def _kind(slot: str) -> str:
-    if slot in DURATION_SLOTS:
-        return "duration"
-    if slot in AMOUNT_SLOTS:
-        return "amount"
-    return slot
-
-
 #: Asking for a mortgage, not naming one that is running ("want to remortgage", "need a new mortgage").
 _REMORTGAGE = re.compile(r"\bre-?mortgag\w*|\b(?:want|need|looking for|apply|get|take out|switch|move)\b")
 _RESTATE = re.compile(r"\b(?:borrow|lend me|loan of|invest|put in)\b")
-_WANT_ONE = re.compile(r"\b(?:want|need|like|take|get|have|apply for|open|go for|fancy|that|this|which|another)\s*$")
-_PRONOUN_FOLLOW = re.compile(r"\s*(?:$|[,.!?;]|(?:then|too|of|please|as|for|more|now|and|or|with|instead)\b)")
-
-
-def _pronoun_one(low: str, number: NumberSpan) -> bool:
-    """A spelled "one" in a sentence ("I'd like one then", "I want one") is a pronoun, not a
-    value; alone or with a unit ("one", "one year") it is the number."""
-    if not (number.words and number.value == 1 and number.unit is None):
-        return False
-    if _WANT_ONE.search(low, 0, number.start) and _PRONOUN_FOLLOW.match(low, number.end):
-        return True
-    return not _is_fragment(low, number) and _PRONOUN_FOLLOW.match(low, number.end) is not None
-
-
-def _frameless(clause: Clause | None) -> bool:
-    """A clause that says nothing of what its figure is ("more like 2,400")."""
-    return clause is None or not (clause.debt or clause.income or clause.request or clause.price
-                                  or clause.work or clause.invest)
-
-
-def _nearest(number: NumberSpan, values: Mapping[str, str]) -> str | None:
-    """The slot whose value is of the number's size (within half again, and the others at least
-    twice as far off), or None."""
-    import math
-
-    v = float(number.value)
-    gaps = []
-    for slot, old in values.items():
-        try:
-            gaps.append((abs(math.log(v / float(old))), slot))
-        except (ValueError, ZeroDivisionError):
-            continue
-    gaps.sort()
-    if not gaps or gaps[0][0] > math.log(1.5):
-        return None
-    if len(gaps) > 1 and gaps[1][0] < 2 * gaps[0][0] + math.log(1.5):
-        return None
-    return gaps[0][1]
-
-
-def _counts_things(low: str, number: NumberSpan) -> bool:
-    """A small count of things ("one loan", "4 credit cards"), not a slot's value."""
-    if number.unit is not None or number.shorthand or number.value > 20:
-        return False
-    m = _THINGS.match(low, number.end)
-    return m is not None and not re.match(r"\s*(?:kids?|children|child|sons?|daughters?|boys|girls|dependents?|dependants?)",
-                                          low[number.end:])
-
-
-def _is_fragment(low: str, number: NumberSpan | None) -> bool:
-    """A short answer: the value and a few filler words ("about 16k", "three years please")."""
-    rest = low if number is None else low[:number.start] + " " + low[number.unit_end:]
-    words = [w for w in _WORD.findall(rest) if w not in _FILLER]
-    return len(words) <= 1
-
 
 def interpret(
     text: str,
@@ -261,7 +180,7 @@ def interpret(
         # words inside a refusal name no value ("none of your business" is no business loan)
         rules = [r for r in rules if not any(s <= r.start and r.end <= e for s, e in frames.declined_spans)]
     bare = not rules and not numbers  # no value of any slot in the words
-    valueless = not rules and all(_pronoun_one(low, n) for n in numbers)
+    valueless = not rules and all(pronoun_one(low, n) for n in numbers)
     if valueless and frames.declined_spans and ctx.requested and intent not in ("request_human", "goodbye"):
         # "I'd rather not say": a refusal of the question asked (the advisor moves on)
         intent, confidence = "deny", max(confidence, 0.6)
@@ -301,8 +220,8 @@ def interpret(
     if frames.risk and not any(m.slot == "risk_tolerance" for m in mentions) and (
             task == "investment" or ctx.requested == "risk_tolerance" or "risk" in low):
         mentions.append(Mention("risk_tolerance", frames.risk, 0.85, 0, len(text), source))
-    keep = [i for i, n in enumerate(numbers) if not _counts_things(low, n) and not _pronoun_one(low, n)]
-    dated = [i for i in keep if _calendar_year(low, numbers[i])]
+    keep = [i for i, n in enumerate(numbers) if not counts_things(low, n) and not pronoun_one(low, n)]
+    dated = [i for i in keep if calendar_year(low, numbers[i])]
     if dated:
         # "a civil servant since 2010", "born in 1987": a year, never an amount; it dates the
         # job or the birth
@@ -358,17 +277,6 @@ def interpret(
     return Interpretation(intent, confidence, mentions, candidates)
 
 
-_DATED = re.compile(r"\b(?:since|in|from|back in|started in|starting in|joined in|born in|born)\s*$")
-_BORN = re.compile(r"\bborn(?:\s+in)?\s*$")
-
-
-def _calendar_year(low: str, number: NumberSpan) -> bool:
-    """A calendar year said as a date ("since 2010", "born in 1987")."""
-    text = low[number.start:number.end]
-    return number.unit is None and len(text) == 4 and text.isdigit() and \
-        1930 <= int(text) <= datetime.date.today().year and _DATED.search(low, 0, number.start) is not None
-
-
 def _from_years(low: str, years: Sequence[NumberSpan], frames: Frames, ctx: TurnContext,
                 source: str) -> list[Mention]:
     """The age of a birth year, and the years in work since a year the job started."""
@@ -377,7 +285,7 @@ def _from_years(low: str, years: Sequence[NumberSpan], frames: Frames, ctx: Turn
     for n in years:
         since = now - int(n.value)
         clause = frames.clause_at(n.start)
-        if _BORN.search(low, 0, n.start) and 16 <= since <= 110:
+        if BORN.search(low, 0, n.start) and 16 <= since <= 110:
             out.append(Mention("age", str(since), 0.9, n.start, n.end, source))
         elif (clause is not None and clause.work) or "employment_status" in frames.implied or \
                 ctx.requested in ("employment_status", "employment_years"):
@@ -505,50 +413,50 @@ def _number_mentions(low: str, numbers: Sequence[NumberSpan], probs: np.ndarray 
             slot = "monthly_income" if label == YEARLY_INCOME_LABEL else label
             if slot == NONE_LABEL:
                 continue
-            if not _fits(slot, n):
+            if not fits(slot, n):
                 q[k] *= 0.05
                 continue
             if (slot == requested and not frames.revision) or slot in confirming:
-                q[k] *= 8.0 if _is_fragment(low, n) else 3.0
+                q[k] *= 8.0 if is_fragment(low, n) else 3.0
             elif slot == expected:
-                q[k] *= 4.0 if _is_fragment(low, n) else 2.0
+                q[k] *= 4.0 if is_fragment(low, n) else 2.0
             elif slot in ctx.state:
                 q[k] *= 3.0 if correcting else 0.4
             elif task_slots and slot in _TASK_BOUND and slot not in task_slots:
                 q[k] *= 0.2  # a loan amount in an investment conversation is unlikely
-        if _PER_MONTH_AFTER.match(low, n.unit_end) or _MONEY_BEFORE.search(low, 0, n.start) or \
-                (n.unit is None and _MONEY_AFTER.match(low, n.end)):
+        if PER_MONTH_AFTER.match(low, n.unit_end) or MONEY_BEFORE.search(low, 0, n.start) or \
+                (n.unit is None and MONEY_AFTER.match(low, n.end)):
             for slot in (*DURATION_SLOTS, "age", "dependents"):  # "300 each month", "£90" is money
                 if slot in index:
                     q[index[slot]] *= 0.05
-            if _PER_MONTH_AFTER.match(low, n.unit_end) and "loan_amount" in index:
+            if PER_MONTH_AFTER.match(low, n.unit_end) and "loan_amount" in index:
                 q[index["loan_amount"]] *= 0.05  # a loan is no amount per month ("a car loan 250/m")
-        own_age = "age" in index and _fits("age", n) and n.unit is None and not n.shorthand and \
-            _IM_BEFORE.search(low, 0, n.start) is not None and _IM_AFTER.match(low, n.end) is not None
-        if (_YEARS_OLD.match(low, n.end) or own_age) and "age" in index:
+        own_age = "age" in index and fits("age", n) and n.unit is None and not n.shorthand and \
+            IM_BEFORE.search(low, 0, n.start) is not None and IM_AFTER.match(low, n.end) is not None
+        if (YEARS_OLD.match(low, n.end) or own_age) and "age" in index:
             q[index["age"]] *= 20.0  # "29 years old", "I'm 52" is an age whatever was asked
-        fragment = _is_fragment(low, n) and not own_age
+        fragment = is_fragment(low, n) and not own_age
         answer = requested if requested is not None else expected
         if answer and fragment and not frames.revision:
             q[index[NONE_LABEL]] *= 0.1  # a bare value answers the question
             label = answer if answer in index else None
             model_best = labels[int(p.argmax())]
             model_slot = "monthly_income" if model_best == YEARLY_INCOME_LABEL else model_best
-            agrees = model_slot == NONE_LABEL or _kind(model_slot) == _kind(answer) or float(p.max()) < 0.9
-            if label is not None and agrees and _fits(answer, n) and \
-                    not (answer == "monthly_income" and _YEARLY.search(low)) and \
-                    not (answer == "loan_amount" and _PER_MONTH_AFTER.match(low, n.unit_end)):
+            agrees = model_slot == NONE_LABEL or kind(model_slot) == kind(answer) or float(p.max()) < 0.9
+            if label is not None and agrees and fits(answer, n) and \
+                    not (answer == "monthly_income" and YEARLY.search(low)) and \
+                    not (answer == "loan_amount" and PER_MONTH_AFTER.match(low, n.unit_end)):
                 q[:] = 0.0  # "three years", "50 grand" after being asked: the asked slot
                 q[index[label]] = 1.0
         if frames.revision and len(numbers) == 1:
             best = labels[int(q.argmax())]
             best_slot = "monthly_income" if best == YEARLY_INCOME_LABEL else best
-            same = [s for s in ctx.state if s in index and _kind(s) == _kind(best_slot) and _fits(s, n)] \
+            same = [s for s in ctx.state if s in index and kind(s) == kind(best_slot) and fits(s, n)] \
                 if best_slot != NONE_LABEL else []
             if best_slot not in ctx.state and len(same) == 1:
                 q[index[same[0]]] = q.max() * 2  # "actually make it 10 years": the value said before
-            elif len(same) > 1 and _kind(best_slot) == "amount" and _frameless(frames.clause_at(n.start)) \
-                    and (near := _nearest(n, {s: ctx.state[s] for s in same})):
+            elif len(same) > 1 and kind(best_slot) == "amount" and frameless(frames.clause_at(n.start)) \
+                    and (near := nearest(n, {s: ctx.state[s] for s in same})):
                 # "actually it's a bit lower, more like 2,400": the value of its size said before
                 q[index[near]] = q.max() * 2
         total = float(q.sum())
