@@ -483,3 +483,50 @@ def test_a_figure_per_month_asked_as_the_loan_amount_is_no_loan_amount(nlu: Unde
 def test_declining_to_answer_is_a_refusal_not_a_value(nlu: Understanding, text: str) -> None:
     result = nlu.understand(text, context=asked("monthly_debt", product="personal_loan"))
     assert result.intent == "deny" and got(result) == {} and not result.candidates
+
+
+# -- texting, non-native phrasing, negations ----------------------------------------------------------
+def test_what_one_pays_for_things_is_money_and_a_commitment(nlu: Understanding) -> None:
+    result = nlu.understand("we pay 60 for the gym n 25 for spotify", context=asked("monthly_debt", product="personal_loan"))
+    assert got(result) == {"monthly_debt": "85"}
+
+
+def test_a_leasing_is_a_debt_and_its_car_no_purpose(nlu: Understanding) -> None:
+    result = nlu.understand("There is a leasing on my car of 280 EUR monthly.",
+                            context=asked("monthly_debt", product="personal_loan", loan_purpose="renovation"))
+    assert got(result) == {"monthly_debt": "280", "currency": "EUR"}
+
+
+@pytest.mark.parametrize("text, housing", [("own", "own"), ("we own it", "own"), ("renting", "rent"),
+                                           ("The flat is our own property.", "own"), ("live wit my dad", "living_with_family")])
+def test_housing_in_few_words(nlu: Understanding, text: str, housing: str) -> None:
+    assert got(nlu.understand(text, context=asked("housing", product="personal_loan")))["housing"] == housing
+
+
+def test_renovating_a_house_is_renovation_not_a_home(nlu: Understanding) -> None:
+    assert got(nlu.understand("I need credit for the renovation of our flat"))["loan_purpose"] == "renovation"
+
+
+def test_counted_questions_are_no_values(nlu: Understanding) -> None:
+    result = nlu.understand("three questions: what rate is the car loan, and can I get 12k?")
+    assert "loan_term_months" not in got(result) and "dependents" not in got(result)
+
+
+def test_what_one_can_afford_is_no_income(nlu: Understanding) -> None:
+    ctx = savings({"name": "request", "args": {"slot": "monthly_income", "task": "savings"}})
+    result = nlu.understand("we could afford about 200 a month", context=ctx)
+    assert not [m for m in [*result.mentions, *result.candidates] if m.slot in ("monthly_income", "monthly_debt")]
+
+
+@pytest.mark.parametrize("text", ["nothing too risky please", "not aggressive"])
+def test_a_negated_risk_is_low(nlu: Understanding, text: str) -> None:
+    ctx = TurnContext.build({"product": "investment"},
+                            [{"name": "request", "args": {"slot": "risk_tolerance", "task": "investment"}}])
+    assert got(nlu.understand(text, context=ctx)) == {"risk_tolerance": "low"}
+
+
+def test_asking_the_advisors_view_is_the_outcome_in_a_loan_and_advice_in_savings(nlu: Understanding) -> None:
+    loan = TurnContext.build({"product": "personal_loan"}, [{"name": "request", "args": {"slot": "age", "task": "loan"}}])
+    assert nlu.understand("so what do u reckon", context=loan).intent == "ask_eligibility"
+    ctx = savings({"name": "request", "args": {"slot": "currency", "task": "savings"}})
+    assert nlu.understand("so what do u reckon", context=ctx).intent == "ask_savings_advice"

@@ -22,7 +22,7 @@ AMOUNT_SLOTS = frozenset(ONTOLOGY_AMOUNT_SLOTS)
 #: Nouns a small number counts without being a slot ("one loan", "my three credit cards").
 _THINGS = re.compile(r"\s*of\s+(?:your|the|them|my|our|those|these|you|us)\b|\s*(?:of\s+(?:my|the|them)\s+)?(?:[a-z]+\s+)?(?:loans?|cards?|credit cards?|jobs?|cars?|houses?|"
                      r"accounts?|payments?|debts?|times?|people|persons?|banks?|lenders?|companies|things|"
-                     r"bedrooms?|bed|rooms?|weeks?|days?|hours?|credit)\b")
+                     r"bedrooms?|bed|rooms?|weeks?|days?|hours?|credit|questions?|points|options|ways|minutes|seconds)\b")
 
 _WORD = re.compile(r"[a-z]+(?:'[a-z]+)?")
 
@@ -56,7 +56,8 @@ def fits(slot: str, number: NumberSpan) -> bool:
 #: A rate per month right after a figure ("300 each month", "450 a month"): an amount of money.
 PER_MONTH_AFTER = re.compile(r"\s*(?:(?:a|per|each|every)\s+month\b|monthly\b|/\s*(?:month|mo|m)\b|pm\b|p/m\b)")
 #: A currency sign or name around a figure ("£90", "90 pounds"): money, not a count or duration.
-MONEY_BEFORE = re.compile(r"[$€£¥]\s*$|\b(?:usd|eur|gbp|cny)\s*$")
+MONEY_BEFORE = re.compile(r"[$€£¥]\s*$|\b(?:usd|eur|gbp|cny)\s*$|"
+                           r"\b(?:pay|pays|paying|spend|spends|spending|owe|owes|costs?|repay|repaying)\s+(?:about|around|roughly)?\s*$")
 MONEY_AFTER = re.compile(r"\s*(?:pounds?|quid|euros?|dollars?|bucks|usd|eur|gbp|yuan|rmb)\b")
 YEARLY = re.compile(r"\b(?:a year|per year|yearly|annual|annually|per annum|p\.a)\b")
 

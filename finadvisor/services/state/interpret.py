@@ -95,6 +95,9 @@ _SAVING = re.compile(r"\b(?:sav\w*|put (?:away|aside)|set aside|rainy day|emerge
 _COUNTED_BY_NO = frozenset({"monthly_debt", "dependents"})
 _BARE_NONE = re.compile(r"^\W*(?:none|nothing|zero|nil|nada|no|nope|nah|not any|no one|nobody|n/a)"
                         r"(?:\W+(?:none|nothing|zero|no one|nobody|at all|whatsoever|thanks|thank you|sorry))*\W*$")
+#: A bare choice between owning and renting ("own", "we own", "owners", "rent", "renters").
+_BARE_HOUSING = re.compile(r"^\W*(?:i|we)?\s*(?:(own|owned|owners?|homeowners?|own it)|(rent|renting|renters?|tenants?))"
+                           r"(?:\s+(?:it|now|at the moment|currently|thanks|please))?\W*$")
 #: A bare "why?" ("why not?", "how come?", "on what grounds?").
 _WHY = re.compile(r"^\W*(?:but\s+|so\s+|and\s+)?(?:why(?:\s+not|\s+is\s+that|\s+that)?|how come|on what (?:grounds|basis)|"
                   r"what(?:'s| is) the reason)\W*$")
@@ -195,9 +198,13 @@ def interpret(
         intent, confidence = "ask_about_chart", max(confidence, 0.6)
     advice = {"investment": "ask_investment_advice", "savings": "ask_savings_advice"}.get(
         ctx.task("") or "")
-    if advice and frames.asks_recommendation and intent in ("out_of_scope", "affirm", "inform") and bare:
+    if advice and frames.asks_recommendation and intent in ("out_of_scope", "affirm", "inform", "thank") and bare:
         # "what would you suggest?" in an investment or savings conversation asks for the advice
         intent, confidence = advice, max(confidence, 0.6)
+    elif frames.asks_recommendation and ctx.task("") == "loan" and bare and \
+            intent in ("out_of_scope", "affirm", "inform", "thank"):
+        # "what do you think?" once a loan is under way asks for the advisor's view: the outcome
+        intent, confidence = "ask_eligibility", max(confidence, 0.6)
     saving = bool(_SAVING.search(low)) and not _INVESTING.search(low) and not frames.wants_to_invest
     if saving and (intent == "ask_investment_advice" or (
             intent in ("out_of_scope", "inform", "affirm") and _WANTS.search(low)
@@ -217,6 +224,8 @@ def interpret(
             not frames.in_existing(kind.start(), kind.end()):
         # "ok I'd like a personal one": the kind of loan just talked about
         mentions.append(Mention("product", _KIND_PRODUCT[kind.group(1)], 0.85, kind.start(), kind.end(), source))
+    if frames.risk_negated:
+        mentions = [m for m in mentions if m.slot != "risk_tolerance"]  # "not aggressive" is no high risk
     if frames.risk and not any(m.slot == "risk_tolerance" for m in mentions) and (
             task == "investment" or ctx.requested == "risk_tolerance" or "risk" in low):
         mentions.append(Mention("risk_tolerance", frames.risk, 0.85, 0, len(text), source))
@@ -261,6 +270,12 @@ def interpret(
         candidates = [c for c in candidates if c.slot != asked]
         mentions.append(Mention(asked, "0", 0.9, 0, len(text), source))
         intent = "inform"
+    # "Do you rent or own?" - "own": the bare choice answers it.
+    if ctx.request_slot == "housing" and not any(m.slot == "housing" for m in mentions):
+        choice = _BARE_HOUSING.match(low)
+        if choice:
+            mentions.append(Mention("housing", "own" if choice.group(1) else "rent", 0.9, 0, len(text), source))
+            intent = "inform"
     # The advisor read a voice note back ("did you say ...?") and the customer agrees: the
     # values held from it are written, as heard.
     heard = ctx.heard if intent == "affirm" else None

@@ -59,7 +59,7 @@ _KIN = (r"(?:son|daughter|child|kid|kids|children|boy|girl|boys|girls|grandson|g
 # Commas and points inside numbers ("13,300", "2.5k") do not end a clause.
 # ... nor does the "and" of "four hundred and fifty".
 _CLAUSE_SPLIT = re.compile(r"[;!?]+|\.(?!\d)|,(?!\d{3})|(?<!hundred)(?<!thousand)(?<!million)\s+"
-                           r"(?:and|but|plus|so|while|whereas|although)\s+|\s+-\s+")
+                           r"(?:and|but|plus|so|while|whereas|although|n|nd|&|\+)\s+|\s+-\s+")
 
 _SELF_EMPLOYED = re.compile(
     r"\bself[- ]?employ\w*|\bfreelanc\w*|\bcontract(?:or| work)\b|\bsole trader\b|"
@@ -90,7 +90,7 @@ _OWN_HOME = re.compile(
     r"\b(?:own|owns|bought|paid off|paid for)\s+(?:my|our|the|a)\s+(?:own\s+)?"
     r"(?:home|house|flat|apartment|place|bungalow|property|condo|cottage)\b|"
     r"\b(?:home|house|flat|apartment|place|bungalow|property|condo|cottage|townhouse|maisonette)\s+(?:is|are)\s+(?:ours|mine|"
-    r"(?:all\s+)?paid\s+off|owned)\b|\bhome ?owners?\b|\bown (?:it|outright)\b|"
+    r"(?:all\s+)?paid\s+off|owned|(?:our|my)\s+(?:own\s+)?property)\b|\bhome ?owners?\b|\bown (?:it|outright)\b|"
     r"\b(?:have|got|pay|paying)\s+(?:a|the|our|my)\s+mortgage\b(?!\s+(?:rate|interest|offer|deal))|\bmortgage\s+(?:on|for)\s+(?:my|our|the)\s+(?:home|house|flat|apartment|place|property|bungalow)\b|"
     r"\bmortgage (?:is|costs?)\b|\bon (?:the|our|my) mortgage\b|\bmortgage already\b|"
     r"\bpaid (?:off )?(?:the|our|my) mortgage\b"
@@ -108,7 +108,7 @@ _RENT = re.compile(
     r"\b(?:renting|rented|tenant|landlord|rent (?:a|my|our|the)|pay rent|in rented|we rent|i rent)\b"
 )
 _WITH_FAMILY = re.compile(
-    r"\b(?:live|lives|living|stay|staying|still)\s+(?:at home\s+)?(?:with|w/?)\s+(?:my\s+|our\s+)?"
+    r"\b(?:live|lives|living|stay|staying|still)\s+(?:at home\s+)?(?:with|wit|wiv|w/?)\s+(?:my\s+|our\s+)?"
     r"(?:parents|mum|mom|dad|mother|father|family|folks|grandparents|in-laws)\b|"
     r"\bat home with (?:my\s+)?(?:mum|mom|dad|parents|folks|family)\b|\bmy parents'? (?:place|house|home)\b"
 )
@@ -131,7 +131,7 @@ _DEBT_VERB = re.compile(
     r"outgoings|commitments?|spend|payments?|already have|already got|existing|charged|charges|billed)\b"
 )
 _DEBT_THING = re.compile(
-    r"\b(?:loans?|cards?|lease|finance|mortgage|overdraft|debts?|contract|credit|hp|hire purchase|"
+    r"\b(?:loans?|cards?|lease|leasing|finance|mortgage|overdraft|debts?|contract|credit|hp|hire purchase|"
     r"repayments?|instalments?|installments?|store card|car payment)\b"
 )
 #: Money the customer receives, said as such ("I get 700 in universal credit", "we receive 1,300 a
@@ -152,6 +152,10 @@ _COMMITMENT_IS = re.compile(
 _MORTGAGE_COST = re.compile(
     r"\bmortgage\s*(?:payments?\s*|repayments?\s*)?(?:is|are|'s|comes to|costs?|of|at)\s+"
     r"(?:about|around|roughly|only|just|now|currently)?\s*[$€£]?\d")
+#: Money paid each time for something ("I pay 75 for my phone", "we pay 40 towards the car"):
+#: a commitment, unless it is rent (housing) or what the customer would pay for the new loan.
+_PAY_FOR = re.compile(r"\b(?:i|we)\s+(?:pay|spend)\s+(?:about|around|roughly)?\s*[$€£]?\d[\d,.]*\s*(?:a month\s+|monthly\s+)?"
+                      r"(?:for|on|towards|to)\s+(?!(?:the|a|this|that)\s+(?:new\s+)?(?:loan|mortgage)\b)")
 _EXISTING = re.compile(
     r"\b(?:already|existing|currently|current|outstanding|at the moment|right now)\b|"
     r"\b(?:my|our|the)\s+(?:[a-z]+\s+)?(?:loans?|cards?|lease|mortgage|overdraft|debts?|finance|contract)\b"
@@ -190,6 +194,9 @@ _ZERO_DEPENDENTS = re.compile(
     r"\b(?:nobody|no one|noone|no-one)\s+(?:to support|depends|relies|else to (?:feed|support))\b|"
     r"\bno (?:kids|children|dependents|dependants|little ones)\b|\bchildless\b|\bnone\b(?=.*\b(?:kids|children)\b)"
 )
+#: Risk said with a negation ("not risky", "nothing too aggressive"): low.
+_NOT_RISKY = re.compile(r"\b(?:not|nothing|never|no|don't want anything|isn't|without)\s+(?:too\s+|very\s+|that\s+|overly\s+)?"
+                        r"(?:risky|high[- ]risk|aggressive|volatile|speculative)\b")
 _RISK_LOW = re.compile(r"\b(?:play it safe|safe|can't afford to lose|cannot afford to lose|can not afford to lose|"
                        r"don't want to lose|dont want to lose|no risk|low risk|not much risk|minimal risk|"
                        r"little risk|protect|secure|careful|cautious)\b")
@@ -198,11 +205,13 @@ _RISK_HIGH = re.compile(r"\b(?:high risk|lots of risk|a lot of risk|plenty of ri
 _RISK_MEDIUM = re.compile(r"\b(?:some risk|bit of risk|little bit of risk|in the middle|middle ground|balanced|"
                           r"ups and downs|some volatility|a few bumps|"
                           r"moderate|medium)\b")
+#: What the customer can spare ("I can afford 150 a month"): not an income, a debt or the loan.
+_AFFORD = r"\b(?:can|could)\s+(?:only\s+)?(?:afford|manage|spare)\b|\bbudget\s+(?:is|of)\b"
 #: Money put aside in other words ("put 200 a month aside", "put a bit by").
 _PUT_ASIDE = r"\bput\b[^.,;!?]{0,25}?\b(?:aside|away|by)\b"
 _PRICE = re.compile(r"\b(?:costs?|price[ds]?|worth|valued|saved|savings|deposit|down payment|put down|"
                     r"sale|selling for|listed at|put away|set aside|put aside|save|saving|tuck away)\b|"
-                    + _PUT_ASIDE + "|"
+                    + _PUT_ASIDE + "|" + _AFFORD + "|"
                     # what a thing is: "the house is 250k", "the car's 14,000"
                     r"\b(?:the|this|that|our|my|a|an)\s+(?:[a-z-]+\s+)?"
                     r"(?:house|home|flat|apartment|property|place|condo|car|van|truck|bike)\s*"
@@ -267,7 +276,9 @@ _RECOMMEND = re.compile(
     r"\bwhat do you think (?:i|we) should\b|\bwhere (?:should|shall|could) (?:i|we) put\b|"
     r"\bwhat are (?:my|our) options\b|\bwhich (?:one|option|fund|account) (?:would you|should (?:i|we))\b|"
     r"\b(?:what|which) do you (?:suggest|recommend)\b|"
-    r"\b(?:what|which)\b(?:\s+[a-z']+){0,3}\s+(?:would|do|should|could|can|might) you (?:suggest|recommend|advise)\b")
+    r"\b(?:what|which)\b(?:\s+[a-z']+){0,3}\s+(?:would|do|should|could|can|might) you (?:suggest|recommend|advise)\b|"
+    # asking the advisor's view, also in texting ("wot do u think")
+    r"\b(?:what|wot|wat|wut|whats|what's)\s+(?:do|d'?|would)?\s*(?:you|u|ya|yu)\s+(?:think|reckon)\b|\byour thoughts\b")
 #: Declining to answer ("I'd rather not say", "prefer not to share that", "skip that one").
 _DECLINE = re.compile(
     r"\b(?:(?:i'd|i would|id)\s+)?(?:rather|prefer)\s+not\b|\b(?:don't|dont|do not)\s+(?:want|wish|like)\s+to\s+"
@@ -290,7 +301,8 @@ PURPOSE_WORDS: dict[str, str] = {
     **dict.fromkeys(("mobility scooter", "wheelchair", "stairlift", "stair lift", "hearing aids",
                      "dentist", "dental", "hospital", "operation", "treatment", "therapy", "ivf",
                      "braces", "hearing aid", "hospital bills", "doctor's bills", "vet bills"), "medical"),
-    **dict.fromkeys(("roof", "windows", "bathroom", "extension", "loft", "conservatory", "garden",
+    **dict.fromkeys(("renovation", "renovations", "renovate", "renovating", "remodel", "remodelling",
+                     "remodeling", "modernise", "modernize", "roof", "windows", "bathroom", "extension", "loft", "conservatory", "garden",
                      "driveway", "boiler", "refurbish", "refurbishment", "redecorate", "doing up", "do up",
                      "fix up", "redo", "repairs", "new windows", "insulation", "solar panels"), "renovation"),
     **dict.fromkeys(("bakery", "shop", "cafe", "restaurant", "equipment", "stock", "inventory",
@@ -345,6 +357,7 @@ class Frames:
     third_party_education: bool = False
     #: A risk attitude said in other words ("I like to play it safe"); used in an investment context.
     risk: str | None = None
+    risk_negated: bool = False  # "not risky", "nothing aggressive": low, whatever the words name
     asks_eligibility: bool = False
     asks_how_much: bool = False  # "what's the most I could borrow?"
     wants_to_invest: bool = False  # investing words and no loan words
@@ -427,7 +440,8 @@ def read_frames(low: str) -> Frames:
     for s, e in clauses(low):
         t = low[s:e]
         thing = bool(_DEBT_THING.search(t))
-        commitment = bool(_COMMITMENT_IS.search(t) or (_MORTGAGE_COST.search(t) and _PER_MONTH.search(t)))
+        commitment = bool(_COMMITMENT_IS.search(t) or (_MORTGAGE_COST.search(t) and _PER_MONTH.search(t))
+                          or _PAY_FOR.search(t))
         per_month = bool(_PER_MONTH.search(t))
         received = bool(_RECEIVED.search(t))
         debt = bool((_DEBT_VERB.search(t) and (thing or per_month)) or (thing and _HAVE.search(t))
@@ -502,7 +516,9 @@ def read_frames(low: str) -> Frames:
         f.implied["monthly_debt"] = ("0", 0.9)
     if _ZERO_DEPENDENTS.search(mended):
         f.implied["dependents"] = ("0", 0.9)
-    if _RISK_HIGH.search(low):
+    if _NOT_RISKY.search(low):
+        f.risk, f.risk_negated = "low", True
+    elif _RISK_HIGH.search(low):
         f.risk = "high"
     elif _RISK_MEDIUM.search(low):
         f.risk = "medium"
@@ -537,7 +553,7 @@ def slot_prior(clause: Clause | None, unit: str | None) -> dict[str, float]:
         for s in ("loan_amount", "investment_amount", "monthly_income", "monthly_income_yearly", "monthly_debt"):
             mul(s, 0.05)
         mul("none", 10.0)
-        if DEPOSIT.search(clause.text):  # money put aside is neither owed nor earned
+        if DEPOSIT.search(clause.text) or re.search(_AFFORD, clause.text):  # neither owed nor earned
             for s in ("monthly_debt", "monthly_income", "monthly_income_yearly"):
                 mul(s, 0.05)
     if clause.age and unit in (None, "year") and _AGE_NONNATIVE.search(clause.text):
