@@ -530,3 +530,38 @@ def test_asking_the_advisors_view_is_the_outcome_in_a_loan_and_advice_in_savings
     assert nlu.understand("so what do u reckon", context=loan).intent == "ask_eligibility"
     ctx = savings({"name": "request", "args": {"slot": "currency", "task": "savings"}})
     assert nlu.understand("so what do u reckon", context=ctx).intent == "ask_savings_advice"
+
+
+# -- kinds found by the hand-written dialogues hw18-hw25 (other sentences here) -----------------------
+def test_a_spouse_who_does_not_work_is_a_dependent(nlu: Understanding) -> None:
+    result = nlu.understand("just my husband, he doesn't work", context=asked("dependents", product="personal_loan"))
+    assert got(result) == {"dependents": "1"}
+
+
+def test_money_needed_for_a_deposit_is_the_loan(nlu: Understanding) -> None:
+    result = nlu.understand("I need 1200 euros for the security deposit on a new flat")
+    assert got(result)["loan_amount"] == "1200" and got(result)["loan_purpose"] == "other"
+
+
+@pytest.mark.parametrize("text", ["it's for an online course in accounting", "to pay for a data science bootcamp"])
+def test_learning_something_is_education(nlu: Understanding, text: str) -> None:
+    assert got(nlu.understand(text, context=asked("loan_purpose", product="personal_loan")))["loan_purpose"] == "education"
+
+
+def test_of_course_is_no_course(nlu: Understanding) -> None:
+    assert "loan_purpose" not in got(nlu.understand("euros of course", context=asked("currency")))
+
+
+def test_no_income_is_an_income_of_zero(nlu: Understanding) -> None:
+    result = nlu.understand("I don't earn anything at the moment, no income at all",
+                            context=asked("monthly_income", product="personal_loan"))
+    assert got(result) == {"monthly_income": "0"}
+
+
+def test_money_put_by_for_retirement_is_investing(nlu: Understanding) -> None:
+    assert nlu.understand("thinking of putting 40k in funds for our retirement").intent == "ask_investment_advice"
+
+
+@pytest.mark.parametrize("text", ["well, is it a yes or a no?", "how's my application looking?"])
+def test_asking_how_it_looks_is_asking_for_the_outcome(nlu: Understanding, text: str) -> None:
+    assert nlu.understand(text, context=asked("housing", product="personal_loan")).intent == "ask_eligibility"

@@ -95,6 +95,7 @@ _SAVING = re.compile(r"\b(?:sav\w*|put (?:away|aside)|set aside|rainy day|emerge
 _COUNTED_BY_NO = frozenset({"monthly_debt", "dependents"})
 _BARE_NONE = re.compile(r"^\W*(?:none|nothing|zero|nil|nada|no|nope|nah|not any|no one|nobody|n/a)"
                         r"(?:\W+(?:none|nothing|zero|no one|nobody|at all|whatsoever|thanks|thank you|sorry))*\W*$")
+_BUYING = re.compile(r"\b(?:buy|buying|purchase|purchasing|mortgage)\b")
 #: A bare choice between owning and renting ("own", "we own", "owners", "rent", "renters").
 _BARE_HOUSING = re.compile(r"^\W*(?:i|we)?\s*(?:(own|owned|owners?|homeowners?|own it)|(rent|renting|renters?|tenants?))"
                            r"(?:\s+(?:it|now|at the moment|currently|thanks|please))?\W*$")
@@ -171,7 +172,7 @@ def interpret(
             and ctx.task("") is None and "investment" not in ctx.state.values():
         # The first words about investing open an investment conversation.
         intent, confidence = "ask_investment_advice", max(confidence, 0.6)
-    elif frames.asks_eligibility and intent in _CHATTER | {"inform"} and intent != "deny":
+    elif frames.asks_eligibility and intent in _CHATTER | {"inform"} and (intent != "deny" or low.rstrip().endswith("?")):
         intent, confidence = "ask_eligibility", max(confidence, 0.6)
     elif frames.asks_eligibility and intent in ("apply_loan", "ask_savings_advice", "ask_investment_advice") \
             and not rules and not numbers and ctx.task("") == "loan":
@@ -236,7 +237,8 @@ def interpret(
         # job or the birth
         keep = [i for i in keep if i not in dated]
         mentions += _from_years(low, [numbers[i] for i in dated], frames, ctx, source)
-    priced = [i for i in keep if (c := frames.clause_at(numbers[i].start)) is not None and c.price and not c.debt]
+    priced = [i for i in keep if (c := frames.clause_at(numbers[i].start)) is not None and c.price and not c.debt
+              and not c.request]
     if priced and len(priced) < len(keep):
         # "the car costs 14,000 and I have 2,000 saved, so 12,000": prices and savings are not the loan.
         keep = [i for i in keep if i not in priced]
@@ -361,8 +363,10 @@ def _rule_mentions(rules: Sequence[Any], frames: Frames, ctx: TurnContext, inten
             continue  # the cards are the debts being consolidated
         if r.slot == "loan_purpose" and purpose_implied and r.value != purpose_implied[0] and (
                 purpose_implied[0] in ("education", "debt_consolidation")
-                or (purpose_implied[0] == "renovation" and r.value == "home")):
-            continue  # "my son got into medical school" is education; "fix up my house" is renovation
+                or (purpose_implied[0] in ("renovation", "other") and r.value == "home"
+                    and not _BUYING.search(low))):
+            continue  # "my son got into medical school" is education; "fix up my house" is renovation;
+            # "the deposit on a new flat" is no home bought
         if r.slot == "loan_purpose" and r.value == "home" and "housing" in implied:
             continue  # "I live in a rented house": where one lives, not what the loan is for
         if r.slot == "housing" and "housing" in implied and implied["housing"][0] != r.value:

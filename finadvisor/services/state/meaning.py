@@ -21,35 +21,10 @@ import re
 from dataclasses import dataclass, field
 
 from finadvisor.services.state.normalize import one_edit
+from finadvisor.services.state.words import OCCUPATIONS, OWN_BUSINESS, PURPOSE_WORDS
 
 _W = r"[a-z']+"
 
-# --------------------------------------------------------------------------- word lists
-#: Common occupations (general English): a person naming one is in work.
-OCCUPATIONS: frozenset[str] = frozenset("""
-accountant actor actress administrator analyst architect artist assistant baker barber barista
-bartender builder butcher carer caregiver carpenter cashier chef cleaner clerk coach cook
-consultant counsellor counselor courier dentist designer developer director doctor driver
-economist editor electrician engineer farmer firefighter fisherman gardener guard hairdresser
-journalist janitor labourer laborer lawyer lecturer librarian machinist manager mechanic midwife
-miner musician nanny nurse officer optician painter paramedic pharmacist photographer physician
-physiotherapist pilot plasterer plumber policeman policewoman porter postman producer professor
-programmer psychologist receptionist researcher roofer sailor salesman saleswoman scientist
-secretary servant soldier solicitor supervisor surgeon surveyor tailor teacher technician therapist
-trader translator tutor vet waiter waitress welder writer warehouse operative paralegal
-cashier shopkeeper salesperson courier dispatcher cook dishwasher housekeeper caretaker
-""".split())
-#: Places and organisations one works at ("I work at a supermarket").
-WORKPLACES: frozenset[str] = frozenset("""
-hospital school supermarket bank factory office company firm shop store restaurant cafe hotel
-council university college warehouse garage clinic agency airline airport ministry government
-army navy police pharmacy bakery salon site mine plant call centre center
-""".split())
-#: A business of one's own ("I run a small cafe").
-OWN_BUSINESS: frozenset[str] = frozenset("""
-business company shop store cafe restaurant salon bakery firm practice studio bar pub garage
-consultancy agency farm
-""".split())
 
 _FIRST_PERSON = r"(?:i'm|i am|im|i've been|ive been|i have been|i was|i've|i work|i worked)"
 _KIN = (r"(?:son|daughter|child|kid|kids|children|boy|girl|boys|girls|grandson|granddaughter|nephew|niece|lad|"
@@ -139,6 +114,9 @@ _DEBT_THING = re.compile(
 _RECEIVED = re.compile(r"\b(?:i|we)\s+(?:get|receive|am paid|are paid|get paid)\s+(?:about|around|roughly|just|only)?\s*"
                        r"[$€£]?\d[\d,.]*\s*(?:k\b)?\s*(?:(?:a|per|each|every)\s+(?:month|week)\s*|monthly\s*)?"
                        r"(?:in|from|of|as)\b")
+#: Asking for money for something ("need 800 quid for my rent deposit"): the figure is the loan.
+_NEED_FOR = re.compile(r"\b(?:need|want|borrow|looking for|after)\s+(?:about|around|roughly)?\s*[$€£]?\d[\d,.]*\s*"
+                       r"(?:k|grand|quid|pounds?|euros?|dollars?|bucks)?\s+(?:for|to)\b")
 _BORROW = re.compile(r"\b(?:borrow|borrowing|lend me|lend us)\b")
 _HAVE = re.compile(r"\b(?:have|has|had|got)\b")
 #: What a running commitment comes to ("the car finance is 350", "the store card's about 60"):
@@ -190,6 +168,14 @@ _ZERO_DEBT = re.compile(
     r"(?:loans?|debts?|repayments|credit|borrowing|commitments)\b|\bnothing owed\b|\bowe nothing\b|"
     r"\b(?:don't|dont|do not) owe\b|\bdebt[- ]free\b"
 )
+#: "I have no income of my own", "not earning at the moment": an income of 0.
+_ZERO_INCOME = re.compile(r"\b(?:no|zero|without\s+(?:an?|any))\s+(?:income|salary|wages?|earnings)\b|"
+                          r"\b(?:don't|do not|dont)\s+(?:earn|have\s+(?:an?|any)\s+income)\b|\bnot earning\b")
+#: A spouse or parent the customer keeps ("my wife, she does not work", "my husband stays at home").
+_KEPT_PERSON = re.compile(
+    r"\b(?:my|our)\s+(?:wife|husband|partner|spouse|mum|mom|mother|dad|father)\b[^.;!?]{0,30}?"
+    r"(?:\b(?:does not|doesn't|doesnt|don't|isn't|is not|can't|cannot)\s+(?:work|working|employed)\b|"
+    r"\bstays?\s+(?:at\s+)?home\b|\bhousewife\b|\bhomemaker\b|\bdepends on me\b)")
 _ZERO_DEPENDENTS = re.compile(
     r"\b(?:nobody|no one|noone|no-one)\s+(?:to support|depends|relies|else to (?:feed|support))\b|"
     r"\bno (?:kids|children|dependents|dependants|little ones)\b|\bchildless\b|\bnone\b(?=.*\b(?:kids|children)\b)"
@@ -231,6 +217,9 @@ _ELIGIBILITY = re.compile(
     # asking for the outcome itself ("what's the decision?", "so what's the verdict then")
     r"\bwhat(?:'s| is| was|s)? (?:the|my|your) (?:[a-z]+ )?(?:decision|outcome|result|answer)\b|"
     r"\bwhat happens (?:now|next)\b|\bwhat(?:'s| is| are)? (?:the )?next steps?\b|"
+    # "so, yes or no?", "how does that look?"
+    r"\byes or (?:a )?no\b|\bhow (?:does|do) (?:that|it|this|things|my application) look\b|"
+    r"\bhow(?:'s| is| are) (?:it|that|things|we|my application) looking\b|"
     r"^\W*(?:so|and|ok|okay)?\W*(?:the |your |my )?(?:decision|verdict|outcome)\W*$|"
     # "will you lend to me?", "would you give me the loan?"
     r"\b(?:will|would|could|can) you (?:lend|loan|give|offer) (?:it |that |the money |the loan )?(?:to )?(?:me|us)\b|"
@@ -250,7 +239,11 @@ _INVEST_REQUEST = re.compile(
     # money made to grow is invested money ("grow my savings", "put our money to work")
     r"\b(?:grow|growing|build up|multiply)\s+(?:my|our|the|some)\s+(?:money|savings|wealth|nest egg|cash|pot)\b|"
     r"\b(?:my|our|the)\s+(?:money|savings|cash)\s+(?:to\s+)?(?:grow|work harder|working)\b|"
-    r"\bput\s+(?:my|our|the)\s+(?:money|savings|cash)\s+to\s+work\b")
+    r"\bput\s+(?:my|our|the)\s+(?:money|savings|cash)\s+to\s+work\b|"
+    # money put into something for later ("put 20k into something for my retirement")
+    r"\bput\s+(?:[$€£]?\d[\d,.]*\s*k?|some\s+money|money|my\s+savings|our\s+savings)\s+(?:into|in)\s+"
+    r"(?:something|investments?|the\s+markets?|funds?|shares|stocks|a\s+pension|my\s+pension)\b|"
+    r"\bfor\s+(?:my|our)\s+retirement\b")
 _LOAN_WORDS = re.compile(r"\b(?:loan|borrow|lend|mortgage|credit)\b")
 _GOODBYE = re.compile(r"\b(?:bye|goodbye|see ya|see you|cya|have a good (?:day|one|evening)|i'm off|im off)\b|"
                       # "that's all" ends the talk; "that's all correct" agrees to a summary
@@ -287,30 +280,6 @@ _DECLINE = re.compile(
     r"\bno comment\b")
 _ASKS = re.compile(r"^\W*(?:why|what|whats|what's|how|is|are|does|did|do|can you|could you|explain)\b|\?")
 
-#: Purposes people name without the lexicon's phrases (general knowledge of what a thing is).
-PURPOSE_WORDS: dict[str, str] = {
-    **dict.fromkeys(("motorbike", "motorcycle", "scooter", "motorhome", "campervan", "caravan", "truck",
-                     "pickup", "suv", "jeep", "minivan", "van", "minibus"), "car"),
-    # car makes people name instead of "a car" ("a used Toyota"); makes that are also common
-    # words (Mini, Seat) are left out
-    **dict.fromkeys(("toyota", "honda", "ford", "volkswagen", "vw", "bmw", "audi", "mercedes",
-                     "nissan", "hyundai", "kia", "mazda", "subaru", "tesla", "volvo", "peugeot",
-                     "renault", "skoda", "fiat", "chevrolet", "chevy", "lexus", "vauxhall", "opel",
-                     "citroen", "dacia", "porsche", "land rover", "range rover", "mitsubishi",
-                     "suzuki", "jaguar", "alfa romeo", "cupra", "byd"), "car"),
-    **dict.fromkeys(("mobility scooter", "wheelchair", "stairlift", "stair lift", "hearing aids",
-                     "dentist", "dental", "hospital", "operation", "treatment", "therapy", "ivf",
-                     "braces", "hearing aid", "hospital bills", "doctor's bills", "vet bills"), "medical"),
-    **dict.fromkeys(("renovation", "renovations", "renovate", "renovating", "remodel", "remodelling",
-                     "remodeling", "modernise", "modernize", "roof", "windows", "bathroom", "extension", "loft", "conservatory", "garden",
-                     "driveway", "boiler", "refurbish", "refurbishment", "redecorate", "doing up", "do up",
-                     "fix up", "redo", "repairs", "new windows", "insulation", "solar panels"), "renovation"),
-    **dict.fromkeys(("bakery", "shop", "cafe", "restaurant", "equipment", "stock", "inventory",
-                     "startup", "start-up", "my company", "the company", "franchise", "salon",
-                     "coffee machine"), "business"),
-    **dict.fromkeys(("honeymoon", "travelling", "traveling", "cruise", "backpacking", "abroad"), "travel"),
-    **dict.fromkeys(("funeral", "engagement ring", "christening", "moving costs", "furniture"), "other"),
-}
 _PURPOSE_RE = re.compile(r"\b(?:" + "|".join(re.escape(w) for w in sorted(PURPOSE_WORDS, key=len, reverse=True)) + r")\b")
 _CONSOLIDATE = re.compile(
     r"\b(?:consolidat\w*|combine|merge|roll|bring together|put together|clear|pay off|paying off|"
@@ -454,7 +423,8 @@ def read_frames(low: str) -> Frames:
             work=bool(_WORKING.search(t) or _SELF_EMPLOYED.search(t) or _occupation(t)),
             age=bool(_AGE.search(t)), dependents=bool(_DEPENDENTS.search(t)), invest=bool(_INVEST.search(t)),
             term=bool(_TERM.search(t)), price=bool(_PRICE.search(t)),
-            request=bool(_LOAN_REQUEST.search(t) and (_DEBT_THING.search(t) or _BORROW.search(t))) and not debt,
+            request=bool((_LOAN_REQUEST.search(t) and (_DEBT_THING.search(t) or _BORROW.search(t))) or
+                         _NEED_FOR.search(t)) and not debt,
             commitment=commitment and debt, received=received,
         )
         joined = previous is not None and not re.search(r"[.;!?]", low[previous.end:s])
@@ -516,6 +486,10 @@ def read_frames(low: str) -> Frames:
         f.implied["monthly_debt"] = ("0", 0.9)
     if _ZERO_DEPENDENTS.search(mended):
         f.implied["dependents"] = ("0", 0.9)
+    elif _KEPT_PERSON.search(low) and not _DEPENDENTS.search(low):
+        f.implied["dependents"] = ("1", 0.8)
+    if _ZERO_INCOME.search(low):
+        f.implied["monthly_income"] = ("0", 0.85)
     if _NOT_RISKY.search(low):
         f.risk, f.risk_negated = "low", True
     elif _RISK_HIGH.search(low):
@@ -549,7 +523,7 @@ def slot_prior(clause: Clause | None, unit: str | None) -> dict[str, float]:
     def mul(slot: str, k: float) -> None:
         p[slot] = p.get(slot, 1.0) * k
 
-    if clause.price and not clause.debt:
+    if clause.price and not clause.debt and not clause.request:
         for s in ("loan_amount", "investment_amount", "monthly_income", "monthly_income_yearly", "monthly_debt"):
             mul(s, 0.05)
         mul("none", 10.0)
