@@ -59,6 +59,7 @@ from finadvisor.services.state.figures import (
 )
 from finadvisor.services.state.meaning import (
     DEPOSIT,
+    PUT_ASIDE,
     Frames,
     names_debt,
     read_frames,
@@ -89,8 +90,7 @@ _INVESTING = re.compile(r"\b(?:invest\w*|stocks?|shares|funds?|portfolio|etfs?|b
 #: Wanting or asking how to do something ("help me ...", "how should I ...", "I'd like to ...").
 _WANTS = re.compile(r"\b(?:help|want|wanna|would like|i'd like|looking to|how (?:do|can|should|could)|"
                     r"best way|tips|advice|start|plan|planning|need to)\b")
-_SAVING = re.compile(r"\b(?:sav\w*|put (?:away|aside)|set aside|rainy day|emergency fund|nest egg)\b|"
-                     r"\bput\b[^.,;!?]{0,25}?\b(?:aside|away|by)\b")
+_SAVING = re.compile(r"\b(?:sav\w*|set aside|rainy day|emergency fund|nest egg)\b|" + PUT_ASIDE)
 #: Slots a bare "none" / "no" answers with 0 when the advisor asked for them.
 _COUNTED_BY_NO = frozenset({"monthly_debt", "dependents"})
 _BARE_NONE = re.compile(r"^\W*(?:none|nothing|zero|nil|nada|no|nope|nah|not any|no one|nobody|n/a)"

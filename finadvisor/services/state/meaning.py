@@ -194,10 +194,10 @@ _RISK_MEDIUM = re.compile(r"\b(?:some risk|bit of risk|little bit of risk|in the
 #: What the customer can spare ("I can afford 150 a month"): not an income, a debt or the loan.
 _AFFORD = r"\b(?:can|could)\s+(?:only\s+)?(?:afford|manage|spare)\b|\bbudget\s+(?:is|of)\b"
 #: Money put aside in other words ("put 200 a month aside", "put a bit by").
-_PUT_ASIDE = r"\bput\b[^.,;!?]{0,25}?\b(?:aside|away|by)\b"
+PUT_ASIDE = r"\bput\b[^.,;!?]{0,25}?\b(?:aside|away|by)\b"
 _PRICE = re.compile(r"\b(?:costs?|price[ds]?|worth|valued|saved|savings|deposit|down payment|put down|"
                     r"sale|selling for|listed at|put away|set aside|put aside|save|saving|tuck away)\b|"
-                    + _PUT_ASIDE + "|" + _AFFORD + "|"
+                    + PUT_ASIDE + "|" + _AFFORD + "|"
                     # what a thing is: "the house is 250k", "the car's 14,000"
                     r"\b(?:the|this|that|our|my|a|an)\s+(?:[a-z-]+\s+)?"
                     r"(?:house|home|flat|apartment|property|place|condo|car|van|truck|bike)\s*"
@@ -208,7 +208,7 @@ _PRICE = re.compile(r"\b(?:costs?|price[ds]?|worth|valued|saved|savings|deposit|
                     r"\s+(?:for|at|priced at|costing|listed at|on sale for)\s+(?:about|around|roughly)?\s*[$€£]?\d")
 #: Money the customer already has towards a price ("50k deposit", "I have 2000 saved").
 DEPOSIT = re.compile(r"\b(?:saved|savings|deposit|down payment|put down|put away|set aside|put aside)\b|"
-                     + _PUT_ASIDE)
+                     + PUT_ASIDE)
 _AGE_NONNATIVE = re.compile(r"\b(?:i have|i've|ive|i got|i am|i'm|im)\s+(?=\S+\s+(?:years?|yrs?)\b(?!\s+(?:of|in|at|with)))")
 _ELIGIBILITY = re.compile(
     r"\b(?:will|would|could|can|do|does|am)\s+(?:i|we|you)\s+(?:get|qualify|be approved|be accepted|be eligible|"

@@ -63,7 +63,6 @@ NLU_VERSION: str = "nlu-2.0"
 MAX_TEXT_CHARS: int = 2000
 #: Below this probability a number's best slot is not trusted (it is dropped).
 MIN_SLOT_CONFIDENCE: float = 0.3
-DURATION_SLOTS: frozenset[str] = frozenset({"loan_term_months", "employment_years", "investment_horizon_years"})
 
 INTENT_FILE = "intent.skops"
 SLOT_FILE = "slots.skops"
