@@ -261,9 +261,9 @@ class DialogueManager:
         asked, not every other turn. A side question (nothing filled) gets the same question
         again; a refusal ("I'd rather not say", intent ``deny``) is passed over like an answer
         about something else."""
-        if not turn.changed_slots and turn.intent != "deny":
-            return missing[0]
         asked_last = {a.get("slot") for a in last_acts if a.name in ("request", "clarify")}
+        if not turn.changed_slots and not (turn.intent == "deny" and asked_last):
+            return missing[0]  # a "no" to a read-back of a voice note is no refusal of a question
         times = self._times_requested(turn.previous_acts)
         pool = [s for s in missing if s not in asked_last] or list(missing)
         return min(pool, key=lambda s: (times.get(s, 0), missing.index(s)))

@@ -565,3 +565,51 @@ def test_money_put_by_for_retirement_is_investing(nlu: Understanding) -> None:
 @pytest.mark.parametrize("text", ["well, is it a yes or a no?", "how's my application looking?"])
 def test_asking_how_it_looks_is_asking_for_the_outcome(nlu: Understanding, text: str) -> None:
     assert nlu.understand(text, context=asked("housing", product="personal_loan")).intent == "ask_eligibility"
+
+
+# -- spoken-style run-ons, numbers in words, families counted one by one, cards' limits -----------------
+def test_halves_and_k_after_numbers_in_words(nlu: Understanding) -> None:
+    assert got(nlu.understand("one and a half thousand a month", context=asked("monthly_income", product="personal_loan"))) \
+        == {"monthly_income": "1500"}
+    assert got(nlu.understand("fifty k", context=asked("loan_amount", product="personal_loan"))) == {"loan_amount": "50000"}
+    assert got(nlu.understand("two and a half years", context=asked("loan_term_months", product="personal_loan"))) \
+        == {"loan_term_months": "30"}
+
+
+def test_a_run_on_sentence_keeps_its_purpose_and_income(nlu: Understanding) -> None:
+    result = nlu.understand("need 6k over 2 years for a van i earn 2100 a month")
+    assert got(result)["loan_purpose"] == "car" and got(result)["monthly_income"] == "2100"
+
+
+@pytest.mark.parametrize("text, count", [("we have a little girl and a baby boy", "2"), ("I've got twins and a son", "3")])
+def test_children_named_one_by_one_are_counted(nlu: Understanding, text: str, count: str) -> None:
+    assert got(nlu.understand(text, context=asked("dependents", product="personal_loan")))["dependents"] == count
+
+
+@pytest.mark.parametrize("text, housing", [("a housing association flat", "rent"), ("I live with my gran", "living_with_family"),
+                                           ("we're mortgage free", "own")])
+def test_more_ways_to_say_where_one_lives(nlu: Understanding, text: str, housing: str) -> None:
+    assert got(nlu.understand(text, context=asked("housing", product="personal_loan")))["housing"] == housing
+
+
+def test_a_contract_of_work_is_employment(nlu: Understanding) -> None:
+    result = nlu.understand("fixed-term contract at the hospital for 3 years", context=asked("employment_status", product="personal_loan"))
+    assert got(result) == {"employment_status": "employed", "employment_years": "3"}
+
+
+def test_a_cards_limit_is_the_credit_asked_for(nlu: Understanding) -> None:
+    ctx = TurnContext.build({"product": "credit_card"},
+                            [{"name": "request", "args": {"slot": "monthly_income", "task": "credit_card"}}])
+    assert got(nlu.understand("a limit of 5000 please", context=ctx)) == {"loan_amount": "5000"}
+
+
+def test_what_a_contract_costs_is_no_age(nlu: Understanding) -> None:
+    assert got(nlu.understand("a mobile contract at 28", context=asked("monthly_debt", product="personal_loan"))) \
+        == {"monthly_debt": "28"}
+
+
+def test_an_answer_about_something_else_is_no_yes_to_a_read_back(nlu: Understanding) -> None:
+    read_back = TurnContext.build({"product": "personal_loan"}, [{"name": "clarify", "args": {"slot": "age", "value": "35"}}])
+    result = nlu.understand("part time cashier", context=read_back)
+    assert "age" not in got(result) and got(result)["employment_status"] == "employed"
+    assert got(nlu.understand("yes that's right", context=read_back)) == {"age": "35"}

@@ -57,7 +57,10 @@ def fits(slot: str, number: NumberSpan) -> bool:
 PER_MONTH_AFTER = re.compile(r"\s*(?:(?:a|per|each|every)\s+month\b|monthly\b|/\s*(?:month|mo|m)\b|pm\b|p/m\b)")
 #: A currency sign or name around a figure ("£90", "90 pounds"): money, not a count or duration.
 MONEY_BEFORE = re.compile(r"[$€£¥]\s*$|\b(?:usd|eur|gbp|cny)\s*$|"
-                           r"\b(?:pay|pays|paying|spend|spends|spending|owe|owes|costs?|repay|repaying)\s+(?:about|around|roughly)?\s*$")
+                           r"\b(?:pay|pays|paying|spend|spends|spending|owe|owes|costs?|repay|repaying)\s+(?:about|around|roughly)?\s*$|"
+                           # what a thing one repays costs ("a phone contract at 35")
+                           r"\b(?:contract|loan|card|finance|lease|leasing|plan|overdraft|mortgage|subscription)\s+"
+                           r"(?:at|of|for|costing)\s+(?:about|around|roughly)?\s*$")
 MONEY_AFTER = re.compile(r"\s*(?:pounds?|quid|euros?|dollars?|bucks|usd|eur|gbp|yuan|rmb)\b")
 YEARLY = re.compile(r"\b(?:a year|per year|yearly|annual|annually|per annum|p\.a)\b")
 

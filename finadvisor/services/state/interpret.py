@@ -59,6 +59,8 @@ from finadvisor.services.state.figures import (
 )
 from finadvisor.services.state.meaning import (
     DEPOSIT,
+    FROM_SOURCE,
+    LIMIT,
     PUT_ASIDE,
     Frames,
     names_debt,
@@ -95,6 +97,9 @@ _SAVING = re.compile(r"\b(?:sav\w*|set aside|rainy day|emergency fund|nest egg)\
 _COUNTED_BY_NO = frozenset({"monthly_debt", "dependents"})
 _BARE_NONE = re.compile(r"^\W*(?:none|nothing|zero|nil|nada|no|nope|nah|not any|no one|nobody|n/a)"
                         r"(?:\W+(?:none|nothing|zero|no one|nobody|at all|whatsoever|thanks|thank you|sorry))*\W*$")
+#: Agreeing in words ("yes", "that's right"), not only by the classifier's reading.
+_AGREE = re.compile(r"^\W*(?:yes|yeah|yep|yup|yea|correct|right|that's right|thats right|exactly|sure|ok|okay|"
+                    r"indeed|true|absolutely|spot on|that's it|thats it|it is|confirmed)\b")
 _BUYING = re.compile(r"\b(?:buy|buying|purchase|purchasing|mortgage)\b")
 #: A bare choice between owning and renting ("own", "we own", "owners", "rent", "renters").
 _BARE_HOUSING = re.compile(r"^\W*(?:i|we)?\s*(?:(own|owned|owners?|homeowners?|own it)|(rent|renting|renters?|tenants?))"
@@ -258,7 +263,8 @@ def interpret(
     mentions = [m for m in mentions if not (m.slot in filled and m.end - m.start == len(text))] + numeric
     # The advisor asked "Is 600 your monthly debt?" and the customer agrees.
     clar = ctx.clarifying
-    if clar and intent == "affirm" and not any(m.slot == clar[0] for m in mentions):
+    if clar and intent == "affirm" and not any(m.slot == clar[0] for m in mentions) and \
+            (not mentions or _AGREE.match(low)):  # "part time receptionist" is no yes to "is 35 your age?"
         mentions.append(Mention(clar[0], clar[1], 0.9, 0, len(text), source))
     # "How much do you pay on other loans?" - "none": a bare no to a question about debts or
     # dependents is 0 of them.
@@ -352,7 +358,8 @@ def _rule_mentions(rules: Sequence[Any], frames: Frames, ctx: TurnContext, inten
         if r.slot == "product" and r.value == "mortgage" and frames.owns_home and (
                 clause is None or not _REMORTGAGE.search(clause.text)):
             continue  # "own home, mortgage left on it": the home's mortgage, not the application
-        if r.slot == "loan_purpose" and clause is not None and clause.income:
+        if r.slot == "loan_purpose" and clause is not None and clause.income and \
+                FROM_SOURCE.search(clause.text[: max(0, r.start - clause.start)]):
             continue  # "1,300 a month from our shop": where the income comes from
         if r.slot == "loan_purpose" and not loanish:
             continue  # "save for a house deposit" is no loan purpose
@@ -464,7 +471,8 @@ def _number_mentions(low: str, numbers: Sequence[NumberSpan], probs: np.ndarray 
             agrees = model_slot == NONE_LABEL or kind(model_slot) == kind(answer) or float(p.max()) < 0.9
             if label is not None and agrees and fits(answer, n) and \
                     not (answer == "monthly_income" and YEARLY.search(low)) and \
-                    not (answer == "loan_amount" and PER_MONTH_AFTER.match(low, n.unit_end)):
+                    not (answer == "loan_amount" and PER_MONTH_AFTER.match(low, n.unit_end)) and \
+                    not (answer != "loan_amount" and LIMIT.search(low)):  # "limit of 3000" is the credit asked
                 q[:] = 0.0  # "three years", "50 grand" after being asked: the asked slot
                 q[index[label]] = 1.0
         if frames.revision and len(numbers) == 1:

@@ -59,7 +59,8 @@ _WORKING = re.compile(
     r"\b(?:work(?:ing|ed|s)?|employed|job|been)\s+(?:as|at|for|in|with|by)\b|"
     r"\b(?:full[- ]time|part[- ]time)\b|\bmy (?:job|employer|boss|company)\b|"
     r"\b(?:been|i've been|ive been)\s+(?:teaching|nursing|driving|working|managing|cooking|cleaning|"
-    r"building|coding|programming|selling|designing)\b|\bhired\b|\bon (?:the )?payroll\b"
+    r"building|coding|programming|selling|designing)\b|\bhired\b|\bon (?:the )?payroll\b|"
+    r"\b(?:zero[- ]hours?|fixed[- ]term|permanent|temporary|agency)\s+(?:contract|job|work|role)\b"
 )
 _OWN_HOME = re.compile(
     r"\b(?:own|owns|bought|paid off|paid for)\s+(?:my|our|the|a)\s+(?:own\s+)?"
@@ -67,7 +68,7 @@ _OWN_HOME = re.compile(
     r"\b(?:home|house|flat|apartment|place|bungalow|property|condo|cottage|townhouse|maisonette)\s+(?:is|are)\s+(?:ours|mine|"
     r"(?:all\s+)?paid\s+off|owned|(?:our|my)\s+(?:own\s+)?property)\b|\bhome ?owners?\b|\bown (?:it|outright)\b|"
     r"\b(?:have|got|pay|paying)\s+(?:a|the|our|my)\s+mortgage\b(?!\s+(?:rate|interest|offer|deal))|\bmortgage\s+(?:on|for)\s+(?:my|our|the)\s+(?:home|house|flat|apartment|place|property|bungalow)\b|"
-    r"\bmortgage (?:is|costs?)\b|\bon (?:the|our|my) mortgage\b|\bmortgage already\b|"
+    r"\bmortgage (?:is|costs?)\b|\bon (?:the|our|my) mortgage\b|\bmortgage already\b|\bmortgage[- ]free\b|"
     r"\bpaid (?:off )?(?:the|our|my) mortgage\b"
 )
 #: "I live alone in my own flat": a home of one's own is owned, unless it is what the customer
@@ -80,11 +81,13 @@ _MY_OWN_PLACE = re.compile(
 _WANTS_PLACE = re.compile(r"\b(?:buy|buying|purchase|purchasing|get|getting|afford|need|want|looking|"
                           r"save|saving|for|mortgage|loan|move|moving)\b")
 _RENT = re.compile(
-    r"\b(?:renting|rented|tenant|landlord|rent (?:a|my|our|the)|pay rent|in rented|we rent|i rent)\b"
+    r"\b(?:renting|rented|tenant|landlord|rent (?:a|my|our|the)|pay rent|in rented|we rent|i rent)\b|"
+    r"\bcouncil (?:flat|house|home|property)\b|\bhousing association\b|\bsocial housing\b"
 )
 _WITH_FAMILY = re.compile(
     r"\b(?:live|lives|living|stay|staying|still)\s+(?:at home\s+)?(?:with|wit|wiv|w/?)\s+(?:my\s+|our\s+)?"
-    r"(?:parents|mum|mom|dad|mother|father|family|folks|grandparents|in-laws)\b|"
+    r"(?:parents|mum|mom|dad|mother|father|family|folks|grandparents|in-laws|nan|nana|gran|granny|grandma|"
+    r"grandmother|grandad|granddad|grandpa|grandfather|aunt|auntie|uncle)\b|"
     r"\bat home with (?:my\s+)?(?:mum|mom|dad|parents|folks|family)\b|\bmy parents'? (?:place|house|home)\b"
 )
 _EDUCATION = re.compile(
@@ -117,6 +120,9 @@ _RECEIVED = re.compile(r"\b(?:i|we)\s+(?:get|receive|am paid|are paid|get paid)\
 #: Asking for money for something ("need 800 quid for my rent deposit"): the figure is the loan.
 _NEED_FOR = re.compile(r"\b(?:need|want|borrow|looking for|after)\s+(?:about|around|roughly)?\s*[$€£]?\d[\d,.]*\s*"
                        r"(?:k|grand|quid|pounds?|euros?|dollars?|bucks)?\s+(?:for|to)\b")
+LIMIT = re.compile(r"\b(?:credit\s+)?limit\b")
+#: What an income comes from, right before a word ("... a month from our shop").
+FROM_SOURCE = re.compile(r"\bfrom\s+(?:my|our|the|a|his|her)\s+(?:[a-z-]+\s+){0,2}$")
 _BORROW = re.compile(r"\b(?:borrow|borrowing|lend me|lend us)\b")
 _HAVE = re.compile(r"\b(?:have|has|had|got)\b")
 #: What a running commitment comes to ("the car finance is 350", "the store card's about 60"):
@@ -176,6 +182,9 @@ _KEPT_PERSON = re.compile(
     r"\b(?:my|our)\s+(?:wife|husband|partner|spouse|mum|mom|mother|dad|father)\b[^.;!?]{0,30}?"
     r"(?:\b(?:does not|doesn't|doesnt|don't|isn't|is not|can't|cannot)\s+(?:work|working|employed)\b|"
     r"\bstays?\s+(?:at\s+)?home\b|\bhousewife\b|\bhomemaker\b|\bdepends on me\b)")
+#: A child named one at a time ("a son", "one daughter", "a little boy", "twins").
+_ONE_CHILD = re.compile(r"\b(?:(?:a|an|one)\s+(?:little\s+|baby\s+|young\s+|teenage\s+|grown[- ]up\s+)?"
+                        r"(son|daughter|boy|girl|child|kid|baby|stepson|stepdaughter)|(twins))\b(?!')")
 _ZERO_DEPENDENTS = re.compile(
     r"\b(?:nobody|no one|noone|no-one)\s+(?:to support|depends|relies|else to (?:feed|support))\b|"
     r"\bno (?:kids|children|dependents|dependants|little ones)\b|\bchildless\b|\bnone\b(?=.*\b(?:kids|children)\b)"
@@ -479,7 +488,9 @@ def read_frames(low: str) -> Frames:
             if value == "car" and _VEHICLE_FOR_BUSINESS.search(low):
                 value = "business"
             clause = f.clause_at(m.start())
-            if not f.in_existing(m.start(), m.end()) and not (clause and (clause.work or clause.income)):
+            income_source = clause is not None and clause.income and \
+                FROM_SOURCE.search(low, clause.start, m.start()) is not None  # "a month from our shop"
+            if not f.in_existing(m.start(), m.end()) and not (clause and clause.work) and not income_source:
                 f.implied["loan_purpose"] = (value, 0.8)
     mended = _mend_typos(low)
     if _ZERO_DEBT.search(mended):
@@ -488,6 +499,9 @@ def read_frames(low: str) -> Frames:
         f.implied["dependents"] = ("0", 0.9)
     elif _KEPT_PERSON.search(low) and not _DEPENDENTS.search(low):
         f.implied["dependents"] = ("1", 0.8)
+    elif _HAVE.search(low) and not re.search(r"\d", low) and (named := _ONE_CHILD.findall(low)):
+        # "I've got a son and a daughter": the children counted one by one ("twins" are two)
+        f.implied["dependents"] = (str(sum(2 if twins else 1 for _one, twins in named)), 0.85)
     if _ZERO_INCOME.search(low):
         f.implied["monthly_income"] = ("0", 0.85)
     if _NOT_RISKY.search(low):
@@ -561,6 +575,11 @@ def slot_prior(clause: Clause | None, unit: str | None) -> dict[str, float]:
     if clause.invest and unit == "year":
         mul("investment_horizon_years", 3.0)
         mul("loan_term_months", 0.4)
+    if unit is None and LIMIT.search(clause.text):  # "a limit of around 3000": the credit asked for
+        mul("loan_amount", 5.0)
+        mul("monthly_income", 0.1)
+        mul("monthly_income_yearly", 0.1)
+        mul("monthly_debt", 0.3)
     if clause.dependents and unit is None:
         mul("dependents", 3.0)
     return p

@@ -91,6 +91,10 @@ _DOT_GROUPS_RE = re.compile(r"[1-9]\d{0,2}(?:\.\d{3})+(?:,\d{1,2})?")
 _A_UNIT_RE = re.compile(r"\ba(?=\s*(?:years?|months?)\b)")
 _BREAK_RE = re.compile(r"(?<!\d)[.,;!?]|[.,;!?](?!\d)")  # not a separator inside a number
 _AND_A_HALF_RE = re.compile(r"\s+and a half\b")
+#: "... and a half" after a number in words, with the scale it may carry ("two and a half thousand").
+_HALF_SCALE_RE = re.compile(r"\s+and a half\b(?:\s+(thousand|million|billion|grand)\b|\s*(k)\b)?")
+_K_AFTER_RE = re.compile(r"\s*k\b")
+_WORD_SCALES = {"thousand": 1000, "grand": 1000, "k": 1000, "million": 1_000_000, "billion": 1_000_000_000}
 _PER_WORD_RE = re.compile(r"\b(?:once|twice|times|per|every|each)\s*$")
 _UNIT_RE = re.compile(r"\s*-?\s*(years?|yrs?|months?|mos?)(?![\w])", re.IGNORECASE)
 
@@ -164,7 +168,20 @@ def find_numbers(text: str) -> list[NumberSpan]:
             value = Decimal(words_to_number(m.group(0)))
         except InvalidInputError:
             continue
-        found.append(_with_unit(low, m.start(), m.end(), value, True, False))
+        end, shorthand = m.end(), False
+        half = _HALF_SCALE_RE.match(low, end)
+        if half:  # "two and a half thousand", "one and a half years"
+            value += Decimal("0.5")
+            end = half.end()
+            scale = half.group(1) or half.group(2)
+            if scale:
+                value *= _WORD_SCALES[scale]
+                shorthand = True
+        elif (k := _K_AFTER_RE.match(low, end)) is not None:  # "a hundred k", "fifty k"
+            value *= 1000
+            end, shorthand = k.end(), True
+        found.append(_with_unit(low, m.start(), end, value, True, shorthand))
+        taken.append((m.start(), end))
     for m in _A_UNIT_RE.finditer(low):
         # "a year", "about a month": one of the unit; not the rate of an amount ("60000 a year",
         # "3 grand a month") nor a frequency ("once a year", "per month")
