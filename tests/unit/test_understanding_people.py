@@ -224,3 +224,23 @@ def test_an_answer_about_something_else_is_no_yes_to_a_read_back(nlu: Understand
     result = nlu.understand("part time cashier", context=read_back)
     assert "age" not in got(result) and got(result)["employment_status"] == "employed"
     assert got(nlu.understand("yes that's right", context=read_back)) == {"age": "35"}
+
+
+# -- one more repayment, accepting an offer, saving per month -------------------------------------------
+def test_a_repayment_forgotten_and_added_later_is_summed(nlu: Understanding) -> None:
+    ctx = asked("age", product="personal_loan", monthly_debt="250")
+    assert got(nlu.understand("oh and I also pay 80 a month on a store card", context=ctx)) == {"monthly_debt": "330"}
+    # a correction still replaces
+    assert got(nlu.understand("sorry, the car loan is actually 280 a month", context=ctx))["monthly_debt"] == "280"
+
+
+@pytest.mark.parametrize("text", ["great, let's do it", "where do I sign?"])
+def test_taking_the_offer_is_an_agreement(nlu: Understanding, text: str) -> None:
+    summary = TurnContext.build({"product": "savings_account"}, [{"name": "confirm", "args": {"slots": "monthly_income"}}])
+    assert nlu.understand(text, context=summary).intent == "affirm"
+
+
+def test_what_one_saves_each_month_is_no_income(nlu: Understanding) -> None:
+    ctx = savings({"name": "request", "args": {"slot": "monthly_income", "task": "savings"}})
+    result = nlu.understand("we'd like to save 350 every month", context=ctx)
+    assert not [m for m in [*result.mentions, *result.candidates] if m.slot in ("monthly_income", "monthly_debt")]

@@ -100,6 +100,11 @@ _BARE_NONE = re.compile(r"^\W*(?:none|nothing|zero|nil|nada|no|nope|nah|not any|
 #: Agreeing in words ("yes", "that's right"), not only by the classifier's reading.
 _AGREE = re.compile(r"^\W*(?:yes|yeah|yep|yup|yea|correct|right|that's right|thats right|exactly|sure|ok|okay|"
                     r"indeed|true|absolutely|spot on|that's it|thats it|it is|confirmed)\b")
+#: One more of something already said ("I also pay ...", "forgot that", "on top of that").
+_ALSO = re.compile(r"\b(?:also|too|as well|forgot|forgotten|on top|in addition|additionally|another|plus)\b")
+#: Taking what was offered ("sign me up", "let's do it", "I'll take it", "go ahead").
+_ACCEPT = re.compile(r"\b(?:sign me up|sign us up|let'?s do (?:it|that)|i'?ll take (?:it|that|one)|go ahead|"
+                     r"go for it|count me in|let'?s go|where do i sign|deal)\b")
 _BUYING = re.compile(r"\b(?:buy|buying|purchase|purchasing|mortgage)\b")
 #: A bare choice between owning and renting ("own", "we own", "owners", "rent", "renters").
 _BARE_HOUSING = re.compile(r"^\W*(?:i|we)?\s*(?:(own|owned|owners?|homeowners?|own it)|(rent|renting|renters?|tenants?))"
@@ -189,6 +194,8 @@ def interpret(
         # words inside a refusal name no value ("none of your business" is no business loan)
         rules = [r for r in rules if not any(s <= r.start and r.end <= e for s, e in frames.declined_spans)]
     bare = not rules and not numbers  # no value of any slot in the words
+    if bare and _ACCEPT.search(low) and intent in ("out_of_scope", "inform", "thank"):
+        intent, confidence = "affirm", max(confidence, 0.6)  # "cool, sign me up"
     valueless = not rules and all(pronoun_one(low, n) for n in numbers)
     if valueless and frames.declined_spans and ctx.requested and intent not in ("request_human", "goodbye"):
         # "I'd rather not say": a refusal of the question asked (the advisor moves on)
@@ -517,15 +524,20 @@ def _number_mentions(low: str, numbers: Sequence[NumberSpan], probs: np.ndarray 
                 break
             value = normalize_number_for_slot(slot, n, yearly=label == YEARLY_INCOME_LABEL)
             end = n.unit_end if slot in DURATION_SLOTS else n.end
-            m = Mention(slot, value, round(conf, 4), n.start, end, source)
             old = ctx.state.get(slot)
-            changes = old is not None and old != value
             clause = frames.clause_at(n.start)
+            if slot == "monthly_debt" and old and clause is not None and clause.debt and \
+                    _ALSO.search(low) and slot != requested:
+                # "forgot the mortgage, 900 a month", "I also pay 60 on a card": one more repayment
+                value = format_amount(float(old) + float(value))
+            m = Mention(slot, value, round(conf, 4), n.start, end, source)
+            changes = old is not None and old != value
             # "I want to borrow five thousand": the customer states the amount anew.
             restated = slot in ("loan_amount", "investment_amount") and clause is not None \
                 and _RESTATE.search(clause.text) is not None
+            added = slot == "monthly_debt" and _ALSO.search(low) is not None
             if conf < write_threshold or (changes and slot != requested and slot not in confirming
-                                          and not correcting and not restated):
+                                          and not correcting and not restated and not added):
                 # Uncertain, or contradicting the state unasked: the advisor asks about it.
                 candidates.append(m)
             else:

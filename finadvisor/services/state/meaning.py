@@ -280,7 +280,7 @@ _RECOMMEND = re.compile(
     r"\b(?:what|which) do you (?:suggest|recommend)\b|"
     r"\b(?:what|which)\b(?:\s+[a-z']+){0,3}\s+(?:would|do|should|could|can|might) you (?:suggest|recommend|advise)\b|"
     # asking the advisor's view, also in texting ("wot do u think")
-    r"\b(?:what|wot|wat|wut|whats|what's)\s+(?:do|d'?|would)?\s*(?:you|u|ya|yu)\s+(?:think|reckon)\b|\byour thoughts\b")
+    r"\b(?:what|wot|wat|wut|whats|what's)\s+(?:do|d'?|would)?\s*(?:you|u|ya|yu)\s+(?:think|reckon|say)\b|\byour thoughts\b")
 #: Declining to answer ("I'd rather not say", "prefer not to share that", "skip that one").
 _DECLINE = re.compile(
     r"\b(?:(?:i'd|i would|id)\s+)?(?:rather|prefer)\s+not\b|\b(?:don't|dont|do not)\s+(?:want|wish|like)\s+to\s+"
@@ -541,7 +541,7 @@ def slot_prior(clause: Clause | None, unit: str | None) -> dict[str, float]:
         for s in ("loan_amount", "investment_amount", "monthly_income", "monthly_income_yearly", "monthly_debt"):
             mul(s, 0.05)
         mul("none", 10.0)
-        if DEPOSIT.search(clause.text) or re.search(_AFFORD, clause.text):  # neither owed nor earned
+        if DEPOSIT.search(clause.text) or re.search(_AFFORD + r"|\bsav(?:e|ing)\b", clause.text):  # neither owed nor earned
             for s in ("monthly_debt", "monthly_income", "monthly_income_yearly"):
                 mul(s, 0.05)
     if clause.age and unit in (None, "year") and _AGE_NONNATIVE.search(clause.text):
