@@ -173,7 +173,7 @@ def test_money_put_by_for_retirement_is_investing(nlu: Understanding) -> None:
     assert nlu.understand("thinking of putting 40k in funds for our retirement").intent == "ask_investment_advice"
 
 
-@pytest.mark.parametrize("text", ["well, is it a yes or a no?", "how's my application looking?"])
+@pytest.mark.parametrize("text", ["well, is it a yes or a no?", "how's my application looking?", "ok, so what's next?"])
 def test_asking_how_it_looks_is_asking_for_the_outcome(nlu: Understanding, text: str) -> None:
     assert nlu.understand(text, context=asked("housing", product="personal_loan")).intent == "ask_eligibility"
 

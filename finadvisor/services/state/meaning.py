@@ -225,7 +225,7 @@ _ELIGIBILITY = re.compile(
     r"\bis (?:that|it) (?:possible|likely|doable|ok|okay)\b|\bchances\b|\bget (?:it|the loan|the mortgage|approved)\b|"
     # asking for the outcome itself ("what's the decision?", "so what's the verdict then")
     r"\bwhat(?:'s| is| was|s)? (?:the|my|your) (?:[a-z]+ )?(?:decision|outcome|result|answer)\b|"
-    r"\bwhat happens (?:now|next)\b|\bwhat(?:'s| is| are)? (?:the )?next steps?\b|"
+    r"\bwhat happens (?:now|next)\b|\bwhat(?:'s| is| are)? (?:the )?next steps?\b|\bwhat(?:'s| is|s)? next\b|"
     # "so, yes or no?", "how does that look?"
     r"\byes or (?:a )?no\b|\bhow (?:does|do) (?:that|it|this|things|my application) look\b|"
     r"\bhow(?:'s| is| are) (?:it|that|things|we|my application) looking\b|"
