@@ -11,20 +11,7 @@ from finadvisor.services.state.interpret import INFERRED_CONFIDENCE
 from finadvisor.services.state.meaning import read_frames
 from finadvisor.services.state.nlu import Understanding
 from finadvisor.services.state.tracker import FactInput, held_facts
-from finadvisor.shared.paths import BUNDLED_MODELS_DIR
-
-
-@pytest.fixture(scope="module")
-def nlu() -> Understanding:
-    return Understanding.load(BUNDLED_MODELS_DIR / "nlu")
-
-
-def asked(slot: str, **state: str) -> TurnContext:
-    return TurnContext.build(state, [{"name": "request", "args": {"slot": slot}}])
-
-
-def got(result) -> dict[str, str]:
-    return {m.slot: m.value for m in result.mentions}
+from tests.unit.understanding_cases import asked, got, savings
 
 
 def test_a_bare_duration_answers_the_slot_that_was_asked(nlu: Understanding) -> None:
@@ -310,11 +297,6 @@ def test_a_charge_one_gets_is_still_a_debt(nlu: Understanding) -> None:
 
 
 # -- savings conversations ----------------------------------------------------------------------------
-def savings(*acts: dict, **state: str) -> TurnContext:
-    asked = [{"name": "request", "args": {"slot": "monthly_income", "task": "savings"}}]
-    return TurnContext.build(state, list(acts), "inform", earlier=[asked])
-
-
 def test_a_duration_in_a_savings_conversation_is_its_horizon(nlu: Understanding) -> None:
     ctx = savings({"name": "request", "args": {"slot": "currency", "task": "savings"}}, monthly_income="2100")
     assert got(nlu.understand("probably about four years", context=ctx)) == {"investment_horizon_years": "4"}

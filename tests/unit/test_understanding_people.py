@@ -8,25 +8,7 @@ import pytest
 
 from finadvisor.services.state.context import TurnContext
 from finadvisor.services.state.nlu import Understanding
-from finadvisor.shared.paths import BUNDLED_MODELS_DIR
-
-
-@pytest.fixture(scope="module")
-def nlu() -> Understanding:
-    return Understanding.load(BUNDLED_MODELS_DIR / "nlu")
-
-
-def asked(slot: str, **state: str) -> TurnContext:
-    return TurnContext.build(state, [{"name": "request", "args": {"slot": slot}}])
-
-
-def got(result) -> dict[str, str]:
-    return {m.slot: m.value for m in result.mentions}
-
-
-def savings(*acts: dict, **state: str) -> TurnContext:
-    asked_before = [{"name": "request", "args": {"slot": "monthly_income", "task": "savings"}}]
-    return TurnContext.build(state, list(acts), "inform", earlier=[asked_before])
+from tests.unit.understanding_cases import asked, got, savings
 
 
 # -- dates, points between thousands, "one", answers to an earlier question, "why?" -----------------

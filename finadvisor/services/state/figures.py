@@ -71,7 +71,8 @@ def kind(slot: str) -> str:
         return "amount"
     return slot
 
-_WANT_ONE = re.compile(r"\b(?:want|need|like|take|get|have|apply for|open|go for|fancy|that|this|which|another)\s*$")
+#: Words after which a spelled "one" stands for a thing ("I want one", "that one").
+_BEFORE_PRONOUN_ONE = re.compile(r"\b(?:want|need|like|take|get|have|apply for|open|go for|fancy|that|this|which|another)\s*$")
 _PRONOUN_FOLLOW = re.compile(r"\s*(?:$|[,.!?;]|(?:then|too|of|please|as|for|more|now|and|or|with|instead)\b)")
 
 
@@ -80,7 +81,7 @@ def pronoun_one(low: str, number: NumberSpan) -> bool:
     value; alone or with a unit ("one", "one year") it is the number."""
     if not (number.words and number.value == 1 and number.unit is None):
         return False
-    if _WANT_ONE.search(low, 0, number.start) and _PRONOUN_FOLLOW.match(low, number.end):
+    if _BEFORE_PRONOUN_ONE.search(low, 0, number.start) and _PRONOUN_FOLLOW.match(low, number.end):
         return True
     return not is_fragment(low, number) and _PRONOUN_FOLLOW.match(low, number.end) is not None
 

@@ -1,6 +1,6 @@
-"""General knowledge as word lists, read by ``meaning``: occupations, the places people work at,
-businesses of one's own, and what the things people borrow for are (a van is a car, a boiler a
-renovation). Plain data: a bank extends them for its customers' words without touching the rules.
+"""General knowledge as word lists, read by ``meaning``: occupations, businesses of one's own,
+and what the things people borrow for are (a van is a car, a boiler a renovation). Plain data: a
+bank extends them for its customers' words without touching the rules.
 """
 
 from __future__ import annotations
@@ -18,12 +18,6 @@ programmer psychologist receptionist researcher roofer sailor salesman saleswoma
 secretary servant soldier solicitor supervisor surgeon surveyor tailor teacher technician therapist
 trader translator tutor vet waiter waitress welder writer warehouse operative paralegal
 cashier shopkeeper salesperson courier dispatcher cook dishwasher housekeeper caretaker
-""".split())
-#: Places and organisations one works at ("I work at a supermarket").
-WORKPLACES: frozenset[str] = frozenset("""
-hospital school supermarket bank factory office company firm shop store restaurant cafe hotel
-council university college warehouse garage clinic agency airline airport ministry government
-army navy police pharmacy bakery salon site mine plant call centre center
 """.split())
 #: A business of one's own ("I run a small cafe").
 OWN_BUSINESS: frozenset[str] = frozenset("""
