@@ -179,6 +179,39 @@ async def test_hung_redis_is_unavailable_within_the_deadline(fresh_redis: LocalR
         await store.close()
 
 
+async def test_pipeline_cut_off_by_its_deadline_leaves_no_reply_for_the_next_caller(fresh_redis: LocalRedis) -> None:
+    """Calls pipelined while the server is frozen time out; once it answers again, every later
+    call gets its own reply (none of the timed-out batch's replies is read by another call)."""
+    import os
+    import signal
+
+    store = RedisStateStore(SessionSettings(url=fresh_redis.url, op_timeout_s=1.0))
+    try:
+        sessions = [sid() for _ in range(12)]
+        await asyncio.gather(*(store.create_session(s) for s in sessions))
+        assert fresh_redis.proc is not None
+        os.kill(fresh_redis.proc.pid, signal.SIGSTOP)
+        try:
+            frozen = await asyncio.wait_for(asyncio.gather(
+                *(store.apply_turn(turn(s, "r0", text_slot("age", "40"))) for s in sessions),
+                return_exceptions=True), 20)
+        finally:
+            os.kill(fresh_redis.proc.pid, signal.SIGCONT)
+        assert all(isinstance(r, StoreUnavailableError) for r in frozen), frozen
+        amounts = {s: str(2000 + i) for i, s in enumerate(sessions)}
+        for _ in range(3):
+            results = await asyncio.gather(*(
+                store.apply_turn(turn(s, f"r{n}", text_slot("loan_amount", amounts[s])))
+                for s in sessions for n in (1, 2)))
+            for res, s in zip(results, [s for s in sessions for _ in (1, 2)], strict=True):
+                assert res.state.slots["loan_amount"].value == amounts[s]
+        for s in sessions:  # the frozen turn ran at most once, its retry is a replay
+            assert (await store.apply_turn(turn(s, "r0", text_slot("age", "40")))).turn in (0, 2)
+            assert (await store.get_state(s)).state.slots["loan_amount"].value == amounts[s]
+    finally:
+        await store.close()
+
+
 async def test_auto_pipeline_sends_concurrent_turns_together_and_keeps_errors_apart(redis_url: str) -> None:
     """Concurrent calls on a standalone Redis share pipelines; each keeps its own result, a bad
     call (unknown session) fails alone, and a flushed script cache is recovered by EVAL."""
