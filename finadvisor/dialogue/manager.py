@@ -319,7 +319,9 @@ class DialogueManager:
         elif intent == "ask_rate":
             acts.append(self.rate_act(slots, task))
         elif intent == "out_of_scope":
-            acts.append(act("out_of_scope"))
+            # Mid-task: one sentence, then the task goes on. With no task yet, what the advisor
+            # can do is the answer ("what can you do?", and a question about the weather alike).
+            acts.append(act("out_of_scope") if task is not None else act("explain", topic="services"))
         acts.extend(self._upload_acts(turn, slots))
         if intent == "ask_about_chart" and turn.image_type not in CHART_TYPES:
             # A question about a chart sent earlier: what was read from it, said again; a
@@ -363,6 +365,10 @@ class DialogueManager:
                     confirmed and self._last(turn.previous_acts, "offer") is None)))
             if asked_offer:
                 acts.append(self.offer_act(task, slots))
+                if task == "credit_card" and intent == "ask_eligibility":
+                    # The credit models score loans: a card's decision is the team's, and the
+                    # reply says so instead of letting the offer read as an approval.
+                    acts.append(act("explain", topic="no_decision"))
             elif not confirmed:
                 acts.append(self.confirm_act(task, slots))
             elif not acts:

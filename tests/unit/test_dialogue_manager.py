@@ -74,6 +74,22 @@ def test_out_of_scope_mid_task_gets_one_sentence_and_the_task_resumes() -> None:
     assert requested(acts) == ["currency"]
 
 
+def test_out_of_scope_before_any_task_says_what_the_advisor_can_do() -> None:
+    for turn in (Turn(intent="out_of_scope", slots={}),
+                 Turn(intent="out_of_scope", slots={}, previous_acts=[[act("greet")]])):
+        assert DM.decide(turn) == [act("explain", topic="services")]
+
+
+def test_a_card_applicant_asking_for_the_outcome_hears_that_the_team_decides() -> None:
+    card = {"product": "credit_card", "monthly_income": "2100", "currency": "GBP",
+            "monthly_debt": "0", "employment_status": "employed", "age": "30", "housing": "rent"}
+    summary = [[DM.confirm_act("credit_card", card)]]
+    acts = DM.decide(Turn(intent="ask_eligibility", slots=card, previous_acts=summary))
+    assert names(acts) == ["offer", "explain"] and acts[1] == act("explain", topic="no_decision")
+    # agreeing to the summary takes the offer, which promises no decision
+    assert names(DM.decide(Turn(intent="affirm", slots=card, previous_acts=summary))) == ["offer"]
+
+
 def test_a_payslip_is_acknowledged_with_the_income_and_currency_read() -> None:
     acts = DM.decide(Turn(intent="upload_document", slots={"monthly_income": "3200",
                                                            "currency": "GBP"},
