@@ -7,10 +7,11 @@ Pure string and number work over the folded text (no model), shared by ``interpr
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from finadvisor.ontology import AMOUNT_SLOTS as ONTOLOGY_AMOUNT_SLOTS
 from finadvisor.services.state.meaning import Clause
@@ -135,3 +136,60 @@ def calendar_year(low: str, number: NumberSpan) -> bool:
     text = low[number.start:number.end]
     return number.unit is None and len(text) == 4 and text.isdigit() and \
         1930 <= int(text) <= datetime.date.today().year and _DATED.search(low, 0, number.start) is not None
+
+
+#: A figure said as the wrong one ("5,000 a month, not 5200", "36 months rather than 24").
+_NOT_BEFORE = re.compile(r"\b(?:not|rather than|instead of|no longer)\s+(?:about\s+|around\s+)?[$€£]?\s*$")
+#: Another person's figure beside the customer's ("me 6 years and him 3", "I take home 2,200 and
+#: my fiancée 1,900"): neither the customer's own value nor a slot of the application.
+_OTHER_PERSON = re.compile(
+    r"\b(?:and|but|while|whereas)\s+(?:him|her|he|she|he's|she's|my\s+(?:wife|husband|partner|fianc[eé]e?|"
+    r"girlfriend|boyfriend|spouse|other half))\s+(?:has\s+|had\s+|is\s+|for\s+|about\s+|around\s+|roughly\s+)?[$€£]?\s*$")
+
+
+def set_aside(low: str, number: NumberSpan) -> bool:
+    """A figure the customer says is wrong, or that is someone else's: no value of theirs."""
+    return _NOT_BEFORE.search(low, 0, number.start) is not None or \
+        _OTHER_PERSON.search(low, 0, number.start) is not None
+
+
+#: What is owed in all rather than repaid each time ("I owe 12k on cards", "a balance of 3,000").
+_OWED = re.compile(r"\b(?:owe|owed|owing|outstanding|balance|left to pay|left on|maxed)\b")
+#: "8k in total", "altogether": a total, which is a balance when a repayment per month is also said.
+_TOTAL = re.compile(r"\b(?:in total|all together|altogether|total(?:ling)?)\b"
+                    r"(?!\s+(?:monthly\s+)?(?:repayments?|payments?|instalments?|installments?|outgoings))")
+
+
+def is_balance(low: str, number: NumberSpan, clause: Clause | None, numbers: Sequence[NumberSpan]) -> bool:
+    """A sum owed, said beside or instead of what is repaid: never a monthly repayment."""
+    if clause is None or PER_MONTH_AFTER.match(low, number.unit_end):
+        return False
+    monthly_too = any(n is not number and PER_MONTH_AFTER.match(low, n.unit_end) for n in numbers)
+    return _OWED.search(clause.text) is not None or (monthly_too and _TOTAL.search(clause.text) is not None)
+
+
+_RANGE_JOIN = re.compile(r"\s*(?:-|–|to|or)\s*")
+_AND = re.compile(r"\s*and\s*")
+_BETWEEN = re.compile(r"\bbetween\s+(?:about\s+|around\s+|roughly\s+)?[$€£]?\s*$")
+
+
+def ranges(low: str, numbers: Sequence[NumberSpan]) -> list[tuple[int, NumberSpan]]:
+    """[(index of a range's second figure, the range as one figure: its lower end)] for figures
+    said as a range ("3-4k", "between 3 and 4 thousand", "3 or 4 years"); the scale or unit of
+    the second figure is the first's too."""
+    out: list[tuple[int, NumberSpan]] = []
+    for j in range(1, len(numbers)):
+        a, b = numbers[j - 1], numbers[j]
+        gap = low[a.unit_end:b.start]
+        if not (_RANGE_JOIN.fullmatch(gap) or (_AND.fullmatch(gap) and _BETWEEN.search(low, 0, a.start))):
+            continue
+        if a.unit is not None and a.unit != b.unit:
+            continue
+        lower = a.value
+        if b.shorthand and not a.shorthand and a.value < 1000:
+            lower = a.value * (1_000_000 if b.value >= 1_000_000 else 1000)  # "3-4k", "1.5-2 million"
+        if not 0 < lower < b.value:
+            continue
+        out.append((j, dataclasses.replace(a, value=lower, unit=b.unit, end=b.end, unit_end=b.unit_end,
+                                           shorthand=b.shorthand)))
+    return out

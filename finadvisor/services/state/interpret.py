@@ -27,10 +27,8 @@ none of them (a corrected figure is read as an answer about the held slots).
 from __future__ import annotations
 
 import dataclasses
-import datetime
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -38,8 +36,8 @@ import numpy as np
 from finadvisor.dialogue.config import PRODUCT_TASK, TASK_SLOTS
 from finadvisor.ontology import CATALOGUE, CATALOGUE_DEFAULT, format_amount
 from finadvisor.services.state.context import EMPTY_CONTEXT, TurnContext
+from finadvisor.services.state.derived import from_years, price_less_deposit
 from finadvisor.services.state.figures import (
-    BORN,
     DURATION_SLOTS,
     IM_AFTER,
     IM_BEFORE,
@@ -52,13 +50,15 @@ from finadvisor.services.state.figures import (
     counts_things,
     fits,
     frameless,
+    is_balance,
     is_fragment,
     kind,
     nearest,
     pronoun_one,
+    ranges,
+    set_aside,
 )
 from finadvisor.services.state.meaning import (
-    DEPOSIT,
     FROM_SOURCE,
     LIMIT,
     PUT_ASIDE,
@@ -67,6 +67,7 @@ from finadvisor.services.state.meaning import (
     read_frames,
     slot_prior,
 )
+from finadvisor.services.state.mentions import Interpretation, Mention
 from finadvisor.services.state.normalize import NumberSpan, fold, normalize_number_for_slot
 
 NONE_LABEL = "none"
@@ -124,26 +125,6 @@ _LEADING_NONE = re.compile(r"^\W*(?:none|nobody|no one|noone|zero|nil)\b(?!\s+of
 _TASK_BOUND = frozenset({"loan_amount", "investment_amount", "loan_term_months", "investment_horizon_years"})
 _LOANS = re.compile(r"\b(?:loan|borrow|lend|mortgage|credit|debt|repay)\w*")
 _PURPOSE_FRAME = re.compile(r"\b(?:it's for|it is for|its for|for (?:a|an|the|my|our|some)|to (?:pay|fix|buy|cover|fund|do|get))\b")
-
-
-@dataclass(frozen=True)
-class Mention:
-    """One slot value read from the text: canonical value, confidence and character span."""
-
-    slot: str
-    value: str
-    confidence: float
-    start: int
-    end: int
-    source: str = "text"
-
-
-@dataclass
-class Interpretation:
-    intent: str
-    intent_confidence: float
-    mentions: list[Mention]
-    candidates: list[Mention]
 
 
 def implies_investment(intent: str, low: str) -> bool:
@@ -242,13 +223,14 @@ def interpret(
     if frames.risk and not any(m.slot == "risk_tolerance" for m in mentions) and (
             task == "investment" or ctx.requested == "risk_tolerance" or "risk" in low):
         mentions.append(Mention("risk_tolerance", frames.risk, 0.85, 0, len(text), source))
-    keep = [i for i, n in enumerate(numbers) if not counts_things(low, n) and not pronoun_one(low, n)]
+    keep = [i for i, n in enumerate(numbers) if not counts_things(low, n) and not pronoun_one(low, n)
+            and not set_aside(low, n)]  # "not 5200", "and him 3": no value of the customer's
     dated = [i for i in keep if calendar_year(low, numbers[i])]
     if dated:
         # "a civil servant since 2010", "born in 1987": a year, never an amount; it dates the
         # job or the birth
         keep = [i for i in keep if i not in dated]
-        mentions += _from_years(low, [numbers[i] for i in dated], frames, ctx, source)
+        mentions += from_years(low, [numbers[i] for i in dated], frames, ctx, source)
     priced = [i for i in keep if (c := frames.clause_at(numbers[i].start)) is not None and c.price and not c.debt
               and not c.request]
     if priced and len(priced) < len(keep):
@@ -256,15 +238,28 @@ def interpret(
         keep = [i for i in keep if i not in priced]
     if intent == "out_of_scope" and not mentions and not ctx.requested:
         keep = []  # "a table for two" is no amount
-    numeric, candidates = _number_mentions(
-        low, [numbers[i] for i in keep], number_probs[keep] if keep and number_probs is not None else None,
-        labels, frames, ctx, intent, source, min_confidence, write_threshold)
+    spans, probs = [numbers[i] for i in keep], number_probs[keep] if keep and number_probs is not None else None
+    ranged = ranges(low, spans)
+    if ranged and probs is not None:
+        # "between 3 and 4 thousand a month": one figure, its lower end, read with the second
+        # figure's words and checked with the customer (a range is no value said)
+        for j, span in ranged:
+            spans[j - 1] = span
+        spans, probs = [n for j, n in enumerate(spans) if j not in dict(ranged)], \
+            np.delete(probs, [j - 1 for j, _ in ranged], axis=0)
+    numeric, candidates = _number_mentions(low, spans, probs, labels, frames, ctx, intent, source,
+                                           min_confidence, write_threshold)
+    if ranged:
+        starts = {span.start for _, span in ranged}
+        candidates += [dataclasses.replace(m, confidence=min(m.confidence, write_threshold - 0.05))
+                       for m in numeric if m.start in starts]
+        numeric = [m for m in numeric if m.start not in starts]
     if priced and keep == priced:
         # A price or a saving alone ("I can put away 300 a month"): not written, asked about.
         # A price and a deposit ("the house is 250k and I have 50k deposit"): what is left to
         # borrow is asked about first.
-        rest = _price_less_deposit(frames, [numbers[i] for i in priced], source, ctx)
-        candidates += rest + [m for m in numeric if not (rest and m.slot == "loan_amount")]
+        rest = price_less_deposit(frames, [numbers[i] for i in priced], source, ctx)
+        candidates = [m for m in candidates + numeric if not (rest and m.slot == "loan_amount")] + rest
         numeric = []
     filled = {m.slot for m in numeric}
     mentions = [m for m in mentions if not (m.slot in filled and m.end - m.start == len(text))] + numeric
@@ -305,41 +300,6 @@ def interpret(
         intent = "inform"
     mentions.sort(key=lambda m: (m.start, m.slot))
     return Interpretation(intent, confidence, mentions, candidates)
-
-
-def _from_years(low: str, years: Sequence[NumberSpan], frames: Frames, ctx: TurnContext,
-                source: str) -> list[Mention]:
-    """The age of a birth year, and the years in work since a year the job started."""
-    now = datetime.date.today().year
-    out: list[Mention] = []
-    for n in years:
-        since = now - int(n.value)
-        clause = frames.clause_at(n.start)
-        if BORN.search(low, 0, n.start) and 16 <= since <= 110:
-            out.append(Mention("age", str(since), 0.9, n.start, n.end, source))
-        elif (clause is not None and clause.work) or "employment_status" in frames.implied or \
-                ctx.requested in ("employment_status", "employment_years"):
-            out.append(Mention("employment_years", str(since), 0.85, n.start, n.end, source))
-    return out
-
-
-def _price_less_deposit(frames: Frames, priced: Sequence[NumberSpan], source: str,
-                        ctx: TurnContext) -> list[Mention]:
-    """[the loan amount a price less the money put towards it leaves] when a turn gives one
-    price and deposits or savings and no loan amount is known; else []."""
-    if "loan_amount" in ctx.state:
-        return []
-    amounts = [n for n in priced if n.unit is None and float(n.value) >= 20]
-    deposits = [n for n in amounts if (c := frames.clause_at(n.start)) is not None
-                and DEPOSIT.search(c.text)]
-    prices = [n for n in amounts if n not in deposits]
-    if len(prices) != 1 or not deposits:
-        return []
-    left = prices[0].value - sum(n.value for n in deposits)
-    if left <= 0:
-        return []
-    return [Mention("loan_amount", format_amount(left), 0.45, prices[0].start,
-                    max(n.end for n in deposits), source)]
 
 
 def _rule_mentions(rules: Sequence[Any], frames: Frames, ctx: TurnContext, intent: str, loanish: bool,
@@ -427,6 +387,7 @@ def _number_mentions(low: str, numbers: Sequence[NumberSpan], probs: np.ndarray 
     debt_answer = requested == "monthly_debt" and names_debt(low) and \
         not any(c.request or c.income or c.price for c in frames.clauses)
     scored: list[np.ndarray] = []
+    owed = [n for n in numbers if is_balance(low, n, frames.clause_at(n.start), numbers)]
     for n, p in zip(numbers, probs, strict=True):
         # Tempered: the classifier is sure of itself on its own simulator's phrasing; on people's,
         # the context must be able to outvote it.
@@ -435,6 +396,11 @@ def _number_mentions(low: str, numbers: Sequence[NumberSpan], probs: np.ndarray 
         for label, k in slot_prior(clause, n.unit).items():
             if label in index:
                 q[index[label]] *= k
+        if n in owed:  # "8k in total", "I owe 12k": owed, not repaid
+            for label in ("monthly_debt", "monthly_income", YEARLY_INCOME_LABEL, "loan_amount"):
+                if label in index and (label != "loan_amount" or frames.implied.get("loan_purpose", ("",))[0]
+                                       != "debt_consolidation"):  # what is owed is borrowed to repay it
+                    q[index[label]] *= 0.03 if label != "loan_amount" else 0.2
         if debt_answer and clause is not None and not clause.debt:
             for label, k in slot_prior(dataclasses.replace(clause, debt=True), n.unit).items():
                 if label in index:
@@ -501,7 +467,7 @@ def _number_mentions(low: str, numbers: Sequence[NumberSpan], probs: np.ndarray 
     skip: set[int] = set()
     debts = [i for i, n in enumerate(numbers) if "monthly_debt" in index and n.unit is None
              and labels[int(scored[i].argmax())] == "monthly_debt"
-             and (c := frames.clause_at(n.start)) is not None and c.debt]
+             and (c := frames.clause_at(n.start)) is not None and c.debt and n not in owed]
     if len(debts) > 1:
         first, last = debts[0], max(debts, key=lambda i: numbers[i].end)
         numbers[first] = dataclasses.replace(numbers[first], value=sum(numbers[i].value for i in debts),
@@ -526,8 +492,12 @@ def _number_mentions(low: str, numbers: Sequence[NumberSpan], probs: np.ndarray 
             end = n.unit_end if slot in DURATION_SLOTS else n.end
             old = ctx.state.get(slot)
             clause = frames.clause_at(n.start)
+            # one more running cost named in passing ("we own the house, mortgage of 800" when asked
+            # about housing, the business card's 150 known): a repayment beside those known
+            passing = clause is not None and clause.commitment and requested not in (None, slot) and \
+                not correcting and old is not None and float(old) != float(value)
             if slot == "monthly_debt" and old and clause is not None and clause.debt and \
-                    _ALSO.search(low) and slot != requested:
+                    (_ALSO.search(low) or passing) and slot != requested:
                 # "forgot the mortgage, 900 a month", "I also pay 60 on a card": one more repayment
                 value = format_amount(float(old) + float(value))
             m = Mention(slot, value, round(conf, 4), n.start, end, source)
@@ -535,7 +505,7 @@ def _number_mentions(low: str, numbers: Sequence[NumberSpan], probs: np.ndarray 
             # "I want to borrow five thousand": the customer states the amount anew.
             restated = slot in ("loan_amount", "investment_amount") and clause is not None \
                 and _RESTATE.search(clause.text) is not None
-            added = slot == "monthly_debt" and _ALSO.search(low) is not None
+            added = slot == "monthly_debt" and (_ALSO.search(low) is not None or passing)
             if conf < write_threshold or (changes and slot != requested and slot not in confirming
                                           and not correcting and not restated and not added):
                 # Uncertain, or contradicting the state unasked: the advisor asks about it.

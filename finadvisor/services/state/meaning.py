@@ -20,6 +20,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from finadvisor.services.state.commitments import COMMITMENT_AT as _COMMITMENT_AT
+from finadvisor.services.state.commitments import repayment_size
 from finadvisor.services.state.normalize import one_edit
 from finadvisor.services.state.words import OCCUPATIONS, OWN_BUSINESS, PURPOSE_WORDS
 
@@ -84,12 +86,16 @@ _RENT = re.compile(
     r"\b(?:renting|rented|tenant|landlord|rent (?:a|my|our|the)|pay rent|in rented|we rent|i rent)\b|"
     r"\bcouncil (?:flat|house|home|property)\b|\bhousing association\b|\bsocial housing\b"
 )
+_FAMILY_OWNS = re.compile(r"\b(?:parents|mum|mom|dad|mother|father|family|folks|grandparents|in-laws)\s+"
+                          r"(?:and\s+(?:my\s+)?[a-z]+\s+)?$")
 _WITH_FAMILY = re.compile(
     r"\b(?:live|lives|living|stay|staying|still)\s+(?:at home\s+)?(?:with|wit|wiv|w/?)\s+(?:my\s+|our\s+)?"
     r"(?:parents|mum|mom|dad|mother|father|family|folks|grandparents|in-laws|nan|nana|gran|granny|grandma|"
     r"grandmother|grandad|granddad|grandpa|grandfather|aunt|auntie|uncle)\b|"
     r"\bat home with (?:my\s+)?(?:mum|mom|dad|parents|folks|family)\b|\bmy parents'? (?:place|house|home)\b"
 )
+_WITH_THEM = re.compile(r"\b(?:live|lives|living|stay|staying)\s+with\s+(?:them|him|her)\b")  # ... parents named
+_FAMILY = re.compile(r"\b(?:parents|mum|mom|dad|mother|father|family|folks|grandparents|in-laws|nan|gran|grandma)\b")
 _EDUCATION = re.compile(
     r"\b(?:studies|tuition|university|uni|college|school|masters|master's|degree|course|fees|education|"
     r"phd|semester|student)\b"
@@ -210,6 +216,8 @@ _PRICE = re.compile(r"\b(?:costs?|price[ds]?|worth|valued|saved|savings|deposit|
                     # what a thing is: "the house is 250k", "the car's 14,000"
                     r"\b(?:the|this|that|our|my|a|an)\s+(?:[a-z-]+\s+)?"
                     r"(?:house|home|flat|apartment|property|place|condo|car|van|truck|bike)\s*"
+                    # "the house we like is 310,000"
+                    r"(?:(?:we|i)\s+(?:like|want|found|saw|chose|picked|love|are buying|are looking at)\s+)?"
                     r"(?:is|was|'s|will be|would be|comes to|goes for|is going for)\s+"
                     r"(?:about|around|roughly|nearly|almost|just under|just over)?\s*[$€£]?\d|"
                     # what a thing sells for: "looking at a flat for 180k", "a car at 9,000"
@@ -415,11 +423,13 @@ def read_frames(low: str) -> Frames:
     """Frames of a folded turn (see the module docstring)."""
     f = Frames()
     previous: Clause | None = None
+    homeowner = bool(_OWN_HOME.search(low) or _MY_OWN_PLACE.search(low))  # "we own our house, mortgage of 800"
     for s, e in clauses(low):
         t = low[s:e]
         thing = bool(_DEBT_THING.search(t))
-        commitment = bool(_COMMITMENT_IS.search(t) or (_MORTGAGE_COST.search(t) and _PER_MONTH.search(t))
-                          or _PAY_FOR.search(t))
+        commitment = bool(_COMMITMENT_IS.search(t) or _COMMITMENT_AT.search(t) or _PAY_FOR.search(t)
+                          or ((m := _MORTGAGE_COST.search(t)) and (_PER_MONTH.search(t) or (
+                              homeowner and repayment_size(t, m.end())))))
         per_month = bool(_PER_MONTH.search(t))
         received = bool(_RECEIVED.search(t))
         debt = bool((_DEBT_VERB.search(t) and (thing or per_month)) or (thing and _HAVE.search(t))
@@ -459,7 +469,8 @@ def read_frames(low: str) -> Frames:
     elif _WORKING.search(low) or _occupation(low):
         f.implied["employment_status"] = ("employed", 0.85)
     # Housing.
-    owned = list(_OWN_HOME.finditer(low))
+    # "my parents own the house": the home is theirs, not the customer's
+    owned = [m for m in _OWN_HOME.finditer(low) if not _FAMILY_OWNS.search(low, 0, m.start())]
     for m in _MY_OWN_PLACE.finditer(low):
         c = f.clause_at(m.start())
         if not _WANTS_PLACE.search(low, c.start if c else 0, m.start()):
@@ -470,7 +481,7 @@ def read_frames(low: str) -> Frames:
         for m in owned:
             c = f.clause_at(m.start())
             f.existing_spans.append((c.start, c.end) if c else (m.start(), m.end()))
-    elif _WITH_FAMILY.search(low):
+    elif _WITH_FAMILY.search(low) or (_WITH_THEM.search(low) and _FAMILY.search(low)):
         f.implied["housing"] = ("living_with_family", 0.9)
     elif _RENT.search(low):
         f.implied["housing"] = ("rent", 0.9)

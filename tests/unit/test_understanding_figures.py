@@ -1,0 +1,93 @@
+"""Understanding of figures people qualify (session 14): a figure said to be wrong, someone
+else's figure, a range, a sum owed beside a repayment, a homeowner's mortgage and a running
+finance agreement said with their cost, a price less a deposit, a home shared with parents named
+by a pronoun. Each test uses other sentences than the conversations that showed the kind. The
+committed model."""
+
+from __future__ import annotations
+
+from finadvisor.services.state.nlu import NLUResult, Understanding
+from tests.unit.understanding_cases import asked, got
+
+
+def values(result: NLUResult) -> set[str]:
+    """Every value a turn writes or asks about."""
+    return {m.value for m in [*result.mentions, *result.candidates]}
+
+
+def test_a_figure_said_to_be_wrong_is_no_value(nlu: Understanding) -> None:
+    loan = {"product": "personal_loan", "loan_amount": "9000", "monthly_income": "3100"}
+    result = nlu.understand("sorry my mistake, I take home 3,400 not 3100", context=asked("monthly_debt", **loan))
+    assert got(result) == {"monthly_income": "3400"} and values(result) == {"3400"}
+    result = nlu.understand("make it 60 months rather than 36", context=asked("monthly_income", **loan))
+    assert got(result).get("loan_term_months") == "60" and "36" not in values(result)
+
+
+def test_someone_elses_figure_beside_the_customers_is_no_value(nlu: Understanding) -> None:
+    loan = {"product": "personal_loan", "loan_amount": "7000", "loan_term_months": "48"}
+    result = nlu.understand("we both work, me for 12 years and her for 2", context=asked("employment_status", **loan))
+    assert got(result)["employment_years"] == "12" and "2" not in values(result) and "24" not in values(result)
+    result = nlu.understand("i net 1,850 and my husband about 2,300", context=asked("monthly_income", **loan))
+    assert got(result)["monthly_income"] == "1850" and "2300" not in values(result)
+
+
+def test_a_range_is_its_lower_end_checked_with_the_customer(nlu: Understanding) -> None:
+    loan = {"product": "personal_loan", "loan_amount": "12000"}
+    result = nlu.understand("depends on the month, 2-3k usually", context=asked("monthly_income", **loan))
+    assert not got(result) and [(c.slot, c.value) for c in result.candidates] == [("monthly_income", "2000")]
+    result = nlu.understand("anywhere between 1 and 2 thousand a month", context=asked("monthly_income", **loan))
+    assert [(c.slot, c.value) for c in result.candidates] == [("monthly_income", "1000")]
+    assert "2000" not in values(result)
+    # two figures that are no range stay two values
+    result = nlu.understand("I earn 2,900 and pay 250 on a loan", context=asked("monthly_income", **loan))
+    assert got(result) == {"monthly_income": "2900", "monthly_debt": "250"}
+
+
+def test_a_sum_owed_beside_a_repayment_is_no_repayment(nlu: Understanding) -> None:
+    loan = {"product": "personal_loan", "loan_amount": "6000", "monthly_income": "2400"}
+    result = nlu.understand("two store cards, about 5k between them altogether, I pay 220 a month on them",
+                            context=asked("monthly_debt", **loan))
+    assert got(result) == {"monthly_debt": "220"}
+    result = nlu.understand("there's 3,500 outstanding on my overdraft and I pay 90 a month",
+                            context=asked("monthly_debt", **loan))
+    assert got(result) == {"monthly_debt": "90"}
+    # repayments said one by one are still summed
+    result = nlu.understand("150 a month on a car loan and 40 a month on a card", context=asked("monthly_debt", **loan))
+    assert got(result) == {"monthly_debt": "190"}
+
+
+def test_a_running_agreement_said_with_its_cost_is_a_repayment(nlu: Understanding) -> None:
+    loan = {"product": "personal_loan", "loan_purpose": "travel", "monthly_income": "2600"}
+    result = nlu.understand("just a sofa on finance at 45", context=asked("monthly_debt", **loan))
+    assert got(result) == {"monthly_debt": "45"}
+    result = nlu.understand("we own the flat, mortgage of 650", context=asked("housing", **loan, loan_amount="4000"))
+    assert got(result)["housing"] == "own" and "loan_amount" not in got(result)
+    assert [(m.slot, m.value) for m in [*result.mentions, *result.candidates] if m.value == "650"] == \
+        [("monthly_debt", "650")]
+    # what a homeowner owes on the mortgage is no monthly repayment
+    result = nlu.understand("we own our house, mortgage of 120k left", context=asked("housing", **loan, loan_amount="4000"))
+    assert "monthly_debt" not in got(result)
+
+
+def test_a_price_less_a_deposit_is_the_only_loan_amount_asked_about(nlu: Understanding) -> None:
+    home = {"product": "mortgage", "loan_purpose": "home"}
+    result = nlu.understand("the house we like is 310,000, we have 40k as a deposit", context=asked("loan_amount", **home))
+    assert "loan_amount" not in got(result)
+    assert [(c.slot, c.value) for c in result.candidates if c.slot == "loan_amount"] == [("loan_amount", "270000")]
+
+
+def test_living_with_parents_named_by_a_pronoun(nlu: Understanding) -> None:
+    card = {"product": "credit_card", "monthly_income": "900"}
+    result = nlu.understand("my mum and dad own the house, I live with them", context=asked("housing", **card))
+    assert got(result)["housing"] == "living_with_family"
+    result = nlu.understand("I rent, I live with them as a lodger", context=asked("housing", **card))
+    assert got(result)["housing"] == "rent"
+
+
+def test_a_running_cost_named_in_passing_is_added_to_the_repayments_known(nlu: Understanding) -> None:
+    loan = {"product": "personal_loan", "loan_amount": "8000", "monthly_income": "3300", "monthly_debt": "120"}
+    result = nlu.understand("it's ours, the mortgage is 700 a month", context=asked("housing", **loan))
+    assert got(result) == {"housing": "own", "monthly_debt": "820"}
+    # the same figure said again is the same repayment, not a second one
+    result = nlu.understand("a phone contract of 120, that's the one", context=asked("employment_status", **loan))
+    assert got(result).get("monthly_debt", "120") == "120"
