@@ -182,6 +182,8 @@ OFFER = {
                    "would suit your [investment_amount] [currency].",
                    "With [risk_tolerance] risk, I'd suggest a diversified portfolio at that risk "
                    "level for your [investment_amount] [currency]."],
+    "investment_any_risk": ["A diversified fund portfolio could suit your [investment_amount] [currency]; "
+                            "the mix depends on how much risk you are comfortable with."],
     "savings_account": ["Our savings account would suit you: it pays interest monthly and you "
                         "can add to it at any time.",
                         "I'd suggest our savings account, with a regular monthly transfer."],
@@ -256,6 +258,8 @@ def realise_act(a: Act, rng: random.Random | None = None, last: bool = True) -> 
         return _choose(CONFIRM_HEARD, rng)
     if name == "offer":
         product = a.get("product")
+        if product == "investment" and not a.get("risk_tolerance"):
+            product = "investment_any_risk"  # the customer did not say how much risk suits them
         return _choose(OFFER.get(product, OFFER["default"]), rng)
     if name == "explain":
         return _choose(EXPLAIN.get(a.get("topic"), EXPLAIN["services"]), rng)

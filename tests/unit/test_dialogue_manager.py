@@ -359,3 +359,16 @@ def test_a_declined_question_is_passed_over_and_one_asked_three_times_is_left() 
     done = {k: v for k, v in LOAN.items() if k != "age"}
     final = DM.decide(Turn(intent="deny", slots=done, previous_acts=thrice))
     assert "age" not in requested(final) and "confirm" in names(final)
+
+
+def test_an_investment_offer_without_a_risk_level_says_the_mix_depends_on_it() -> None:
+    from finadvisor.dialogue.realise import realise_act
+
+    slots = {"product": "investment", "investment_amount": "10000", "currency": "USD",
+             "investment_horizon_years": "20"}
+    asked = [[act("request", slot="risk_tolerance", task="investment")]] * DM.config.max_asks
+    acts = DM.decide(Turn(intent="ask_investment_advice", slots=slots, previous_acts=asked))
+    offer = next(a for a in acts if a.name == "offer")
+    assert "risk_tolerance" not in offer.args
+    text = realise_act(offer, None, True)
+    assert "risk you are comfortable with" in text and not text.startswith("For risk")

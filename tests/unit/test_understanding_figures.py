@@ -91,3 +91,53 @@ def test_a_running_cost_named_in_passing_is_added_to_the_repayments_known(nlu: U
     # the same figure said again is the same repayment, not a second one
     result = nlu.understand("a phone contract of 120, that's the one", context=asked("employment_status", **loan))
     assert got(result).get("monthly_debt", "120") == "120"
+
+
+def test_a_half_after_digits_and_a_pronoun_one_before_so(nlu: Understanding) -> None:
+    loan = {"product": "personal_loan", "loan_purpose": "renovation"}
+    assert got(nlu.understand("about 7 and a half grand", context=asked("loan_amount", **loan))) == \
+        {"loan_amount": "7500"}
+    assert got(nlu.understand("3 and a half years", context=asked("loan_term_months", **loan))) == \
+        {"loan_term_months": "42"}
+    result = nlu.understand("I want to merge my two loans into one so the payments are lower",
+                            context=asked("loan_purpose", product="personal_loan"))
+    assert "1" not in values(result)
+
+
+def test_a_turn_that_names_its_loan_reads_years_as_its_term(nlu: Understanding) -> None:
+    result = nlu.understand("looking to borrow 6k to pay off my overdraft and cards, over 4 years")
+    assert got(result)["loan_term_months"] == "48" and "investment_horizon_years" not in got(result)
+
+
+def test_non_native_ways_of_saying_age_no_debts_and_is_it_approved(nlu: Understanding) -> None:
+    from finadvisor.services.state.context import TurnContext
+
+    car = {"product": "auto_loan", "loan_amount": "9000", "monthly_income": "2100"}
+    assert got(nlu.understand("I have 52 years", context=asked("housing", **car)))["age"] == "52"
+    # ... but asked how long they have worked, years had are years in work
+    assert "age" not in got(nlu.understand("I have 20 years", context=asked("employment_years", **car)))
+    assert got(nlu.understand("we have not any other credits", context=asked("monthly_debt", **car))) == \
+        {"monthly_debt": "0"}
+    told = TurnContext.build(car, [{"name": "inform_decision", "args": {"decision": "refer"}}])
+    assert nlu.understand("that is approved?", context=told).intent == "ask_eligibility"
+
+
+def test_money_of_ones_own_beside_a_price_is_a_deposit(nlu: Understanding) -> None:
+    car = {"product": "auto_loan", "loan_purpose": "car"}
+    result = nlu.understand("the van costs 12000, we have 3000", context=asked("loan_amount", **car))
+    assert "monthly_debt" not in got(result) and "loan_amount" not in got(result)
+    assert [(c.slot, c.value) for c in result.candidates] == [("loan_amount", "9000")]
+    # without a price, "I have 2 kids" stays a count of children
+    assert got(nlu.understand("I have 2 kids", context=asked("dependents", **car))) == {"dependents": "2"}
+
+
+def test_housing_dependents_risk_and_none_in_plain_words(nlu: Understanding) -> None:
+    loan = {"product": "personal_loan", "loan_purpose": "travel", "monthly_income": "2500"}
+    result = nlu.understand("owned, no more mortgage left", context=asked("housing", **loan))
+    assert got(result) == {"housing": "own"}
+    assert got(nlu.understand("three teenagers", context=asked("dependents", **loan))) == {"dependents": "3"}
+    assert got(nlu.understand("nothing except spotify", context=asked("monthly_debt", **loan))) == {"monthly_debt": "0"}
+    invest = {"product": "investment", "investment_amount": "5000"}
+    risk = asked("risk_tolerance", **invest)
+    assert got(nlu.understand("medium I guess, I've got time", context=risk)) == {"risk_tolerance": "medium"}
+    assert got(nlu.understand("pretty low tbh", context=risk)) == {"risk_tolerance": "low"}

@@ -31,6 +31,8 @@ YEARS_OLD = re.compile(r"\s*-?\s*(?:years?|yrs?)\s*-?\s*old\b|\s*y/?o\b")
 #: "I'm 52", "i am now 41": a person's own number with nothing after it is their age, whatever
 #: the advisor asked ("im 52" answering a question about debts is no debt of 52).
 IM_BEFORE = re.compile(r"\b(?:i'm|im|i am)\s+(?:now\s+|just\s+|nearly\s+|almost\s+|turning\s+)?$")
+#: "I have 45 years": an age said the way several languages say it (not "I have 6 years left").
+HAVE_BEFORE = re.compile(r"\b(?:i have|i've|ive|i got|i've got)\s+$")
 IM_AFTER = re.compile(r"\s*(?:$|[,.;!?)]|(?:and|but|so|now|already|this|next|soon)\b)")
 
 #: Words a short answer may carry around its value ("about 16k", "3 years please").
@@ -73,8 +75,10 @@ def kind(slot: str) -> str:
     return slot
 
 #: Words after which a spelled "one" stands for a thing ("I want one", "that one").
-_BEFORE_PRONOUN_ONE = re.compile(r"\b(?:want|need|like|take|get|have|apply for|open|go for|fancy|that|this|which|another)\s*$")
-_PRONOUN_FOLLOW = re.compile(r"\s*(?:$|[,.!?;]|(?:then|too|of|please|as|for|more|now|and|or|with|instead)\b)")
+_BEFORE_PRONOUN_ONE = re.compile(r"\b(?:want|need|like|take|get|have|apply for|open|go for|fancy|that|this|which|another|"
+                                 r"into|in to|for)\s*$")  # "roll them into one", "swap them for one"
+_PRONOUN_FOLLOW = re.compile(r"\s*(?:$|[,.!?;]|(?:then|too|of|please|as|for|more|now|and|or|with|instead|so|but|"
+                             r"because|cos|to|which|that)\b)")
 
 
 def pronoun_one(low: str, number: NumberSpan) -> bool:

@@ -39,6 +39,7 @@ from finadvisor.services.state.context import EMPTY_CONTEXT, TurnContext
 from finadvisor.services.state.derived import from_years, price_less_deposit
 from finadvisor.services.state.figures import (
     DURATION_SLOTS,
+    HAVE_BEFORE,
     IM_AFTER,
     IM_BEFORE,
     MONEY_AFTER,
@@ -97,7 +98,9 @@ _SAVING = re.compile(r"\b(?:sav\w*|set aside|rainy day|emergency fund|nest egg)\
 #: Slots a bare "none" / "no" answers with 0 when the advisor asked for them.
 _COUNTED_BY_NO = frozenset({"monthly_debt", "dependents"})
 _BARE_NONE = re.compile(r"^\W*(?:none|nothing|zero|nil|nada|no|nope|nah|not any|no one|nobody|n/a)"
-                        r"(?:\W+(?:none|nothing|zero|no one|nobody|at all|whatsoever|thanks|thank you|sorry))*\W*$")
+                        r"(?:\W+(?:none|nothing|zero|no one|nobody|at all|whatsoever|thanks|thank you|sorry|really|lol|haha))*"
+                        # "nothing apart from netflix": a bill named beside the none, with no figure
+                        r"(?:\W+(?:apart from|except|other than|besides|bar|just)\s+[^\d]*)?\W*$")
 #: Agreeing in words ("yes", "that's right"), not only by the classifier's reading.
 _AGREE = re.compile(r"^\W*(?:yes|yeah|yep|yup|yea|correct|right|that's right|thats right|exactly|sure|ok|okay|"
                     r"indeed|true|absolutely|spot on|that's it|thats it|it is|confirmed)\b")
@@ -110,6 +113,11 @@ _BUYING = re.compile(r"\b(?:buy|buying|purchase|purchasing|mortgage)\b")
 #: A bare choice between owning and renting ("own", "we own", "owners", "rent", "renters").
 _BARE_HOUSING = re.compile(r"^\W*(?:i|we)?\s*(?:(own|owned|owners?|homeowners?|own it)|(rent|renting|renters?|tenants?))"
                            r"(?:\s+(?:it|now|at the moment|currently|thanks|please))?\W*$")
+_NO_BEFORE = re.compile(r"\b(?:no|not a|not an|without a|without an|don't have a|dont have a|do not have a|"
+                        r"never had a)\s+(?:[a-z]+\s+)?$")
+#: "How much risk?" - "high, I'm young": the level named first answers it.
+_BARE_RISK = re.compile(r"^\W*(?:(?:i'd say|i think|probably|maybe|quite|pretty|fairly|rather)\s+)?"
+                        r"(low|lowish|medium|middle|moderate|high|highish)\b(?!\s+(?:income|salary|debt|interest|rate))")
 #: A bare "why?" ("why not?", "how come?", "on what grounds?").
 _WHY = re.compile(r"^\W*(?:but\s+|so\s+|and\s+)?(?:why(?:\s+not|\s+is\s+that|\s+that)?|how come|on what (?:grounds|basis)|"
                   r"what(?:'s| is) the reason)\W*$")
@@ -247,8 +255,12 @@ def interpret(
             spans[j - 1] = span
         spans, probs = [n for j, n in enumerate(spans) if j not in dict(ranged)], \
             np.delete(probs, [j - 1 for j, _ in ranged], axis=0)
+    # a turn that names the loan it wants is about that loan, whatever came before ("... into one
+    # loan, about 12 grand over 5 years": a term, not an investment horizon)
+    named_loan = task is None and any(m.slot == "loan_purpose" or (m.slot == "product" and m.value in LOAN_PRODUCTS)
+                                      for m in mentions)
     numeric, candidates = _number_mentions(low, spans, probs, labels, frames, ctx, intent, source,
-                                           min_confidence, write_threshold)
+                                           min_confidence, write_threshold, "loan" if named_loan else None)
     if ranged:
         starts = {span.start for _, span in ranged}
         candidates += [dataclasses.replace(m, confidence=min(m.confidence, write_threshold - 0.05))
@@ -279,6 +291,11 @@ def interpret(
             _BARE_NONE.match(low) or (_LEADING_NONE.match(low) and all(n.value == 0 for n in numbers))):
         candidates = [c for c in candidates if c.slot != asked]
         mentions.append(Mention(asked, "0", 0.9, 0, len(text), source))
+        intent = "inform"
+    if ctx.request_slot == "risk_tolerance" and not any(m.slot == "risk_tolerance" for m in mentions) and \
+            (level := _BARE_RISK.match(low)):
+        value = {"lowish": "low", "middle": "medium", "moderate": "medium", "highish": "high"}.get(level.group(1), level.group(1))
+        mentions.append(Mention("risk_tolerance", value, 0.9, level.start(1), level.end(1), source))
         intent = "inform"
     # "Do you rent or own?" - "own": the bare choice answers it.
     if ctx.request_slot == "housing" and not any(m.slot == "housing" for m in mentions):
@@ -317,6 +334,8 @@ def _rule_mentions(rules: Sequence[Any], frames: Frames, ctx: TurnContext, inten
     for r in rules:
         if repaid and r.slot in ("product", "loan_purpose"):
             continue
+        if r.slot == "product" and _NO_BEFORE.search(low, 0, r.start):
+            continue  # "no car loan", "I don't have a credit card": no product asked for
         if r.slot in ("product", "loan_purpose") and frames.in_existing(r.start, r.end):
             continue  # a product or purpose the customer already has: a debt, not the application
         if r.slot == "loan_purpose" and r.value == "home" and frames.owns_home:
@@ -364,7 +383,7 @@ def frames_text(frames: Frames) -> str:
 
 def _number_mentions(low: str, numbers: Sequence[NumberSpan], probs: np.ndarray | None, labels: Sequence[str],
                      frames: Frames, ctx: TurnContext, intent: str, source: str, min_confidence: float,
-                     write_threshold: float) -> tuple[list[Mention], list[Mention]]:
+                     write_threshold: float, task: str | None = None) -> tuple[list[Mention], list[Mention]]:
     if not numbers or probs is None:
         return [], []
     requested = ctx.requested
@@ -373,7 +392,7 @@ def _number_mentions(low: str, numbers: Sequence[NumberSpan], probs: np.ndarray 
     # A summary's slots, and the slots of a voice note read back: a figure answers about them.
     confirming = ctx.confirming + (tuple(heard[0]) if heard else ())
     correcting = frames.correction
-    task = ctx.task(intent)
+    task = task or ctx.task(intent)
     task_slots = set(TASK_SLOTS[task]) if task else set()
     if task == "loan":
         task_slots |= {"employment_years", "loan_purpose"}
@@ -430,8 +449,10 @@ def _number_mentions(low: str, numbers: Sequence[NumberSpan], probs: np.ndarray 
                     q[index[slot]] *= 0.05
             if PER_MONTH_AFTER.match(low, n.unit_end) and "loan_amount" in index:
                 q[index["loan_amount"]] *= 0.05  # a loan is no amount per month ("a car loan 250/m")
-        own_age = "age" in index and fits("age", n) and n.unit is None and not n.shorthand and \
-            IM_BEFORE.search(low, 0, n.start) is not None and IM_AFTER.match(low, n.end) is not None
+        own_age = "age" in index and fits("age", n) and not n.shorthand and (
+            (n.unit is None and IM_BEFORE.search(low, 0, n.start) is not None and IM_AFTER.match(low, n.end) is not None)
+            or (n.unit == "year" and requested not in DURATION_SLOTS and HAVE_BEFORE.search(low, 0, n.start) is not None
+                and IM_AFTER.match(low, n.unit_end) is not None))
         if (YEARS_OLD.match(low, n.end) or own_age) and "age" in index:
             q[index["age"]] *= 20.0  # "29 years old", "I'm 52" is an age whatever was asked
         fragment = is_fragment(low, n) and not own_age

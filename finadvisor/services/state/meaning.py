@@ -17,11 +17,13 @@ microseconds per turn and behaves the same in training, evaluation and serving.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass, field
 
 from finadvisor.services.state.commitments import COMMITMENT_AT as _COMMITMENT_AT
 from finadvisor.services.state.commitments import repayment_size
+from finadvisor.services.state.housing import other_housing, owned_home, wanted_home
 from finadvisor.services.state.normalize import one_edit
 from finadvisor.services.state.words import OCCUPATIONS, OWN_BUSINESS, PURPOSE_WORDS
 
@@ -64,38 +66,6 @@ _WORKING = re.compile(
     r"building|coding|programming|selling|designing)\b|\bhired\b|\bon (?:the )?payroll\b|"
     r"\b(?:zero[- ]hours?|fixed[- ]term|permanent|temporary|agency)\s+(?:contract|job|work|role)\b"
 )
-_OWN_HOME = re.compile(
-    r"\b(?:own|owns|bought|paid off|paid for)\s+(?:my|our|the|a)\s+(?:own\s+)?"
-    r"(?:home|house|flat|apartment|place|bungalow|property|condo|cottage)\b|"
-    r"\b(?:home|house|flat|apartment|place|bungalow|property|condo|cottage|townhouse|maisonette)\s+(?:is|are)\s+(?:ours|mine|"
-    r"(?:all\s+)?paid\s+off|owned|(?:our|my)\s+(?:own\s+)?property)\b|\bhome ?owners?\b|\bown (?:it|outright)\b|"
-    r"\b(?:have|got|pay|paying)\s+(?:a|the|our|my)\s+mortgage\b(?!\s+(?:rate|interest|offer|deal))|\bmortgage\s+(?:on|for)\s+(?:my|our|the)\s+(?:home|house|flat|apartment|place|property|bungalow)\b|"
-    r"\bmortgage (?:is|costs?)\b|\bon (?:the|our|my) mortgage\b|\bmortgage already\b|\bmortgage[- ]free\b|"
-    r"\bpaid (?:off )?(?:the|our|my) mortgage\b"
-)
-#: "I live alone in my own flat": a home of one's own is owned, unless it is what the customer
-#: wants ("to buy my own flat", "a mortgage for our own home").
-_MY_OWN_PLACE = re.compile(
-    r"\b(?:my|our) own (?:home|house|flat|apartment|place|bungalow|property|condo|cottage)\b|"
-    # "own home with a mortgage", "owned house": said in notes' shorthand, without "my"
-    r"(?:^|\b(?:i|we)\s+)\s*(?:own|owned)\s+(?:home|house|flat|apartment|property|place)\b|"
-    r"\b(?:home|house|flat|apartment|place|property) of (?:my|our) own\b")
-_WANTS_PLACE = re.compile(r"\b(?:buy|buying|purchase|purchasing|get|getting|afford|need|want|looking|"
-                          r"save|saving|for|mortgage|loan|move|moving)\b")
-_RENT = re.compile(
-    r"\b(?:renting|rented|tenant|landlord|rent (?:a|my|our|the)|pay rent|in rented|we rent|i rent)\b|"
-    r"\bcouncil (?:flat|house|home|property)\b|\bhousing association\b|\bsocial housing\b"
-)
-_FAMILY_OWNS = re.compile(r"\b(?:parents|mum|mom|dad|mother|father|family|folks|grandparents|in-laws)\s+"
-                          r"(?:and\s+(?:my\s+)?[a-z]+\s+)?$")
-_WITH_FAMILY = re.compile(
-    r"\b(?:live|lives|living|stay|staying|still)\s+(?:at home\s+)?(?:with|wit|wiv|w/?)\s+(?:my\s+|our\s+)?"
-    r"(?:parents|mum|mom|dad|mother|father|family|folks|grandparents|in-laws|nan|nana|gran|granny|grandma|"
-    r"grandmother|grandad|granddad|grandpa|grandfather|aunt|auntie|uncle)\b|"
-    r"\bat home with (?:my\s+)?(?:mum|mom|dad|parents|folks|family)\b|\bmy parents'? (?:place|house|home)\b"
-)
-_WITH_THEM = re.compile(r"\b(?:live|lives|living|stay|staying)\s+with\s+(?:them|him|her)\b")  # ... parents named
-_FAMILY = re.compile(r"\b(?:parents|mum|mom|dad|mother|father|family|folks|grandparents|in-laws|nan|gran|grandma)\b")
 _EDUCATION = re.compile(
     r"\b(?:studies|tuition|university|uni|college|school|masters|master's|degree|course|fees|education|"
     r"phd|semester|student)\b"
@@ -171,13 +141,14 @@ _INCOME = re.compile(
     r"(?:my|our|a|the|his|her)\s+(?:[a-z-]+\s+){0,2}(?:job|jobs|work|employer|pension|benefits|business|shifts?)\b)"
 )
 _AGE = re.compile(r"\b(?:years? old|yrs? old|aged?|i'm|i am|im|turned|turning|birthday)\b")
-_DEPENDENTS = re.compile(r"\b(?:kids?|children|child|dependents?|dependants?|sons?|daughters?|boys|girls|babies|baby)\b")
+_DEPENDENTS = re.compile(r"\b(?:kids?|children|child|dependents?|dependants?|sons?|daughters?|boys|girls|babies|baby|"
+                         r"teenagers?|teens|toddlers?|twins|stepkids|stepchildren|little ones)\b")
 _INVEST = re.compile(r"\b(?:invest\w*|portfolio|shares|stocks|funds?|horizon|grow|retirement|pension pot|"
                      r"long[- ]term|untouched|not touching|leave it)\b")
 _ZERO_DEBT = re.compile(
     r"\b(?:no|zero|without|don't have any|dont have any|do not have any|haven't got any|havent got any|"
-    r"don't have|dont have|not any)\s+(?:other\s+|existing\s+|outstanding\s+|more\s+)?"
-    r"(?:loans?|debts?|repayments|credit|borrowing|commitments)\b|\bnothing owed\b|\bowe nothing\b|"
+    r"don't have|dont have|not any|have not|haven't|havent|has not)\s+(?:any\s+)?(?:other\s+|existing\s+|outstanding\s+|more\s+)?"
+    r"(?:loans?|debts?|repayments|credits?|borrowing|commitments)\b|\bnothing owed\b|\bowe nothing\b|"
     r"\b(?:don't|dont|do not) owe\b|\bdebt[- ]free\b"
 )
 #: "I have no income of my own", "not earning at the moment": an income of 0.
@@ -224,13 +195,16 @@ _PRICE = re.compile(r"\b(?:costs?|price[ds]?|worth|valued|saved|savings|deposit|
                     r"\b(?:a|an|the|this|that)\s+(?:[a-z-]+\s+)?(?:house|home|flat|apartment|property|place|condo|car|van)"
                     r"\s+(?:for|at|priced at|costing|listed at|on sale for)\s+(?:about|around|roughly)?\s*[$€£]?\d")
 #: Money the customer already has towards a price ("50k deposit", "I have 2000 saved").
-DEPOSIT = re.compile(r"\b(?:saved|savings|deposit|down payment|put down|put away|set aside|put aside)\b|"
+#: "the car costs 8500, I have 1500": money of one's own said beside a price (only then a deposit)
+HAVE_CASH = (r"\b(?:i|we)\s+(?:have|'ve got|have got|got)\s+(?:about|around|roughly|only|just)?\s*[$€£]?\d[\d,.]*\s*"
+             r"(?:k|grand|euros?|pounds?|dollars?|quid)?\s*(?:saved|ready|in the bank|of (?:my|our) own|cash)?\s*$")
+DEPOSIT = re.compile(HAVE_CASH + "|" r"\b(?:saved|savings|deposit|down payment|put down|put away|set aside|put aside)\b|"
                      + PUT_ASIDE)
 _AGE_NONNATIVE = re.compile(r"\b(?:i have|i've|ive|i got|i am|i'm|im)\s+(?=\S+\s+(?:years?|yrs?)\b(?!\s+(?:of|in|at|with)))")
 _ELIGIBILITY = re.compile(
     r"\b(?:will|would|could|can|do|does|am)\s+(?:i|we|you)\s+(?:get|qualify|be approved|be accepted|be eligible|"
     r"have it|approve)\b|\beligib\w*|\bverdict\b|\bgo through\b|\bapprove (?:me|us|it)\b|\bdoes (?:that|it) work\b|"
-    r"\bis (?:that|it) (?:possible|likely|doable|ok|okay)\b|\bchances\b|\bget (?:it|the loan|the mortgage|approved)\b|"
+    r"\bis (?:that|it) (?:possible|likely|doable|ok|okay)\b|\b(?:it|that)(?:'s| is) (?:ok|okay|possible|approved)\s*\?|\bchances\b|\bget (?:it|the loan|the mortgage|approved)\b|"
     # asking for the outcome itself ("what's the decision?", "so what's the verdict then")
     r"\bwhat(?:'s| is| was|s)? (?:the|my|your) (?:[a-z]+ )?(?:decision|outcome|result|answer)\b|"
     r"\bwhat happens (?:now|next)\b|\bwhat(?:'s| is| are)? (?:the )?next steps?\b|\bwhat(?:'s| is|s)? next\b|"
@@ -423,7 +397,7 @@ def read_frames(low: str) -> Frames:
     """Frames of a folded turn (see the module docstring)."""
     f = Frames()
     previous: Clause | None = None
-    homeowner = bool(_OWN_HOME.search(low) or _MY_OWN_PLACE.search(low))  # "we own our house, mortgage of 800"
+    homeowner = bool(owned_home(low))  # "we own our house, mortgage of 800"
     for s, e in clauses(low):
         t = low[s:e]
         thing = bool(_DEBT_THING.search(t))
@@ -456,6 +430,9 @@ def read_frames(low: str) -> Frames:
         if clause.debt:
             f.existing_spans.append((s, e))
         previous = clause
+    if any(c.price for c in f.clauses):
+        f.clauses = [dataclasses.replace(c, price=True) if not c.debt and re.search(HAVE_CASH, c.text.strip())
+                     else c for c in f.clauses]
     kin = bool(_KIN_RE.search(low))
     # Employment status: the strongest frame wins (self-employed over a bare occupation).
     if _UNEMPLOYED.search(low):
@@ -469,11 +446,10 @@ def read_frames(low: str) -> Frames:
     elif _WORKING.search(low) or _occupation(low):
         f.implied["employment_status"] = ("employed", 0.85)
     # Housing.
-    # "my parents own the house": the home is theirs, not the customer's
-    owned = [m for m in _OWN_HOME.finditer(low) if not _FAMILY_OWNS.search(low, 0, m.start())]
-    for m in _MY_OWN_PLACE.finditer(low):
+    owned = []
+    for m in owned_home(low):
         c = f.clause_at(m.start())
-        if not _WANTS_PLACE.search(low, c.start if c else 0, m.start()):
+        if not wanted_home(low, c.start if c else 0, m):
             owned.append(m)
     if owned:
         f.owns_home = True
@@ -481,10 +457,8 @@ def read_frames(low: str) -> Frames:
         for m in owned:
             c = f.clause_at(m.start())
             f.existing_spans.append((c.start, c.end) if c else (m.start(), m.end()))
-    elif _WITH_FAMILY.search(low) or (_WITH_THEM.search(low) and _FAMILY.search(low)):
-        f.implied["housing"] = ("living_with_family", 0.9)
-    elif _RENT.search(low):
-        f.implied["housing"] = ("rent", 0.9)
+    elif (other := other_housing(low)) is not None:
+        f.implied["housing"] = (other, 0.9)
     # Purposes named by what they are.
     if _CONSOLIDATE.search(low) and _DEBTS_WORD.search(low):
         f.implied["loan_purpose"] = ("debt_consolidation", 0.85)

@@ -158,8 +158,15 @@ def find_numbers(text: str) -> list[NumberSpan]:
             continue
         if value > MAX_NUMBER:
             continue
-        end = m.end()
-        found.append(_with_unit(low, m.start(), end, value, False, bool(m.group(2) or m.group(3))))
+        end, shorthand = m.end(), bool(m.group(2) or m.group(3))
+        half = None if shorthand else _HALF_SCALE_RE.match(low, end)
+        if half:  # "9 and a half grand", "2 and a half years"
+            value += Decimal("0.5")
+            end = half.end()
+            if half.group(1) or half.group(2):
+                value *= _WORD_SCALES[half.group(1) or half.group(2)]
+                shorthand = True
+        found.append(_with_unit(low, m.start(), end, value, False, shorthand))
         taken.append((m.start(), end))
     for m in _WORDS_RE.finditer(low):
         if any(s < m.end() and m.start() < e for s, e in taken) or m.group(0).startswith("grand"):
