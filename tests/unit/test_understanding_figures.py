@@ -141,3 +141,14 @@ def test_housing_dependents_risk_and_none_in_plain_words(nlu: Understanding) -> 
     risk = asked("risk_tolerance", **invest)
     assert got(nlu.understand("medium I guess, I've got time", context=risk)) == {"risk_tolerance": "medium"}
     assert got(nlu.understand("pretty low tbh", context=risk)) == {"risk_tolerance": "low"}
+
+
+def test_so_after_an_outcome_asks_for_it_and_a_cards_balance_is_no_limit(nlu: Understanding) -> None:
+    from finadvisor.services.state.context import TurnContext
+
+    told = TurnContext.build({"product": "personal_loan", "loan_amount": "5000"},
+                             [{"name": "inform_decision", "args": {"decision": "refer"}}])
+    assert nlu.understand("so?", context=told).intent == "ask_eligibility"
+    card = {"product": "credit_card", "monthly_income": "1800", "currency": "GBP"}
+    result = nlu.understand("there's 2,200 left on my store card, I pay 70 a month", context=asked("monthly_debt", **card))
+    assert got(result) == {"monthly_debt": "70"} and "2200" not in values(result)

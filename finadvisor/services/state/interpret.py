@@ -120,7 +120,8 @@ _BARE_RISK = re.compile(r"^\W*(?:(?:i'd say|i think|probably|maybe|quite|pretty|
                         r"(low|lowish|medium|middle|moderate|high|highish)\b(?!\s+(?:income|salary|debt|interest|rate))")
 #: A bare "why?" ("why not?", "how come?", "on what grounds?").
 _WHY = re.compile(r"^\W*(?:but\s+|so\s+|and\s+)?(?:why(?:\s+not|\s+is\s+that|\s+that)?|how come|on what (?:grounds|basis)|"
-                  r"what(?:'s| is) the reason)\W*$")
+                  r"what(?:'s| is) the reason)\W*$|"
+                  r"^\W*(?:and|so|well|and so|and then|then)\s*\?+\W*$")  # "and?" once an outcome was told
 #: A product named by its kind with "one" ("a personal one", "the car one").
 _KIND_ONE = re.compile(r"\b(?:a|the|that|this)\s+(personal|car|auto|home|house|mortgage|business|student|cash)\s+one\b"
                        r"(?!\s*(?:thousand|hundred|million|grand|k\b|-?\d))")
@@ -419,7 +420,7 @@ def _number_mentions(low: str, numbers: Sequence[NumberSpan], probs: np.ndarray 
             for label in ("monthly_debt", "monthly_income", YEARLY_INCOME_LABEL, "loan_amount"):
                 if label in index and (label != "loan_amount" or frames.implied.get("loan_purpose", ("",))[0]
                                        != "debt_consolidation"):  # what is owed is borrowed to repay it
-                    q[index[label]] *= 0.03 if label != "loan_amount" else 0.2
+                    q[index[label]] *= 0.03 if label != "loan_amount" else 0.05
         if debt_answer and clause is not None and not clause.debt:
             for label, k in slot_prior(dataclasses.replace(clause, debt=True), n.unit).items():
                 if label in index:
