@@ -152,3 +152,40 @@ def test_so_after_an_outcome_asks_for_it_and_a_cards_balance_is_no_limit(nlu: Un
     card = {"product": "credit_card", "monthly_income": "1800", "currency": "GBP"}
     result = nlu.understand("there's 2,200 left on my store card, I pay 70 a month", context=asked("monthly_debt", **card))
     assert got(result) == {"monthly_debt": "70"} and "2200" not in values(result)
+
+
+def test_one_clause_price_and_deposit_joint_income_gross_and_a_bare_small_amount(nlu: Understanding) -> None:
+    home = {"product": "mortgage", "loan_purpose": "home"}
+    result = nlu.understand("house is three hundred thousand and we've got fifty thousand saved", context=asked("loan_amount", **home))
+    assert [(c.slot, c.value) for c in result.candidates if c.slot == "loan_amount"] == [("loan_amount", "250000")]
+    result = nlu.understand("I get 1,700 and my partner earns 2,100, 3,800 combined", context=asked("monthly_income", **home))
+    assert got(result)["monthly_income"] == "3800"
+    loan = {"product": "personal_loan", "loan_purpose": "travel", "loan_amount": "4000"}
+    result = nlu.understand("2,450 net, 3,100 gross", context=asked("monthly_income", **loan))
+    assert got(result) == {"monthly_income": "2450"} and "3100" not in values(result)
+    result = nlu.understand("maybe 8", context=asked("loan_amount", product="personal_loan", loan_purpose="travel"))
+    assert not got(result) and [(c.slot, c.value) for c in result.candidates] == [("loan_amount", "8000")]
+
+
+def test_a_small_mortgage_figure_rent_and_someone_elses_age(nlu: Understanding) -> None:
+    loan = {"product": "personal_loan", "loan_purpose": "other", "loan_amount": "9000", "monthly_income": "2700"}
+    result = nlu.understand("only the mortgage, that is 620", context=asked("monthly_debt", **loan))
+    assert got(result) == {"monthly_debt": "620"}
+    result = nlu.understand("we rent, it's around 1,050", context=asked("housing", **loan))
+    assert got(result) == {"housing": "rent"} and not result.candidates
+    result = nlu.understand("my son is 19 and still at home", context=asked("dependents", **loan, age="48"))
+    assert "age" not in got(result) and "19" not in values(result)
+    # the customer's own income said anew replaces one given as a bare answer
+    result = nlu.understand("well I earn 3,000 actually", context=asked("currency", **loan))
+    assert got(result)["monthly_income"] == "3000"
+
+
+def test_getting_by_is_a_purpose_and_housing_answers_the_question_before(nlu: Understanding) -> None:
+    from finadvisor.services.state.context import TurnContext
+
+    result = nlu.understand("need 1,500 to tide me over until my new job starts", context=asked("loan_purpose"))
+    assert got(result)["loan_purpose"] == "other"
+    earlier = [[{"name": "request", "args": {"slot": "housing"}}]]
+    ctx = TurnContext.build({"product": "personal_loan"}, [{"name": "request", "args": {"slot": "dependents"}}],
+                            "inform", earlier=earlier)
+    assert got(nlu.understand("renting", context=ctx)) == {"housing": "rent"}

@@ -37,8 +37,8 @@ def price_less_deposit(frames: Frames, priced: Sequence[NumberSpan], source: str
     if "loan_amount" in ctx.state:
         return []
     amounts = [n for n in priced if n.unit is None and float(n.value) >= 20]
-    deposits = [n for n in amounts if (c := frames.clause_at(n.start)) is not None
-                and DEPOSIT.search(c.text)]
+    deposits = [n for i, n in enumerate(amounts) if _deposit(frames, n, amounts[i - 1] if i else None,
+                                                              amounts[i + 1] if i + 1 < len(amounts) else None)]
     prices = [n for n in amounts if n not in deposits]
     if len(prices) != 1 or not deposits:
         return []
@@ -47,3 +47,14 @@ def price_less_deposit(frames: Frames, priced: Sequence[NumberSpan], source: str
         return []
     return [Mention("loan_amount", format_amount(left), 0.45, prices[0].start,
                     max(n.end for n in deposits), source)]
+
+
+def _deposit(frames: Frames, n: NumberSpan, before: NumberSpan | None, after: NumberSpan | None) -> bool:
+    """Whether a figure is money put towards the price: deposit words in its clause, between the
+    figures beside it ("the flat is 425,000 and we have 60,000 deposit": one clause, one price)."""
+    c = frames.clause_at(n.start)
+    if c is None:
+        return False
+    start = max(c.start, before.end if before is not None else c.start)
+    end = min(c.end, after.start if after is not None else c.end)
+    return DEPOSIT.search(c.text[start - c.start:end - c.start].strip()) is not None

@@ -148,13 +148,24 @@ _NOT_BEFORE = re.compile(r"\b(?:not|rather than|instead of|no longer)\s+(?:about
 #: my fiancée 1,900"): neither the customer's own value nor a slot of the application.
 _OTHER_PERSON = re.compile(
     r"\b(?:and|but|while|whereas)\s+(?:him|her|he|she|he's|she's|my\s+(?:wife|husband|partner|fianc[eé]e?|"
-    r"girlfriend|boyfriend|spouse|other half))\s+(?:has\s+|had\s+|is\s+|for\s+|about\s+|around\s+|roughly\s+)?[$€£]?\s*$")
+    r"girlfriend|boyfriend|spouse|other half))\s+(?:has\s+|had\s+|is\s+|for\s+|about\s+|around\s+|roughly\s+)?[$€£]?\s*$|"
+    # "she's 26", "my son is 12": said of someone else
+    r"\b(?:she|he|they)(?:'s|'re|\s+is|\s+are|\s+was)\s+(?:about\s+|around\s+|only\s+|just\s+)?$|"
+    r"\bmy\s+(?:wife|husband|partner|son|daughter|mum|mom|dad|mother|father|brother|sister|boy|girl|kid|child)"
+    r"\s+(?:is|was)\s+(?:about\s+|around\s+|only\s+|just\s+)?$")
+#: A gross figure beside a net one ("3,500 a month, 5k is before tax"): not the income asked for.
+_GROSS_AFTER = re.compile(r"\s*(?:a month\s+)?(?:is|was|are)?\s*(?:before tax|gross|pre-?tax|before deductions)\b")
+#: A household's income said as one ("so 6,500 together"): the figure the application uses.
+TOGETHER_AFTER = re.compile(r"\s*(?:a month\s+|monthly\s+)?(?:together|combined|between us|between the two of us|"
+                            r"jointly|as a household|household)\b")
 
 
-def set_aside(low: str, number: NumberSpan) -> bool:
-    """A figure the customer says is wrong, or that is someone else's: no value of theirs."""
+def set_aside(low: str, number: NumberSpan, numbers: Sequence[NumberSpan]) -> bool:
+    """A figure the customer says is wrong, someone else's, or a gross one beside another: no
+    value of theirs."""
     return _NOT_BEFORE.search(low, 0, number.start) is not None or \
-        _OTHER_PERSON.search(low, 0, number.start) is not None
+        _OTHER_PERSON.search(low, 0, number.start) is not None or \
+        (len(numbers) > 1 and _GROSS_AFTER.match(low, number.unit_end) is not None)
 
 
 #: What is owed in all rather than repaid each time ("I owe 12k on cards", "a balance of 3,000").

@@ -45,6 +45,7 @@ from finadvisor.services.state.figures import (
     MONEY_AFTER,
     MONEY_BEFORE,
     PER_MONTH_AFTER,
+    TOGETHER_AFTER,
     YEARLY,
     YEARS_OLD,
     calendar_year,
@@ -113,6 +114,7 @@ _BUYING = re.compile(r"\b(?:buy|buying|purchase|purchasing|mortgage)\b")
 #: A bare choice between owning and renting ("own", "we own", "owners", "rent", "renters").
 _BARE_HOUSING = re.compile(r"^\W*(?:i|we)?\s*(?:(own|owned|owners?|homeowners?|own it)|(rent|renting|renters?|tenants?))"
                            r"(?:\s+(?:it|now|at the moment|currently|thanks|please))?\W*$")
+_I_EARN = re.compile(r"\b(?:i|we)\s+(?:earn|make|take home|bring home|get paid|net|clear)\b")
 _NO_BEFORE = re.compile(r"\b(?:no|not a|not an|without a|without an|don't have a|dont have a|do not have a|"
                         r"never had a)\s+(?:[a-z]+\s+)?$")
 #: "How much risk?" - "high, I'm young": the level named first answers it.
@@ -233,7 +235,7 @@ def interpret(
             task == "investment" or ctx.requested == "risk_tolerance" or "risk" in low):
         mentions.append(Mention("risk_tolerance", frames.risk, 0.85, 0, len(text), source))
     keep = [i for i, n in enumerate(numbers) if not counts_things(low, n) and not pronoun_one(low, n)
-            and not set_aside(low, n)]  # "not 5200", "and him 3": no value of the customer's
+            and not set_aside(low, n, numbers)]  # "not 5200", "and him 3": no value of the customer's
     dated = [i for i in keep if calendar_year(low, numbers[i])]
     if dated:
         # "a civil servant since 2010", "born in 1987": a year, never an amount; it dates the
@@ -262,6 +264,14 @@ def interpret(
                                       for m in mentions)
     numeric, candidates = _number_mentions(low, spans, probs, labels, frames, ctx, intent, source,
                                            min_confidence, write_threshold, "loan" if named_loan else None)
+    asked_amount = ctx.requested if ctx.requested in ("loan_amount", "investment_amount") else None
+    if asked_amount and len(spans) == 1 and spans[0].unit is None and not spans[0].shorthand and \
+            1 <= spans[0].value < 20 and is_fragment(low, spans[0]) and not frames.revision:
+        # "What amount do you need?" - "around 15": thousands, most likely; checked, not written
+        n = spans[0]
+        numeric = [m for m in numeric if m.start != n.start]
+        candidates = [m for m in candidates if m.start != n.start] + [
+            Mention(asked_amount, format_amount(n.value * 1000), 0.45, n.start, n.end, source)]
     if ranged:
         starts = {span.start for _, span in ranged}
         candidates += [dataclasses.replace(m, confidence=min(m.confidence, write_threshold - 0.05))
@@ -299,7 +309,8 @@ def interpret(
         mentions.append(Mention("risk_tolerance", value, 0.9, level.start(1), level.end(1), source))
         intent = "inform"
     # "Do you rent or own?" - "own": the bare choice answers it.
-    if ctx.request_slot == "housing" and not any(m.slot == "housing" for m in mentions):
+    if (ctx.request_slot == "housing" or ("housing" in ctx.asked_before and "housing" not in ctx.state)) and \
+            not any(m.slot == "housing" for m in mentions):  # also a question asked a reply before
         choice = _BARE_HOUSING.match(low)
         if choice:
             mentions.append(Mention("housing", "own" if choice.group(1) else "rent", 0.9, 0, len(text), source))
@@ -450,6 +461,8 @@ def _number_mentions(low: str, numbers: Sequence[NumberSpan], probs: np.ndarray 
                     q[index[slot]] *= 0.05
             if PER_MONTH_AFTER.match(low, n.unit_end) and "loan_amount" in index:
                 q[index["loan_amount"]] *= 0.05  # a loan is no amount per month ("a car loan 250/m")
+        if TOGETHER_AFTER.match(low, n.unit_end) and "monthly_income" in index:
+            q[index["monthly_income"]] *= 8.0  # "... so 6,500 together": the household's income
         own_age = "age" in index and fits("age", n) and not n.shorthand and (
             (n.unit is None and IM_BEFORE.search(low, 0, n.start) is not None and IM_AFTER.match(low, n.end) is not None)
             or (n.unit == "year" and requested not in DURATION_SLOTS and HAVE_BEFORE.search(low, 0, n.start) is not None
@@ -525,8 +538,9 @@ def _number_mentions(low: str, numbers: Sequence[NumberSpan], probs: np.ndarray 
             m = Mention(slot, value, round(conf, 4), n.start, end, source)
             changes = old is not None and old != value
             # "I want to borrow five thousand": the customer states the amount anew.
-            restated = slot in ("loan_amount", "investment_amount") and clause is not None \
-                and _RESTATE.search(clause.text) is not None
+            restated = clause is not None and (
+                (slot in ("loan_amount", "investment_amount") and _RESTATE.search(clause.text) is not None)
+                or (slot == "monthly_income" and _I_EARN.search(clause.text) is not None))  # "I earn 2800"
             added = slot == "monthly_debt" and (_ALSO.search(low) is not None or passing)
             if conf < write_threshold or (changes and slot != requested and slot not in confirming
                                           and not correcting and not restated and not added):

@@ -110,7 +110,7 @@ _COMMITMENT_IS = re.compile(
 #: What a running mortgage costs each month ("mortgage is 1100 a month"); with no month said,
 #: "the mortgage is 250k" stays the amount of a mortgage applied for.
 _MORTGAGE_COST = re.compile(
-    r"\bmortgage\s*(?:payments?\s*|repayments?\s*)?(?:is|are|'s|comes to|costs?|of|at)\s+"
+    r"\bmortgage\s*(?:payments?\s*|repayments?\s*)?(?:(?:which|that)\s+)?(?:is|are|'s|comes to|costs?|of|at)\s+"
     r"(?:about|around|roughly|only|just|now|currently)?\s*[$€£]?\d")
 #: Money paid each time for something ("I pay 75 for my phone", "we pay 40 towards the car"):
 #: a commitment, unless it is rent (housing) or what the customer would pay for the new loan.
@@ -120,7 +120,9 @@ _EXISTING = re.compile(
     r"\b(?:already|existing|currently|current|outstanding|at the moment|right now)\b|"
     r"\b(?:my|our|the)\s+(?:[a-z]+\s+)?(?:loans?|cards?|lease|mortgage|overdraft|debts?|finance|contract)\b"
 )
-_QUESTION = re.compile(r"\b(?:interest|rate|rates|apr|how|what|which|expensive|cheap|cheaper)\b|\?")
+_RENT_PAID = re.compile(r"\b(?:rent|renting|rental)\b(?!\s+(?:deposit|arrears))")
+_QUESTION = re.compile(r"\b(?:interest|rate|rates|apr|how|what|which(?!\s+(?:is|are|comes|costs?)\b)|expensive|cheap|"
+                       r"cheaper)\b|\?")  # "the mortgage which is 750" tells, it does not ask
 _LOAN_REQUEST = re.compile(r"\b(?:borrow|lend|apply|need|want|wanna|would like|i'd like|looking for|take out)\b")
 _PER_MONTH = re.compile(r"\b(?:a|per|each|every)\s+month\b|\bmonthly\b|/\s*(?:month|mo|m)\b|\bpm\b|\bp/m\b")
 _REQUEST_VERB = re.compile(r"\b(?:borrow|lend|apply|need|want|wanna|like|looking|get|take out|would)\b")
@@ -300,6 +302,8 @@ class Clause:
     commitment: bool = False
     #: money received, said as such ("I get 700 in universal credit")
     received: bool = False
+    #: what rent costs ("we rent, about 900"): a housing cost, no slot's value
+    rent: bool = False
 
 
 @dataclass
@@ -397,13 +401,12 @@ def read_frames(low: str) -> Frames:
     """Frames of a folded turn (see the module docstring)."""
     f = Frames()
     previous: Clause | None = None
-    homeowner = bool(owned_home(low))  # "we own our house, mortgage of 800"
     for s, e in clauses(low):
         t = low[s:e]
         thing = bool(_DEBT_THING.search(t))
         commitment = bool(_COMMITMENT_IS.search(t) or _COMMITMENT_AT.search(t) or _PAY_FOR.search(t)
                           or ((m := _MORTGAGE_COST.search(t)) and (_PER_MONTH.search(t) or (
-                              homeowner and repayment_size(t, m.end())))))
+                              repayment_size(t, m.end())))))  # "mortgage of 800": no mortgage is that small
         per_month = bool(_PER_MONTH.search(t))
         received = bool(_RECEIVED.search(t))
         debt = bool((_DEBT_VERB.search(t) and (thing or per_month)) or (thing and _HAVE.search(t))
@@ -418,14 +421,15 @@ def read_frames(low: str) -> Frames:
             term=bool(_TERM.search(t)), price=bool(_PRICE.search(t)),
             request=bool((_LOAN_REQUEST.search(t) and (_DEBT_THING.search(t) or _BORROW.search(t))) or
                          _NEED_FOR.search(t)) and not debt,
-            commitment=commitment and debt, received=received,
+            commitment=commitment and debt, received=received, rent=bool(_RENT_PAID.search(t)),
         )
         joined = previous is not None and not re.search(r"[.;!?]", low[previous.end:s])
         if previous is not None and joined and not (clause.debt or clause.income or clause.work or clause.age
                                                     or clause.dependents or clause.invest or clause.request):
             # "I have a student loan, 200 a month": the bare figure belongs to the clause before.
             clause = Clause(s, e, t, previous.debt, previous.income, previous.work, previous.age,
-                            previous.dependents, previous.invest, clause.term, previous.request, clause.price)
+                            previous.dependents, previous.invest, clause.term, previous.request, clause.price,
+                            rent=previous.rent or clause.rent)
         f.clauses.append(clause)
         if clause.debt:
             f.existing_spans.append((s, e))
@@ -529,6 +533,10 @@ def slot_prior(clause: Clause | None, unit: str | None) -> dict[str, float]:
         if DEPOSIT.search(clause.text) or re.search(_AFFORD + r"|\bsav(?:e|ing)\b", clause.text):  # neither owed nor earned
             for s in ("monthly_debt", "monthly_income", "monthly_income_yearly"):
                 mul(s, 0.05)
+    if clause.rent and not (clause.income or clause.request or clause.debt or clause.price):
+        for s in ("loan_amount", "investment_amount", "monthly_income", "monthly_income_yearly", "monthly_debt"):
+            mul(s, 0.05)
+        mul("none", 10.0)
     if clause.age and unit in (None, "year") and _AGE_NONNATIVE.search(clause.text):
         mul("age", 10.0)
         mul("loan_term_months", 0.1)

@@ -48,7 +48,11 @@ PURPOSE_WORDS: dict[str, str] = {
                      "coffee machine"), "business"),
     **dict.fromkeys(("honeymoon", "travelling", "traveling", "cruise", "backpacking", "abroad"), "travel"),
     **dict.fromkeys(("funeral", "engagement ring", "christening", "moving costs", "furniture", "rent deposit",
-                     "security deposit", "rental deposit", "bond for a flat"), "other"),
+                     "security deposit", "rental deposit", "bond for a flat",
+                     # getting by until money comes in ("to cover rent until I find something")
+                     "cover rent", "cover my rent", "cover the rent", "rent arrears", "behind on rent",
+                     "behind on my rent", "cover my bills", "cover the bills", "pay my bills", "pay the bills",
+                     "living costs", "living expenses", "make ends meet", "tide me over", "tide us over"), "other"),
     # learning something oneself, said without "my studies" ("a coding bootcamp", "a laptop for uni")
     **dict.fromkeys(("a course", "the course", "this course", "my course", "an online course", "bootcamp", "training course", "tuition", "qualification",
                      "certification", "diploma", "for uni", "for university", "for college"), "education"),
