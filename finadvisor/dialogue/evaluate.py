@@ -10,7 +10,7 @@ Definitions (every figure of ``finadvisor eval --json``'s ``dialogue_*`` section
   an assessment or an offer is not a re-ask. ``reask_rate`` = replies that re-ask / replies.
 - **checks** (the hand-written sets' ``checks``): ``states_decision`` — the reply's acts carry
   ``inform_decision`` and, on anything but approve, its reason or what is needed, and the reply
-  text says it (faithful); ``answers_rate`` — the first act answers the rate question
+  text says it (faithful to the reply's acts, so a question a request of the reply adds is no fault); ``answers_rate`` — the first act answers the rate question
   (``answer_rate``, or how investment returns work) and the reply shows the rate before any
   question; ``handoff`` — the only act is ``handoff`` and the reply asks nothing.
   ``checks_passed`` = passed / checks.
@@ -71,7 +71,9 @@ def check_reply(check: str, acts: Sequence[Act], reply: str) -> bool:
         a = told[0]
         if a.get("decision") != "approve" and not (a.get("reason") or a.get("needs")):
             return False
-        return guard.faithful(reply, [a])
+        # faithful to the reply's acts: the decision is said, and a question after it is one a
+        # request of the same reply asks (judged against the decision alone, it was "unasked")
+        return guard.faithful(reply, list(acts))
     if check == "answers_rate":
         if not acts or not (acts[0].name == "answer_rate" or
                             (acts[0].name == "explain" and acts[0].get("topic") == "investment_returns")):

@@ -98,3 +98,17 @@ def test_guard_finds_content_of_an_act_that_was_not_decided() -> None:
     # the customer's own words read back are not the advisor's content
     heard = [act("confirm_heard", transcript="bye for now")]
     assert problems('Did you say "bye for now"?', heard) == []
+
+
+def test_the_decision_check_accepts_a_question_its_reply_asks_and_nothing_unasked() -> None:
+    from finadvisor.dialogue.evaluate import check_reply
+
+    decision = act("inform_decision", decision="refer", reason="we do not have everything we need to decide yet",
+                   needs="credit_history", instalment="250.02", currency="GBP")
+    said = ("I can't give a final answer yet: your application needs a review by one of our team. The main "
+            "reason: we do not have everything we need to decide yet. To decide, we would need your credit "
+            "history. The monthly instalment would be about 250.02 GBP.")
+    asks = " How many people depend on you financially?"
+    assert check_reply("states_decision", [decision, act("request", slot="dependents")], said + asks)
+    assert not check_reply("states_decision", [decision], said + asks)  # a question no act asks
+    assert not check_reply("states_decision", [decision, act("request", slot="dependents")], asks.strip())

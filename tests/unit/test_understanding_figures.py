@@ -189,3 +189,31 @@ def test_getting_by_is_a_purpose_and_housing_answers_the_question_before(nlu: Un
     ctx = TurnContext.build({"product": "personal_loan"}, [{"name": "request", "args": {"slot": "dependents"}}],
                             "inform", earlier=earlier)
     assert got(nlu.understand("renting", context=ctx)) == {"housing": "rent"}
+
+
+def test_a_model_year_only_me_and_is_that_a_yes(nlu: Understanding) -> None:
+    from finadvisor.services.state.context import TurnContext
+
+    car = {"product": "auto_loan", "loan_purpose": "car"}
+    result = nlu.understand("it's for my 2016 corolla, needs replacing", context=asked("loan_amount", **car))
+    assert "2016" not in values(result)
+    # ... and a thing known by its model year is a vehicle: the purpose, when none was said
+    result = nlu.understand("want to buy a 2021 octavia", context=asked("loan_purpose", product="personal_loan"))
+    assert got(result)["loan_purpose"] == "car" and "2021" not in values(result)
+    # a year-sized amount of money is still money
+    assert got(nlu.understand("a 1500 loan would do", context=asked("loan_amount", **car)))["loan_amount"] == "1500"
+    assert got(nlu.understand("only me", context=asked("dependents", **car))) == {"dependents": "0"}
+    assert "dependents" not in got(nlu.understand("only me", context=asked("monthly_debt", **car)))
+    told = TurnContext.build(car, [{"name": "inform_decision", "args": {"decision": "refer"}}])
+    assert nlu.understand("right so is it a no then", context=told).intent == "ask_eligibility"
+    assert nlu.understand("is ok?", context=told).intent == "ask_eligibility"
+
+
+def test_a_bare_zero_answers_the_count_asked_just_before(nlu: Understanding) -> None:
+    from finadvisor.services.state.context import TurnContext
+
+    earlier = [[{"name": "request", "args": {"slot": "dependents"}}]]
+    ctx = TurnContext.build({"product": "auto_loan", "age": "31"},
+                            [{"name": "request", "args": {"slot": "housing"}}], "inform", earlier=earlier)
+    result = nlu.understand("0", context=ctx)
+    assert got(result) == {"dependents": "0"} and not result.candidates

@@ -160,9 +160,25 @@ TOGETHER_AFTER = re.compile(r"\s*(?:a month\s+|monthly\s+)?(?:together|combined|
                             r"jointly|as a household|household)\b")
 
 
+#: A model year before the thing it dates ("a 2019 golf", "my 2015 Ford"): no amount.
+_DATED_THING_BEFORE = re.compile(r"\b(?:a|an|the|my|our|his|her|this|that)\s+$")
+_DATED_THING_AFTER = re.compile(r"\s+(?!(?:pounds?|quid|euros?|dollars?|bucks|loan|credit|limit|deposit|a\b|per\b|"
+                                r"each|every|monthly|k\b|grand|thousand|usd|eur|gbp)\b)[a-z]")
+
+
+def model_year(low: str, number: NumberSpan) -> bool:
+    """"a 2019 golf": the year a thing was made (people finance vehicles by their model year)."""
+    text = low[number.start:number.end]
+    return text.isdigit() and len(text) == 4 and 1950 <= int(text) <= datetime.date.today().year + 1 and \
+        _DATED_THING_BEFORE.search(low, 0, number.start) is not None and \
+        _DATED_THING_AFTER.match(low, number.end) is not None
+
+
 def set_aside(low: str, number: NumberSpan, numbers: Sequence[NumberSpan]) -> bool:
-    """A figure the customer says is wrong, someone else's, or a gross one beside another: no
-    value of theirs."""
+    """A figure the customer says is wrong, someone else's, a gross one beside another, or the
+    model year of a thing: no value of theirs."""
+    if model_year(low, number):
+        return True
     return _NOT_BEFORE.search(low, 0, number.start) is not None or \
         _OTHER_PERSON.search(low, 0, number.start) is not None or \
         (len(numbers) > 1 and _GROSS_AFTER.match(low, number.unit_end) is not None)

@@ -55,6 +55,7 @@ from finadvisor.services.state.figures import (
     is_balance,
     is_fragment,
     kind,
+    model_year,
     nearest,
     pronoun_one,
     ranges,
@@ -114,6 +115,9 @@ _BUYING = re.compile(r"\b(?:buy|buying|purchase|purchasing|mortgage)\b")
 #: A bare choice between owning and renting ("own", "we own", "owners", "rent", "renters").
 _BARE_HOUSING = re.compile(r"^\W*(?:i|we)?\s*(?:(own|owned|owners?|homeowners?|own it)|(rent|renting|renters?|tenants?))"
                            r"(?:\s+(?:it|now|at the moment|currently|thanks|please))?\W*$")
+_ONLY_ME = re.compile(r"^\W*(?:(?:it's|its)\s+)?(?:just|only)\s+(?:me|myself|me myself)\b|^\W*(?:me|myself)\s+(?:alone|only)\b|"
+                      r"^\W*(?:i live alone|nobody but me|no one but me)\b")
+_YES_OR_NO = re.compile(r"\bis (?:that|it) a (?:yes|no)\b|\byes or (?:a )?no\b")
 _I_EARN = re.compile(r"\b(?:i|we)\s+(?:earn|make|take home|bring home|get paid|net|clear)\b")
 _NO_BEFORE = re.compile(r"\b(?:no|not a|not an|without a|without an|don't have a|dont have a|do not have a|"
                         r"never had a)\s+(?:[a-z]+\s+)?$")
@@ -174,7 +178,8 @@ def interpret(
             and ctx.task("") is None and "investment" not in ctx.state.values():
         # The first words about investing open an investment conversation.
         intent, confidence = "ask_investment_advice", max(confidence, 0.6)
-    elif frames.asks_eligibility and intent in _CHATTER | {"inform"} and (intent != "deny" or low.rstrip().endswith("?")):
+    elif frames.asks_eligibility and intent in _CHATTER | {"inform"} and (
+            intent != "deny" or low.rstrip().endswith("?") or _YES_OR_NO.search(low)):  # "is it a no then"
         intent, confidence = "ask_eligibility", max(confidence, 0.6)
     elif frames.asks_eligibility and intent in ("apply_loan", "ask_savings_advice", "ask_investment_advice") \
             and not rules and not numbers and ctx.task("") == "loan":
@@ -224,6 +229,10 @@ def interpret(
     task = ctx.task(intent)
     loanish = intent not in _NOT_LOANS and task in (None, "loan")
     mentions = _rule_mentions(rules, frames, ctx, intent, loanish, source)
+    if loanish and any(model_year(low, n) for n in numbers) and "loan_purpose" not in ctx.state and \
+            not any(m.slot == "loan_purpose" for m in mentions):
+        # "for a 2019 golf": a thing known by its model year is a vehicle
+        mentions.append(Mention("loan_purpose", "car", 0.7, 0, len(text), source))
     kind = _KIND_ONE.search(low)
     if kind and loanish and not any(m.slot == "product" for m in mentions) and \
             not frames.in_existing(kind.start(), kind.end()):
@@ -294,12 +303,18 @@ def interpret(
     # "How much do you pay on other loans?" - "none": a bare no to a question about debts or
     # dependents is 0 of them.
     asked = ctx.request_slot
-    if asked not in _COUNTED_BY_NO and _BARE_NONE.match(low) and not ctx.clarifying:
+    # "0" alone is said like "none"
+    no_count = _BARE_NONE.match(low) is not None or (len(numbers) == 1 and numbers[0].value == 0 and
+                                                     is_fragment(low, numbers[0]))
+    if asked not in _COUNTED_BY_NO and no_count and not ctx.clarifying:
         # "nothing" to a question about age: the answer to the debts or dependents asked just
         # before and passed over
         asked = next((s for s in ctx.asked_before if s in _COUNTED_BY_NO and s not in ctx.state), asked)
+    if asked == "dependents" and not numbers and _ONLY_ME.match(low) and "dependents" not in {m.slot for m in mentions}:
+        mentions.append(Mention("dependents", "0", 0.9, 0, len(text), source))  # "just me"
+        intent = "inform"
     if asked in _COUNTED_BY_NO and not any(m.slot == asked for m in mentions) and (
-            _BARE_NONE.match(low) or (_LEADING_NONE.match(low) and all(n.value == 0 for n in numbers))):
+            no_count or (_LEADING_NONE.match(low) and all(n.value == 0 for n in numbers))):
         candidates = [c for c in candidates if c.slot != asked]
         mentions.append(Mention(asked, "0", 0.9, 0, len(text), source))
         intent = "inform"
@@ -446,8 +461,15 @@ def _number_mentions(low: str, numbers: Sequence[NumberSpan], probs: np.ndarray 
             if not fits(slot, n):
                 q[k] *= 0.05
                 continue
-            if (slot == requested and not frames.revision) or slot in confirming:
+            # the customer's own words for the figure outweigh the question ("1900 take home" when
+            # asked about debts is the income)
+            unlike = clause is not None and ((clause.income and slot == "monthly_debt") or
+                                             (clause.debt and slot == "monthly_income"))
+            if ((slot == requested and not frames.revision) or slot in confirming) and not unlike:
                 q[k] *= 8.0 if is_fragment(low, n) else 3.0
+            elif clause is not None and requested in ("monthly_debt", "monthly_income") and slot != requested \
+                    and ((clause.income and slot == "monthly_income") or (clause.debt and slot == "monthly_debt")):
+                q[k] *= 3.0  # ... the slot its words name takes the asked slot's weight
             elif slot == expected:
                 q[k] *= 4.0 if is_fragment(low, n) else 2.0
             elif slot in ctx.state:

@@ -206,12 +206,12 @@ _AGE_NONNATIVE = re.compile(r"\b(?:i have|i've|ive|i got|i am|i'm|im)\s+(?=\S+\s
 _ELIGIBILITY = re.compile(
     r"\b(?:will|would|could|can|do|does|am)\s+(?:i|we|you)\s+(?:get|qualify|be approved|be accepted|be eligible|"
     r"have it|approve)\b|\beligib\w*|\bverdict\b|\bgo through\b|\bapprove (?:me|us|it)\b|\bdoes (?:that|it) work\b|"
-    r"\bis (?:that|it) (?:possible|likely|doable|ok|okay)\b|\b(?:it|that)(?:'s| is) (?:ok|okay|possible|approved)\s*\?|\bchances\b|\bget (?:it|the loan|the mortgage|approved)\b|"
+    r"\bis (?:that|it) (?:possible|likely|doable|ok|okay)\b|\b(?:it|that)(?:'s| is) (?:ok|okay|possible|approved)\s*\?|^\W*is (?:possible|ok|okay)\s*\?|\bchances\b|\bget (?:it|the loan|the mortgage|approved)\b|"
     # asking for the outcome itself ("what's the decision?", "so what's the verdict then")
     r"\bwhat(?:'s| is| was|s)? (?:the|my|your) (?:[a-z]+ )?(?:decision|outcome|result|answer)\b|"
     r"\bwhat happens (?:now|next)\b|\bwhat(?:'s| is| are)? (?:the )?next steps?\b|\bwhat(?:'s| is|s)? next\b|"
     # "so, yes or no?", "how does that look?"
-    r"\byes or (?:a )?no\b|\bhow (?:does|do) (?:that|it|this|things|my application) look\b|"
+    r"\byes or (?:a )?no\b|\bis (?:that|it) a (?:yes|no)\b|\bhow (?:does|do) (?:that|it|this|things|my application) look\b|"
     r"\bhow(?:'s| is| are) (?:it|that|things|we|my application) looking\b|"
     r"^\W*(?:so|and|ok|okay)?\W*(?:the |your |my )?(?:decision|verdict|outcome)\W*$|"
     # "will you lend to me?", "would you give me the loan?"
