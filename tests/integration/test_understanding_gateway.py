@@ -25,6 +25,13 @@ DIALOGUES = {
                           "so which would you recommend?"],
     "owned_with_mortgage": ["hi, a loan for a second-hand van please", "7000", "owned house with a mortgage",
                             "the mortgage is 640 a month"],
+    # session 14: what the service does, a price and a deposit checked, a range, a sum owed
+    "services": ["what sort of things can you do?"],
+    "price_and_deposit": ["hi, we're after a mortgage", "the flat we like is 265,000 and we've put 40k aside",
+                          "yes", "pounds"],
+    "range_and_owed": ["loan for a new boiler please", "5000", "GBP", "two years",
+                       "between 2 and 3 thousand a month, it depends", "yes",
+                       "I owe about 4k on a card and pay 120 a month on it"],
 }
 
 
@@ -101,3 +108,26 @@ def test_a_home_owned_with_a_mortgage_keeps_the_product_and_its_cost_is_a_debt(p
     s = slots(played["owned_with_mortgage"][-1])
     assert s["housing"] == "own" and s["monthly_debt"] == "640"
     assert s["product"] == "auto_loan" and s["loan_purpose"] == "car"
+
+
+def test_a_question_about_the_service_is_answered_with_what_it_does(played) -> None:
+    turn = played["services"][0]
+    assert [a.name for a in turn.acts] == ["explain"] and turn.acts[0].args["topic"] == "services"
+    assert "outside" not in turn.reply.lower()
+
+
+def test_a_price_less_a_deposit_is_checked_then_written(played) -> None:
+    turns = played["price_and_deposit"]
+    asked = [a for a in turns[1].acts if a.name == "clarify"]
+    assert asked and asked[0].args["slot"] == "loan_amount" and asked[0].args["value"] == "225000"
+    assert "loan_amount" not in slots(turns[1])
+    s = slots(turns[-1])
+    assert s["loan_amount"] == "225000" and s["currency"] == "GBP"
+
+
+def test_a_range_is_checked_and_a_sum_owed_is_no_repayment(played) -> None:
+    turns = played["range_and_owed"]
+    asked = [a for a in turns[4].acts if a.name == "clarify"]
+    assert asked and (asked[0].args["slot"], asked[0].args["value"]) == ("monthly_income", "2000")
+    assert slots(turns[5])["monthly_income"] == "2000"
+    assert slots(turns[-1])["monthly_debt"] == "120"
