@@ -217,3 +217,29 @@ def test_a_bare_zero_answers_the_count_asked_just_before(nlu: Understanding) -> 
                             [{"name": "request", "args": {"slot": "housing"}}], "inform", earlier=earlier)
     result = nlu.understand("0", context=ctx)
     assert got(result) == {"dependents": "0"} and not result.candidates
+
+
+def test_weekly_money_own_money_to_invest_and_things_for_a_home(nlu: Understanding) -> None:
+    loan = {"product": "personal_loan", "loan_purpose": "other", "loan_amount": "2000"}
+    assert got(nlu.understand("about 300 a week after tax", context=asked("monthly_income", **loan))) == \
+        {"monthly_income": "1300"}
+    assert got(nlu.understand("I pay 20 a week on a catalogue", context=asked("monthly_debt", **loan))) == \
+        {"monthly_debt": "87"}
+    invest = asked("investment_amount", product="investment")
+    assert got(nlu.understand("there's 40k sitting in my current account", context=invest)) == \
+        {"investment_amount": "40000"}
+    result = nlu.understand("a sofa and a wardrobe for the new house we bought", context=asked("loan_purpose", product="personal_loan"))
+    assert got(result).get("loan_purpose") == "other"
+    # buying the home itself is still a home
+    result = nlu.understand("to buy our first house", context=asked("loan_purpose", product="personal_loan"))
+    assert got(result)["loan_purpose"] == "home"
+
+
+def test_or_not_and_disliking_risk(nlu: Understanding) -> None:
+    from finadvisor.services.state.context import TurnContext
+
+    told = TurnContext.build({"product": "personal_loan", "loan_amount": "3000"},
+                             [{"name": "inform_decision", "args": {"decision": "refer"}}])
+    assert nlu.understand("am I getting the money or not", context=told).intent == "ask_eligibility"
+    risk = asked("risk_tolerance", product="investment", investment_amount="5000")
+    assert got(nlu.understand("I really don't want much risk", context=risk)) == {"risk_tolerance": "low"}

@@ -26,6 +26,7 @@ _THINGS = re.compile(r"\s*of\s+(?:your|the|them|my|our|those|these|you|us)\b|\s*
                      r"bedrooms?|bed|rooms?|weeks?|days?|hours?|credit|questions?|points|options|ways|minutes|seconds)\b")
 
 _WORD = re.compile(r"[a-z]+(?:'[a-z]+)?")
+_RATE_AFTER = re.compile(r"\s*(?:a|per|each|every)\s+(?:week|day|hour|fortnight)\b")
 
 YEARS_OLD = re.compile(r"\s*-?\s*(?:years?|yrs?)\s*-?\s*old\b|\s*y/?o\b")
 #: "I'm 52", "i am now 41": a person's own number with nothing after it is their age, whatever
@@ -58,6 +59,18 @@ def fits(slot: str, number: NumberSpan) -> bool:
 
 #: A rate per month right after a figure ("300 each month", "450 a month"): an amount of money.
 PER_MONTH_AFTER = re.compile(r"\s*(?:(?:a|per|each|every)\s+month\b|monthly\b|/\s*(?:month|mo|m)\b|pm\b|p/m\b)")
+#: Money per week ("450 a week", "paid weekly, about 450"): a monthly figure is 52/12 of it.
+_PER_WEEK_AFTER = re.compile(r"\s*(?:(?:a|per|each|every)\s+week\b|weekly\b|/\s*(?:week|wk|w)\b|pw\b|p/w\b)")
+_WEEKLY = re.compile(r"\b(?:paid weekly|weekly (?:pay|wage|wages|income)|a week\b|per week\b)")
+
+
+def per_week(low: str, number: NumberSpan, clause: Clause | None) -> bool:
+    """A sum of money said per week."""
+    return _PER_WEEK_AFTER.match(low, number.unit_end) is not None or (
+        number.unit is None and clause is not None and _WEEKLY.search(clause.text) is not None
+        and not PER_MONTH_AFTER.match(low, number.unit_end))
+
+
 #: A currency sign or name around a figure ("£90", "90 pounds"): money, not a count or duration.
 MONEY_BEFORE = re.compile(r"[$€£¥]\s*$|\b(?:usd|eur|gbp|cny)\s*$|"
                            r"\b(?:pay|pays|paying|spend|spends|spending|owe|owes|costs?|repay|repaying)\s+(?:about|around|roughly)?\s*$|"
@@ -117,7 +130,8 @@ def nearest(number: NumberSpan, values: Mapping[str, str]) -> str | None:
 
 def counts_things(low: str, number: NumberSpan) -> bool:
     """A small count of things ("one loan", "4 credit cards"), not a slot's value."""
-    if number.unit is not None or number.shorthand or number.value > 20:
+    if number.unit is not None or number.shorthand or number.value > 20 or \
+            _RATE_AFTER.match(low, number.end):  # "20 a week" is money each week, no count of weeks
         return False
     m = _THINGS.match(low, number.end)
     return m is not None and not re.match(r"\s*(?:kids?|children|child|sons?|daughters?|boys|girls|dependents?|dependants?)",

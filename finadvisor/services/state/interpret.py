@@ -27,7 +27,6 @@ none of them (a corrected figure is read as an answer about the held slots).
 from __future__ import annotations
 
 import dataclasses
-import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -36,6 +35,37 @@ import numpy as np
 from finadvisor.dialogue.config import PRODUCT_TASK, TASK_SLOTS
 from finadvisor.ontology import CATALOGUE, CATALOGUE_DEFAULT, format_amount
 from finadvisor.services.state.context import EMPTY_CONTEXT, TurnContext
+from finadvisor.services.state.cues import (
+    ACCEPT,
+    AGREE,
+    ALSO,
+    BARE_HOUSING,
+    BARE_NONE,
+    BARE_RISK,
+    BUYING,
+    CHATTER,
+    COUNTED_BY_NO,
+    I_EARN,
+    INVESTING,
+    KIND_ONE,
+    KIND_PRODUCT,
+    LEADING_NONE,
+    LOANS,
+    NO_BEFORE,
+    NOT_LOANS,
+    ONLY_ME,
+    OWN_MONEY,
+    POSSESSED,
+    PURPOSE_FRAME,
+    REMORTGAGE,
+    RESTATE,
+    SAVING,
+    SWITCH,
+    TASK_BOUND,
+    WANTS,
+    WHY,
+    YES_OR_NO,
+)
 from finadvisor.services.state.derived import from_years, price_less_deposit
 from finadvisor.services.state.figures import (
     DURATION_SLOTS,
@@ -57,6 +87,7 @@ from finadvisor.services.state.figures import (
     kind,
     model_year,
     nearest,
+    per_week,
     pronoun_one,
     ranges,
     set_aside,
@@ -64,7 +95,6 @@ from finadvisor.services.state.figures import (
 from finadvisor.services.state.meaning import (
     FROM_SOURCE,
     LIMIT,
-    PUT_ASIDE,
     Frames,
     names_debt,
     read_frames,
@@ -85,72 +115,14 @@ PROBABILITY_FLOOR = 0.005
 #: A value below this (after the context) is a candidate, not written.
 WRITE_THRESHOLD = 0.5
 
-#: Intents that carry no facts of their own: with facts in the turn, it is an inform.
-_CHATTER = frozenset({"affirm", "deny", "out_of_scope", "greet", "thank", "goodbye"})
-_NOT_LOANS = frozenset({"ask_savings_advice", "ask_investment_advice", "ask_about_chart", "goodbye", "thank"})
-_SWITCH = re.compile(r"\b(?:instead|switch|rather|prefer|change|actually|apply|borrow|want|need|would like|"
-                     r"i'd like|looking for|interested in|take out|get a|get an)\b")
-#: A product named as something the customer has ("I also have a credit card").
-_POSSESSED = re.compile(r"\b(?:have|has|had|got|already|existing|current|my|our|pay|paying)\b")
-_INVESTING = re.compile(r"\b(?:invest\w*|stocks?|shares|funds?|portfolio|etfs?|bonds|horizon)\b")
-#: Wanting or asking how to do something ("help me ...", "how should I ...", "I'd like to ...").
-_WANTS = re.compile(r"\b(?:help|want|wanna|would like|i'd like|looking to|how (?:do|can|should|could)|"
-                    r"best way|tips|advice|start|plan|planning|need to)\b")
-_SAVING = re.compile(r"\b(?:sav\w*|set aside|rainy day|emergency fund|nest egg)\b|" + PUT_ASIDE)
-#: Slots a bare "none" / "no" answers with 0 when the advisor asked for them.
-_COUNTED_BY_NO = frozenset({"monthly_debt", "dependents"})
-_BARE_NONE = re.compile(r"^\W*(?:none|nothing|zero|nil|nada|no|nope|nah|not any|no one|nobody|n/a)"
-                        r"(?:\W+(?:none|nothing|zero|no one|nobody|at all|whatsoever|thanks|thank you|sorry|really|lol|haha))*"
-                        # "nothing apart from netflix": a bill named beside the none, with no figure
-                        r"(?:\W+(?:apart from|except|other than|besides|bar|just)\s+[^\d]*)?\W*$")
-#: Agreeing in words ("yes", "that's right"), not only by the classifier's reading.
-_AGREE = re.compile(r"^\W*(?:yes|yeah|yep|yup|yea|correct|right|that's right|thats right|exactly|sure|ok|okay|"
-                    r"indeed|true|absolutely|spot on|that's it|thats it|it is|confirmed)\b")
-#: One more of something already said ("I also pay ...", "forgot that", "on top of that").
-_ALSO = re.compile(r"\b(?:also|too|as well|forgot|forgotten|on top|in addition|additionally|another|plus)\b")
-#: Taking what was offered ("sign me up", "let's do it", "I'll take it", "go ahead").
-_ACCEPT = re.compile(r"\b(?:sign me up|sign us up|let'?s do (?:it|that)|i'?ll take (?:it|that|one)|go ahead|"
-                     r"go for it|count me in|let'?s go|where do i sign|deal)\b")
-_BUYING = re.compile(r"\b(?:buy|buying|purchase|purchasing|mortgage)\b")
-#: A bare choice between owning and renting ("own", "we own", "owners", "rent", "renters").
-_BARE_HOUSING = re.compile(r"^\W*(?:i|we)?\s*(?:(own|owned|owners?|homeowners?|own it)|(rent|renting|renters?|tenants?))"
-                           r"(?:\s+(?:it|now|at the moment|currently|thanks|please))?\W*$")
-_ONLY_ME = re.compile(r"^\W*(?:(?:it's|its)\s+)?(?:just|only)\s+(?:me|myself|me myself)\b|^\W*(?:me|myself)\s+(?:alone|only)\b|"
-                      r"^\W*(?:i live alone|nobody but me|no one but me)\b")
-_YES_OR_NO = re.compile(r"\bis (?:that|it) a (?:yes|no)\b|\byes or (?:a )?no\b")
-_I_EARN = re.compile(r"\b(?:i|we)\s+(?:earn|make|take home|bring home|get paid|net|clear)\b")
-_NO_BEFORE = re.compile(r"\b(?:no|not a|not an|without a|without an|don't have a|dont have a|do not have a|"
-                        r"never had a)\s+(?:[a-z]+\s+)?$")
-#: "How much risk?" - "high, I'm young": the level named first answers it.
-_BARE_RISK = re.compile(r"^\W*(?:(?:i'd say|i think|probably|maybe|quite|pretty|fairly|rather)\s+)?"
-                        r"(low|lowish|medium|middle|moderate|high|highish)\b(?!\s+(?:income|salary|debt|interest|rate))")
-#: A bare "why?" ("why not?", "how come?", "on what grounds?").
-_WHY = re.compile(r"^\W*(?:but\s+|so\s+|and\s+)?(?:why(?:\s+not|\s+is\s+that|\s+that)?|how come|on what (?:grounds|basis)|"
-                  r"what(?:'s| is) the reason)\W*$|"
-                  r"^\W*(?:and|so|well|and so|and then|then)\s*\?+\W*$")  # "and?" once an outcome was told
-#: A product named by its kind with "one" ("a personal one", "the car one").
-_KIND_ONE = re.compile(r"\b(?:a|the|that|this)\s+(personal|car|auto|home|house|mortgage|business|student|cash)\s+one\b"
-                       r"(?!\s*(?:thousand|hundred|million|grand|k\b|-?\d))")
-_KIND_PRODUCT = {"personal": "personal_loan", "car": "auto_loan", "auto": "auto_loan", "home": "mortgage",
-                 "house": "mortgage", "mortgage": "mortgage", "business": "personal_loan",
-                 "student": "personal_loan", "cash": "personal_loan"}
-#: "none at home any more", "nobody else to support": a count of none, said with more words.
-_LEADING_NONE = re.compile(r"^\W*(?:none|nobody|no one|noone|zero|nil)\b(?!\s+of\s+(?:your|the|that|this)\b)")
-#: Slots that belong to one task (another task's amount or duration is unlikely).
-_TASK_BOUND = frozenset({"loan_amount", "investment_amount", "loan_term_months", "investment_horizon_years"})
-_LOANS = re.compile(r"\b(?:loan|borrow|lend|mortgage|credit|debt|repay)\w*")
-_PURPOSE_FRAME = re.compile(r"\b(?:it's for|it is for|its for|for (?:a|an|the|my|our|some)|to (?:pay|fix|buy|cover|fund|do|get))\b")
 
 
 def implies_investment(intent: str, low: str) -> bool:
     """Whether a turn asks to invest in so many words (its product is then ``investment``)."""
-    return intent in ("ask_investment_advice", "inform") and bool(_INVESTING.search(low)) \
-        and not _LOANS.search(low)
+    return intent in ("ask_investment_advice", "inform") and bool(INVESTING.search(low)) \
+        and not LOANS.search(low)
 
 
-#: Asking for a mortgage, not naming one that is running ("want to remortgage", "need a new mortgage").
-_REMORTGAGE = re.compile(r"\bre-?mortgag\w*|\b(?:want|need|looking for|apply|get|take out|switch|move)\b")
-_RESTATE = re.compile(r"\b(?:borrow|lend me|loan of|invest|put in)\b")
 
 def interpret(
     text: str,
@@ -178,8 +150,8 @@ def interpret(
             and ctx.task("") is None and "investment" not in ctx.state.values():
         # The first words about investing open an investment conversation.
         intent, confidence = "ask_investment_advice", max(confidence, 0.6)
-    elif frames.asks_eligibility and intent in _CHATTER | {"inform"} and (
-            intent != "deny" or low.rstrip().endswith("?") or _YES_OR_NO.search(low)):  # "is it a no then"
+    elif frames.asks_eligibility and intent in CHATTER | {"inform"} and (
+            intent != "deny" or low.rstrip().endswith("?") or YES_OR_NO.search(low)):  # "is it a no then"
         intent, confidence = "ask_eligibility", max(confidence, 0.6)
     elif frames.asks_eligibility and intent in ("apply_loan", "ask_savings_advice", "ask_investment_advice") \
             and not rules and not numbers and ctx.task("") == "loan":
@@ -191,13 +163,13 @@ def interpret(
         # words inside a refusal name no value ("none of your business" is no business loan)
         rules = [r for r in rules if not any(s <= r.start and r.end <= e for s, e in frames.declined_spans)]
     bare = not rules and not numbers  # no value of any slot in the words
-    if bare and _ACCEPT.search(low) and intent in ("out_of_scope", "inform", "thank"):
+    if bare and ACCEPT.search(low) and intent in ("out_of_scope", "inform", "thank"):
         intent, confidence = "affirm", max(confidence, 0.6)  # "cool, sign me up"
     valueless = not rules and all(pronoun_one(low, n) for n in numbers)
     if valueless and frames.declined_spans and ctx.requested and intent not in ("request_human", "goodbye"):
         # "I'd rather not say": a refusal of the question asked (the advisor moves on)
         intent, confidence = "deny", max(confidence, 0.6)
-    if bare and ctx.told_decision and _WHY.match(low) and intent != "request_human":
+    if bare and ctx.told_decision and WHY.match(low) and intent != "request_human":
         # "why?", "how come?" once an outcome was told: the reasons for it
         intent, confidence = "ask_eligibility", max(confidence, 0.6)
     if (frames.asks_about_chart and (intent in ("out_of_scope", "affirm") or
@@ -215,29 +187,29 @@ def interpret(
             intent in ("out_of_scope", "affirm", "inform", "thank"):
         # "what do you think?" once a loan is under way asks for the advisor's view: the outcome
         intent, confidence = "ask_eligibility", max(confidence, 0.6)
-    saving = bool(_SAVING.search(low)) and not _INVESTING.search(low) and not frames.wants_to_invest
+    saving = bool(SAVING.search(low)) and not INVESTING.search(low) and not frames.wants_to_invest
     if saving and (intent == "ask_investment_advice" or (
-            intent in ("out_of_scope", "inform", "affirm") and _WANTS.search(low)
-            and ctx.task("") is None and not _LOANS.search(low))):
+            intent in ("out_of_scope", "inform", "affirm") and WANTS.search(low)
+            and ctx.task("") is None and not LOANS.search(low))):
         # "help me put some money by each month": saving, in its own words, is not investing,
         # and wanting to save opens a savings conversation
         intent, confidence = "ask_savings_advice", max(confidence, 0.6)
     if intent in ("ask_investment_advice", "ask_savings_advice") and "loan_purpose" in frames.implied \
-            and not _INVESTING.search(low) and not _SAVING.search(low):
+            and not INVESTING.search(low) and not SAVING.search(low):
         # Investing or saving needs its own words; "help with my lad's fees" is a loan purpose.
         intent = "apply_loan"
     task = ctx.task(intent)
-    loanish = intent not in _NOT_LOANS and task in (None, "loan")
+    loanish = intent not in NOT_LOANS and task in (None, "loan")
     mentions = _rule_mentions(rules, frames, ctx, intent, loanish, source)
     if loanish and any(model_year(low, n) for n in numbers) and "loan_purpose" not in ctx.state and \
             not any(m.slot == "loan_purpose" for m in mentions):
         # "for a 2019 golf": a thing known by its model year is a vehicle
         mentions.append(Mention("loan_purpose", "car", 0.7, 0, len(text), source))
-    kind = _KIND_ONE.search(low)
+    kind = KIND_ONE.search(low)
     if kind and loanish and not any(m.slot == "product" for m in mentions) and \
             not frames.in_existing(kind.start(), kind.end()):
         # "ok I'd like a personal one": the kind of loan just talked about
-        mentions.append(Mention("product", _KIND_PRODUCT[kind.group(1)], 0.85, kind.start(), kind.end(), source))
+        mentions.append(Mention("product", KIND_PRODUCT[kind.group(1)], 0.85, kind.start(), kind.end(), source))
     if frames.risk_negated:
         mentions = [m for m in mentions if m.slot != "risk_tolerance"]  # "not aggressive" is no high risk
     if frames.risk and not any(m.slot == "risk_tolerance" for m in mentions) and (
@@ -298,35 +270,35 @@ def interpret(
     # The advisor asked "Is 600 your monthly debt?" and the customer agrees.
     clar = ctx.clarifying
     if clar and intent == "affirm" and not any(m.slot == clar[0] for m in mentions) and \
-            (not mentions or _AGREE.match(low)):  # "part time receptionist" is no yes to "is 35 your age?"
+            (not mentions or AGREE.match(low)):  # "part time receptionist" is no yes to "is 35 your age?"
         mentions.append(Mention(clar[0], clar[1], 0.9, 0, len(text), source))
     # "How much do you pay on other loans?" - "none": a bare no to a question about debts or
     # dependents is 0 of them.
     asked = ctx.request_slot
     # "0" alone is said like "none"
-    no_count = _BARE_NONE.match(low) is not None or (len(numbers) == 1 and numbers[0].value == 0 and
+    no_count = BARE_NONE.match(low) is not None or (len(numbers) == 1 and numbers[0].value == 0 and
                                                      is_fragment(low, numbers[0]))
-    if asked not in _COUNTED_BY_NO and no_count and not ctx.clarifying:
+    if asked not in COUNTED_BY_NO and no_count and not ctx.clarifying:
         # "nothing" to a question about age: the answer to the debts or dependents asked just
         # before and passed over
-        asked = next((s for s in ctx.asked_before if s in _COUNTED_BY_NO and s not in ctx.state), asked)
-    if asked == "dependents" and not numbers and _ONLY_ME.match(low) and "dependents" not in {m.slot for m in mentions}:
+        asked = next((s for s in ctx.asked_before if s in COUNTED_BY_NO and s not in ctx.state), asked)
+    if asked == "dependents" and not numbers and ONLY_ME.match(low) and "dependents" not in {m.slot for m in mentions}:
         mentions.append(Mention("dependents", "0", 0.9, 0, len(text), source))  # "just me"
         intent = "inform"
-    if asked in _COUNTED_BY_NO and not any(m.slot == asked for m in mentions) and (
-            no_count or (_LEADING_NONE.match(low) and all(n.value == 0 for n in numbers))):
+    if asked in COUNTED_BY_NO and not any(m.slot == asked for m in mentions) and (
+            no_count or (LEADING_NONE.match(low) and all(n.value == 0 for n in numbers))):
         candidates = [c for c in candidates if c.slot != asked]
         mentions.append(Mention(asked, "0", 0.9, 0, len(text), source))
         intent = "inform"
     if ctx.request_slot == "risk_tolerance" and not any(m.slot == "risk_tolerance" for m in mentions) and \
-            (level := _BARE_RISK.match(low)):
+            (level := BARE_RISK.match(low)):
         value = {"lowish": "low", "middle": "medium", "moderate": "medium", "highish": "high"}.get(level.group(1), level.group(1))
         mentions.append(Mention("risk_tolerance", value, 0.9, level.start(1), level.end(1), source))
         intent = "inform"
     # "Do you rent or own?" - "own": the bare choice answers it.
     if (ctx.request_slot == "housing" or ("housing" in ctx.asked_before and "housing" not in ctx.state)) and \
             not any(m.slot == "housing" for m in mentions):  # also a question asked a reply before
-        choice = _BARE_HOUSING.match(low)
+        choice = BARE_HOUSING.match(low)
         if choice:
             mentions.append(Mention("housing", "own" if choice.group(1) else "rent", 0.9, 0, len(text), source))
             intent = "inform"
@@ -338,9 +310,9 @@ def interpret(
         mentions += [Mention(slot, value, 0.9, 0, len(text), "audio")
                      for slot, value in heard[0].items() if slot not in said]
     mentions = _product(mentions, frames, ctx, loanish, low, source, text, candidates, intent)
-    if heard is not None and heard[1] and heard[1] not in _CHATTER:
+    if heard is not None and heard[1] and heard[1] not in CHATTER:
         intent = heard[1]  # "yes" to "did you say you want a car loan?" asks for the car loan
-    elif mentions and intent in _CHATTER and not (clar and intent == "affirm"):
+    elif mentions and intent in CHATTER and not (clar and intent == "affirm"):
         intent = "inform"
     mentions.sort(key=lambda m: (m.start, m.slot))
     return Interpretation(intent, confidence, mentions, candidates)
@@ -361,7 +333,7 @@ def _rule_mentions(rules: Sequence[Any], frames: Frames, ctx: TurnContext, inten
     for r in rules:
         if repaid and r.slot in ("product", "loan_purpose"):
             continue
-        if r.slot == "product" and _NO_BEFORE.search(low, 0, r.start):
+        if r.slot == "product" and NO_BEFORE.search(low, 0, r.start):
             continue  # "no car loan", "I don't have a credit card": no product asked for
         if r.slot in ("product", "loan_purpose") and frames.in_existing(r.start, r.end):
             continue  # a product or purpose the customer already has: a debt, not the application
@@ -369,7 +341,7 @@ def _rule_mentions(rules: Sequence[Any], frames: Frames, ctx: TurnContext, inten
             continue
         clause = frames.clause_at(r.start)
         if r.slot == "product" and r.value == "mortgage" and frames.owns_home and (
-                clause is None or not _REMORTGAGE.search(clause.text)):
+                clause is None or not REMORTGAGE.search(clause.text)):
             continue  # "own home, mortgage left on it": the home's mortgage, not the application
         if r.slot == "loan_purpose" and clause is not None and clause.income and \
                 FROM_SOURCE.search(clause.text[: max(0, r.start - clause.start)]):
@@ -384,7 +356,7 @@ def _rule_mentions(rules: Sequence[Any], frames: Frames, ctx: TurnContext, inten
         if r.slot == "loan_purpose" and purpose_implied and r.value != purpose_implied[0] and (
                 purpose_implied[0] in ("education", "debt_consolidation")
                 or (purpose_implied[0] in ("renovation", "other") and r.value == "home"
-                    and not _BUYING.search(low))):
+                    and not BUYING.search(low))):
             continue  # "my son got into medical school" is education; "fix up my house" is renovation;
             # "the deposit on a new flat" is no home bought
         if r.slot == "loan_purpose" and r.value == "home" and "housing" in implied:
@@ -398,7 +370,7 @@ def _rule_mentions(rules: Sequence[Any], frames: Frames, ctx: TurnContext, inten
         if slot in said or slot in ctx.state:
             continue  # implied values fill gaps; they never overwrite what was said before
         if slot == "loan_purpose" and (not loanish or (intent == "out_of_scope" and ctx.requested != slot
-                                                        and not _PURPOSE_FRAME.search(frames_text(frames)))):
+                                                        and not PURPOSE_FRAME.search(frames_text(frames)))):
             continue  # "can you recommend a good restaurant" is no business loan
         out.append(Mention(slot, value, conf, 0, end, source))
     return out
@@ -474,7 +446,7 @@ def _number_mentions(low: str, numbers: Sequence[NumberSpan], probs: np.ndarray 
                 q[k] *= 4.0 if is_fragment(low, n) else 2.0
             elif slot in ctx.state:
                 q[k] *= 3.0 if correcting else 0.4
-            elif task_slots and slot in _TASK_BOUND and slot not in task_slots:
+            elif task_slots and slot in TASK_BOUND and slot not in task_slots:
                 q[k] *= 0.2  # a loan amount in an investment conversation is unlikely
         if PER_MONTH_AFTER.match(low, n.unit_end) or MONEY_BEFORE.search(low, 0, n.start) or \
                 (n.unit is None and MONEY_AFTER.match(low, n.end)):
@@ -483,6 +455,12 @@ def _number_mentions(low: str, numbers: Sequence[NumberSpan], probs: np.ndarray 
                     q[index[slot]] *= 0.05
             if PER_MONTH_AFTER.match(low, n.unit_end) and "loan_amount" in index:
                 q[index["loan_amount"]] *= 0.05  # a loan is no amount per month ("a car loan 250/m")
+        if task == "investment" and clause is not None and OWN_MONEY.search(clause.text) and "investment_amount" in index:
+            q[index["investment_amount"]] *= 3.0  # "I've got 15k spare" to invest
+        if per_week(low, n, clause):  # "450 a week": money each week, never a yearly salary or a loan
+            for label in (YEARLY_INCOME_LABEL, "loan_amount", "investment_amount", *DURATION_SLOTS, "age"):
+                if label in index:
+                    q[index[label]] *= 0.01
         if TOGETHER_AFTER.match(low, n.unit_end) and "monthly_income" in index:
             q[index["monthly_income"]] *= 8.0  # "... so 6,500 together": the household's income
         own_age = "age" in index and fits("age", n) and not n.shorthand and (
@@ -546,6 +524,8 @@ def _number_mentions(low: str, numbers: Sequence[NumberSpan], probs: np.ndarray 
             if slot == NONE_LABEL or conf < min_confidence:
                 break
             value = normalize_number_for_slot(slot, n, yearly=label == YEARLY_INCOME_LABEL)
+            if slot in ("monthly_income", "monthly_debt") and per_week(low, n, frames.clause_at(n.start)):
+                value = format_amount(round(n.value * 52 / 12))
             end = n.unit_end if slot in DURATION_SLOTS else n.end
             old = ctx.state.get(slot)
             clause = frames.clause_at(n.start)
@@ -554,16 +534,16 @@ def _number_mentions(low: str, numbers: Sequence[NumberSpan], probs: np.ndarray 
             passing = clause is not None and clause.commitment and requested not in (None, slot) and \
                 not correcting and old is not None and float(old) != float(value)
             if slot == "monthly_debt" and old and clause is not None and clause.debt and \
-                    (_ALSO.search(low) or passing) and slot != requested:
+                    (ALSO.search(low) or passing) and slot != requested:
                 # "forgot the mortgage, 900 a month", "I also pay 60 on a card": one more repayment
                 value = format_amount(float(old) + float(value))
             m = Mention(slot, value, round(conf, 4), n.start, end, source)
             changes = old is not None and old != value
             # "I want to borrow five thousand": the customer states the amount anew.
             restated = clause is not None and (
-                (slot in ("loan_amount", "investment_amount") and _RESTATE.search(clause.text) is not None)
-                or (slot == "monthly_income" and _I_EARN.search(clause.text) is not None))  # "I earn 2800"
-            added = slot == "monthly_debt" and (_ALSO.search(low) is not None or passing)
+                (slot in ("loan_amount", "investment_amount") and RESTATE.search(clause.text) is not None)
+                or (slot == "monthly_income" and I_EARN.search(clause.text) is not None))  # "I earn 2800"
+            added = slot == "monthly_debt" and (ALSO.search(low) is not None or passing)
             if conf < write_threshold or (changes and slot != requested and slot not in confirming
                                           and not correcting and not restated and not added):
                 # Uncertain, or contradicting the state unasked: the advisor asks about it.
@@ -582,8 +562,8 @@ def _product(mentions: list[Mention], frames: Frames, ctx: TurnContext, loanish:
     for m in mentions:
         if m.slot == "product" and current in LOAN_PRODUCTS and m.value != current:
             clause = frames.clause_at(m.start)
-            possessed = clause is not None and _POSSESSED.search(clause.text)
-            if possessed and not _SWITCH.search(clause.text):
+            possessed = clause is not None and POSSESSED.search(clause.text)
+            if possessed and not SWITCH.search(clause.text):
                 candidates.append(m)  # an existing product named in passing: not a new application
                 continue
         out.append(m)

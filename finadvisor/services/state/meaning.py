@@ -86,7 +86,7 @@ _DEBT_VERB = re.compile(
 )
 _DEBT_THING = re.compile(
     r"\b(?:loans?|cards?|lease|leasing|finance|mortgage|overdraft|debts?|contract|credit|hp|hire purchase|"
-    r"repayments?|instalments?|installments?|store card|car payment)\b"
+    r"repayments?|instalments?|installments?|store card|car payment|catalogue|klarna|buy now pay later)\b"
 )
 #: Money the customer receives, said as such ("I get 700 in universal credit", "we receive 1,300 a
 #: month from the shop"): income, whatever the words after it suggest.
@@ -173,7 +173,8 @@ _NOT_RISKY = re.compile(r"\b(?:not|nothing|never|no|don't want anything|isn't|wi
                         r"(?:risky|high[- ]risk|aggressive|volatile|speculative)\b")
 _RISK_LOW = re.compile(r"\b(?:play it safe|safe|can't afford to lose|cannot afford to lose|can not afford to lose|"
                        r"don't want to lose|dont want to lose|no risk|low risk|not much risk|minimal risk|"
-                       r"little risk|protect|secure|careful|cautious)\b")
+                       r"little risk|protect|secure|careful|cautious|risk[- ]averse|"
+                       r"(?:don't|dont|do not)\s+(?:like|want|take|fancy|do)\s+(?:any\s+|much\s+|a lot of\s+)?risks?)\b")
 _RISK_HIGH = re.compile(r"\b(?:high risk|lots of risk|a lot of risk|plenty of risk|maximum growth|aggressive|"
                         r"go big|risky|fair amount of risk)\b")
 _RISK_MEDIUM = re.compile(r"\b(?:some risk|bit of risk|little bit of risk|in the middle|middle ground|balanced|"
@@ -211,7 +212,8 @@ _ELIGIBILITY = re.compile(
     r"\bwhat(?:'s| is| was|s)? (?:the|my|your) (?:[a-z]+ )?(?:decision|outcome|result|answer)\b|"
     r"\bwhat happens (?:now|next)\b|\bwhat(?:'s| is| are)? (?:the )?next steps?\b|\bwhat(?:'s| is|s)? next\b|"
     # "so, yes or no?", "how does that look?"
-    r"\byes or (?:a )?no\b|\bis (?:that|it) a (?:yes|no)\b|\bhow (?:does|do) (?:that|it|this|things|my application) look\b|"
+    r"\byes or (?:a )?no\b|\bis (?:that|it) a (?:yes|no)\b|"
+    r"\b(?:am|are) (?:i|we) (?:getting|going to get) (?:it|the (?:money|loan|mortgage|card|credit))\b|\bhow (?:does|do) (?:that|it|this|things|my application) look\b|"
     r"\bhow(?:'s| is| are) (?:it|that|things|we|my application) looking\b|"
     r"^\W*(?:so|and|ok|okay)?\W*(?:the |your |my )?(?:decision|verdict|outcome)\W*$|"
     # "will you lend to me?", "would you give me the loan?"
@@ -407,7 +409,7 @@ def read_frames(low: str) -> Frames:
         commitment = bool(_COMMITMENT_IS.search(t) or _COMMITMENT_AT.search(t) or _PAY_FOR.search(t)
                           or ((m := _MORTGAGE_COST.search(t)) and (_PER_MONTH.search(t) or (
                               repayment_size(t, m.end())))))  # "mortgage of 800": no mortgage is that small
-        per_month = bool(_PER_MONTH.search(t))
+        per_month = bool(_PER_MONTH.search(t) or re.search(r"\b(?:a|per|each|every) week\b|\bweekly\b", t))
         received = bool(_RECEIVED.search(t))
         debt = bool((_DEBT_VERB.search(t) and (thing or per_month)) or (thing and _HAVE.search(t))
                     or commitment or (thing and per_month and re.search(r"\d", t)))

@@ -48,6 +48,9 @@ PURPOSE_WORDS: dict[str, str] = {
                      "coffee machine"), "business"),
     **dict.fromkeys(("honeymoon", "travelling", "traveling", "cruise", "backpacking", "abroad"), "travel"),
     **dict.fromkeys(("funeral", "engagement ring", "christening", "moving costs", "furniture", "rent deposit",
+                     # things for a home, not the home ("a sofa for the new flat")
+                     "sofa", "couch", "wardrobe", "appliances", "white goods", "washing machine", "fridge",
+                     "freezer", "cooker", "dishwasher", "television",
                      "security deposit", "rental deposit", "bond for a flat",
                      # getting by until money comes in ("to cover rent until I find something")
                      "cover rent", "cover my rent", "cover the rent", "rent arrears", "behind on rent",
