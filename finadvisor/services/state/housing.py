@@ -27,8 +27,9 @@ _RENT = re.compile(
     r"\b(?:renting|rented|tenant|landlord|rent (?:a|my|our|the)|pay rent|in rented|we rent|i rent)\b|"
     r"\bcouncil (?:flat|house|home|property)\b|\bhousing association\b|\bsocial housing\b"
 )
-_FAMILY_OWNS = re.compile(r"\b(?:parents|mum|mom|dad|mother|father|family|folks|grandparents|in-laws)\s+"
-                          r"(?:and\s+(?:my\s+)?[a-z]+\s+)?$")
+#: The family a customer may live with or whose home it is.
+_FAMILY_WORDS = r"(?:parents|mum|mom|dad|mother|father|family|folks|grandparents|in-laws|nan|gran|grandma)"
+_FAMILY_OWNS = re.compile(r"\b" + _FAMILY_WORDS + r"\s+(?:and\s+(?:my\s+)?[a-z]+\s+)?$")
 _WITH_FAMILY = re.compile(
     r"\b(?:live|lives|living|stay|staying|still)\s+(?:at home\s+)?(?:with|wit|wiv|w/?)\s+(?:my\s+|our\s+)?"
     r"(?:parents|mum|mom|dad|mother|father|family|folks|grandparents|in-laws|nan|nana|gran|granny|grandma|"
@@ -36,7 +37,7 @@ _WITH_FAMILY = re.compile(
     r"\bat home with (?:my\s+)?(?:mum|mom|dad|parents|folks|family)\b|\bmy parents'? (?:place|house|home)\b"
 )
 _WITH_THEM = re.compile(r"\b(?:live|lives|living|stay|staying)\s+with\s+(?:them|him|her)\b")  # ... parents named
-_FAMILY = re.compile(r"\b(?:parents|mum|mom|dad|mother|father|family|folks|grandparents|in-laws|nan|gran|grandma)\b")
+_FAMILY = re.compile(r"\b" + _FAMILY_WORDS + r"\b")
 
 
 def owned_home(low: str) -> list[re.Match[str]]:
